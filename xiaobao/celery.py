@@ -1,0 +1,20 @@
+"""Celery app. Embedded default: broker on a local SQLite file (kombu SQLAlchemy transport);
+set REDIS_URL for Redis at scale. Periodic sweeps are registered here in one place."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "xiaobao.settings")
+
+app = Celery("xiaobao")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+@app.on_after_finalize.connect
+def setup_periodic_tasks(sender, **kwargs):
+    from django.conf import settings
+
+    interval = settings.SWEEP_INTERVAL_SECONDS
+    sender.add_periodic_task(interval, sender.signature("xiaobao.workflow.tasks.sweep_timers"), name="workflow timers")

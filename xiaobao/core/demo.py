@@ -1,0 +1,74 @@
+"""Demo data for core: the org tree of a life insurer headquartered in Tianjin, and one user per role.
+
+The company is fictional; the shape follows the published account DOMAIN.md describes.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from xiaobao.core import services
+from xiaobao.core.models import OrgUnit, User
+from xiaobao.core.roles import role_group
+
+DEMO_PASSWORD = "XiaoBao@2026"  # noqa: S105 - public demo credential, printed by `make demo`
+
+L = OrgUnit.Level
+# (code, name, level, parent code, region)
+ORG_TREE = [
+    ("HQ", "津冀人寿保险股份有限公司总公司", L.HEAD_OFFICE, None, "天津"),
+    ("BJ", "北京分公司", L.BRANCH, "HQ", "北京"),
+    ("BJ-CY", "北京朝阳支公司", L.SUB_BRANCH, "BJ", "北京"),
+    ("BJ-HD", "北京海淀营业部", L.SUB_BRANCH, "BJ", "北京"),
+    ("TJ", "天津分公司", L.BRANCH, "HQ", "天津"),
+    ("TJ-BH", "天津滨海新区中心支公司", L.CENTRAL_SUB_BRANCH, "TJ", "天津"),
+    ("TJ-BH-TG", "天津塘沽支公司", L.SUB_BRANCH, "TJ-BH", "天津"),
+    ("TJ-HP", "天津和平营业部", L.SUB_BRANCH, "TJ", "天津"),
+    ("HB", "河北分公司", L.BRANCH, "HQ", "河北"),
+    ("HB-SJZ", "石家庄中心支公司", L.CENTRAL_SUB_BRANCH, "HB", "河北"),
+    ("HB-SJZ-ZD", "正定支公司", L.SUB_BRANCH, "HB-SJZ", "河北"),
+    ("HB-TS", "唐山中心支公司", L.CENTRAL_SUB_BRANCH, "HB", "河北"),
+    ("HB-TS-QA", "迁安支公司", L.SUB_BRANCH, "HB-TS", "河北"),
+    ("HB-BD", "保定中心支公司", L.CENTRAL_SUB_BRANCH, "HB", "河北"),
+    ("HB-LF", "廊坊中心支公司", L.CENTRAL_SUB_BRANCH, "HB", "河北"),
+]
+
+# (username, full name, role code, org code, department, mobile)
+DEMO_USERS = [
+    ("admin", "王建国", "sysadmin", "HQ", "信息技术部", "13820000001"),
+    ("xiaobao", "李晓梅", "hq_admin", "HQ", "消费者权益保护部", "13820000002"),
+    ("bj_officer", "张伟", "branch_officer", "BJ", "综合管理部", "13820000003"),
+    ("hb_officer", "刘洋", "branch_officer", "HB", "综合管理部", "13820000004"),
+    ("tj_officer", "马丽", "branch_officer", "TJ", "综合管理部", "13820000005"),
+    ("product_clerk", "陈静", "dept_clerk", "HQ", "个人业务部", "13820000006"),
+    ("reviewer", "赵磊", "reviewer", "HQ", "消费者权益保护部", "13820000007"),
+    ("committee", "孙丽华", "committee_member", "HQ", "消费者权益保护委员会", "13820000008"),
+    ("agent", "周敏", "agent", "TJ", "客户服务中心", "13820000009"),
+    ("inspector", "吴刚", "inspector", "HQ", "运营管理部", "13820000010"),
+    ("manager", "郑志强", "management", "HQ", "总经理室", "13820000011"),
+]
+
+
+@transaction.atomic
+def load() -> dict:
+    units: dict[str, OrgUnit] = {}
+    for code, name, level, parent_code, region in ORG_TREE:
+        unit = OrgUnit.objects.filter(code=code).first()
+        if unit is None:
+            unit = OrgUnit(code=code, name=name, level=level, parent=units.get(parent_code), region=region)
+            unit.full_clean()
+            unit.save()
+        units[code] = unit
+    users = {}
+    for username, full_name, role, org_code, department, mobile in DEMO_USERS:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = User(username=username, full_name=full_name, org_unit=units[org_code], department=department)
+            user.set_password(DEMO_PASSWORD)
+            user.is_staff = role == "sysadmin"
+            user.is_superuser = role == "sysadmin"
+            user.save()
+            user.groups.add(role_group(role))
+            services.user_set_mobile(user=user, actor=None, mobile=mobile)
+        users[username] = user
+    return {"units": units, "users": users}

@@ -1,0 +1,48 @@
+"""Core reads, each already filtered by the caller's data scope."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from xiaobao.core.models import AuditEntry, OrgUnit, User
+from xiaobao.core.scope import scope_for
+
+
+def org_units_visible_to(user, *, action: str = "view") -> QuerySet[OrgUnit]:
+    """Org units inside the user's scope (the tree the user works in)."""
+    scope = scope_for(user, action)
+    if scope.is_empty:
+        return OrgUnit.objects.none()
+    if scope.everything:
+        return OrgUnit.objects.all()
+    return OrgUnit.objects.filter(scope.q(field=None))
+
+
+def users_visible_to(user, *, filters: dict | None = None) -> QuerySet[User]:
+    """Users whose org unit is in the caller's scope."""
+    scope = scope_for(user, "view")
+    if scope.is_empty:
+        return User.objects.none()
+    qs = User.objects.select_related("org_unit")
+    if not scope.everything:
+        qs = qs.filter(scope.q("org_unit"))
+    filters = filters or {}
+    if "org_unit" in filters:
+        qs = qs.filter(org_unit=filters["org_unit"])
+    return qs.order_by("org_unit__path", "username")
+
+
+def audit_entries_visible_to(user, *, filters: dict | None = None) -> QuerySet[AuditEntry]:
+    """Audit rows: only for users allowed to view the audit log, within their scope."""
+    if not user.has_perm("core.view_auditentry"):
+        return AuditEntry.objects.none()
+    scope = scope_for(user, "view")
+    if scope.is_empty:
+        return AuditEntry.objects.none()
+    qs = AuditEntry.objects.all()
+    if not scope.everything:
+        qs = qs.filter(scope.q("org_unit"))
+    filters = filters or {}
+    if filters.get("object_type"):
+        qs = qs.filter(object_type=filters["object_type"], object_id=str(filters.get("object_id", "")))
+    return qs

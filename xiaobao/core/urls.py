@@ -1,0 +1,9 @@
+from django.urls import path
+
+from xiaobao.core import views
+
+app_name = "core"
+urlpatterns = [
+    path("preferences/care-mode/", views.set_care_mode, name="care-mode"),
+    path("preferences/language/", views.set_language, name="language"),
+]

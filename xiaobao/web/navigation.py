@@ -1,0 +1,62 @@
+"""The left navigation: one entry per module. A module not built yet points at its "coming" page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class NavItem:
+    key: str
+    label: str
+    url_name: str  # the module's landing page once it exists
+    icon: str
+    care: bool = True  # shown in care mode's simplified navigation
+    permission: str = ""  # app-level permission needed to see the entry ("" = any signed-in user)
+
+    def url(self) -> str:
+        try:
+            return reverse(self.url_name)
+        except NoReverseMatch:
+            return reverse("web:coming", kwargs={"module": self.key})
+
+    @property
+    def built(self) -> bool:
+        try:
+            reverse(self.url_name)
+            return True
+        except NoReverseMatch:
+            return False
+
+
+NAV_ITEMS = [
+    NavItem("home", _("工作台"), "web:home", "🏠"),
+    NavItem("inbox", _("待办任务"), "workflow:inbox", "📥"),
+    NavItem("workorders", _("工单管理"), "workorders:list", "📋"),
+    NavItem("complaints", _("投诉管理"), "complaints:list", "📞"),
+    NavItem("reviews", _("消保审查"), "reviews:list", "🔍", care=False),
+    NavItem("plans", _("方案管理"), "plans:list", "🗓", care=False),
+    NavItem("indicators", _("指标管理"), "indicators:dashboard", "📊", care=False),
+    NavItem("knowledge", _("知识中心"), "knowledge:search", "📚"),
+    NavItem("training", _("培训考试"), "training:list", "🎓", care=False),
+    NavItem("inspection", _("智能质检"), "inspection:list", "🤖", care=False),
+    NavItem("reports", _("报表报告"), "reports:list", "📄", care=False),
+    NavItem(
+        "processes",
+        _("流程定义"),
+        "workflow:definitions",
+        "⚙",
+        care=False,
+        permission="workflow.view_processdefinition",
+    ),
+]
+
+MODULE_KEYS = {item.key for item in NAV_ITEMS}
+
+
+def items_for(user, *, care_mode: bool) -> list[NavItem]:
+    items = [i for i in NAV_ITEMS if not i.permission or user.has_perm(i.permission)]
+    return [i for i in items if i.care] if care_mode else items
