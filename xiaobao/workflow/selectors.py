@@ -1,0 +1,134 @@
+"""Workflow reads. Every selector takes the user first and applies what they may see (STYLE.md §2)."""
+
+from __future__ import annotations
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from xiaobao.workflow import engine
+from xiaobao.workflow.assignment import candidate_q
+from xiaobao.workflow.models import HumanTask, ProcessDefinition, ProcessInstance, Transition
+
+BOXES = ("mine", "group", "overdue", "done", "all")
+
+
+def inbox(user, filters: dict | None = None) -> QuerySet[HumanTask]:
+    """My tasks as one indexed query. filters: box = mine | group | overdue | done | all (mine + group).
+
+    mine: open, assigned to me; group: open, unassigned, I am a candidate (role + org unit);
+    overdue: mine or group, past due; done: completed by me.
+    """
+    filters = filters or {}
+    box = filters.get("box") or "all"
+    base = HumanTask.objects.select_related(
+        "instance", "instance__definition", "org_unit", "candidate_role", "assignee"
+    )
+    base = base.defer("instance__state", "instance__definition__xml", "instance__definition__meta")
+    if not user.is_authenticated:
+        return base.none()
+    if box == "done":
+        return base.filter(completed_by=user, status=HumanTask.Status.COMPLETED).order_by("-completed_at")
+    mine = Q(assignee=user)
+    group = candidate_q(user)
+    if box == "mine":
+        where = mine
+    elif box == "group":
+        if group is None:
+            return base.none()
+        where = Q(assignee__isnull=True) & group
+    else:
+        where = mine | (Q(assignee__isnull=True) & group) if group is not None else mine
+    rows = base.filter(where, status=HumanTask.Status.OPEN)
+    if box == "overdue":
+        rows = rows.filter(due_at__lt=filters.get("now") or timezone.now())
+    if filters.get("process"):
+        rows = rows.filter(instance__definition__key=filters["process"])
+    return rows.order_by(*(["due_at", "created_at"]))
+
+
+def inbox_counts(user, *, now=None) -> dict[str, int]:
+    return {box: inbox(user, {"box": box, "now": now}).count() for box in ("mine", "group", "overdue")}
+
+
+def get_task_for_user(user, pk: int) -> HumanTask:
+    """A task the user may see: theirs, claimable by them, or in their view scope. 404 otherwise."""
+    mine = Q(assignee=user) | Q(completed_by=user)
+    group = candidate_q(user)
+    visible = HumanTask.objects.visible_to(user).values("pk")
+    where = mine | Q(pk__in=visible) | (group if group is not None else Q(pk__in=[]))
+    row = (
+        HumanTask.objects.select_related("instance", "instance__definition", "org_unit", "candidate_role", "assignee")
+        .defer("instance__state")
+        .filter(where, pk=pk)
+        .first()
+    )
+    if row is None:
+        raise Http404
+    return row
+
+
+def history(user, instance: ProcessInstance) -> QuerySet[Transition]:
+    return Transition.objects.filter(instance=instance).select_related("task").order_by("at", "id")
+
+
+def instances_for_object(user, business_object) -> QuerySet[ProcessInstance]:
+    """The processes of a business object, if the user may see the object's org unit."""
+    content_type = ContentType.objects.get_for_model(business_object)
+    return (
+        ProcessInstance.objects.visible_to(user)
+        .filter(content_type=content_type, object_id=str(business_object.pk))
+        .select_related("definition")
+        .defer("state", "definition__xml")
+    )
+
+
+def timeline_for_object(user, business_object) -> QuerySet[Transition]:
+    """Every transition of every process of a business object, oldest first (the object's timeline)."""
+    instances = instances_for_object(user, business_object).values("pk")
+    return (
+        Transition.objects.filter(instance__in=instances)
+        .select_related("task", "instance__definition")
+        .order_by("at", "id")
+    )
+
+
+def get_instance_for_user(user, pk: int) -> ProcessInstance:
+    """An instance the user may see by scope, or one holding a task of theirs."""
+    mine = HumanTask.objects.filter(Q(assignee=user) | Q(completed_by=user)).values("instance_id")
+    row = (
+        ProcessInstance.objects.filter(Q(pk__in=ProcessInstance.objects.visible_to(user).values("pk")) | Q(pk__in=mine))
+        .select_related("definition", "org_unit")
+        .filter(pk=pk)
+        .first()
+    )
+    if row is None:
+        raise Http404
+    return row
+
+
+def diagram_states(instance: ProcessInstance) -> dict[str, list[str]]:
+    """Completed and current element ids for the diagram (restores the engine state; detail pages only)."""
+    from xiaobao.workflow.services import _compiled
+
+    state = instance.state or ProcessInstance.objects.values_list("state", flat=True).get(pk=instance.pk)
+    return engine.element_states(engine.load_state(state, _compiled(instance.definition)))
+
+
+def definitions(user) -> QuerySet[ProcessDefinition]:
+    """Deployed versions with their running-instance counts; needs workflow.view_processdefinition."""
+    if not user.has_perm("workflow.view_processdefinition"):
+        return ProcessDefinition.objects.none()
+    return (
+        ProcessDefinition.objects.defer("xml")
+        .annotate(running=Count("instances", filter=Q(instances__status=ProcessInstance.Status.RUNNING)))
+        .order_by("key", "-deployed_at")
+    )
+
+
+def get_definition_for_user(user, pk: int) -> ProcessDefinition:
+    row = definitions(user).filter(pk=pk).first()
+    if row is None:
+        raise Http404
+    return row
