@@ -1,8 +1,13 @@
 """/api/v1/: each app contributes its routes from its own api.py."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
+
+from xiaobao.core import api as core_api
 
 urlpatterns = [
+    path("auth/token/", core_api.TokenApi.as_view(), name="api-auth-token"),
     path("core/", include("xiaobao.core.api")),
     path("workflow/", include("xiaobao.workflow.api")),
+    # Last: anything unmatched under /api/v1/ answers in the API's error shape, not Django's HTML 404.
+    re_path(r"^.*$", core_api.NotFoundApi.as_view(), name="api-not-found"),
 ]

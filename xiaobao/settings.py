@@ -182,6 +182,8 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Load balancers probe gunicorn directly over plain HTTP; a redirect would read as "down".
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 # --- i18n ----------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -220,16 +222,19 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 
 # --- API -----------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first: DRF takes the WWW-Authenticate header from the first class, so an anonymous
+    # call gets 401 (not 403). Session stays for the pages' htmx calls, with CSRF enforced.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "xiaobao.core.api.AutoSchema",  # drf-spectacular's, naming nested serializers
     "EXCEPTION_HANDLER": "xiaobao.core.api_errors.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_THROTTLE_RATES": {"anon": "60/min"},
+    # auth_token: password guesses per client IP on POST /api/v1/auth/token/ (axes also locks the account).
+    "DEFAULT_THROTTLE_RATES": {"anon": "60/min", "auth_token": os.environ.get("API_TOKEN_RATE", "10/min")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "XiaoBao 消保 API",
@@ -255,6 +260,14 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # Django's own defaults hang unmasked handlers on these two (DEBUG console, runserver's
+    # request lines with query strings); naming them here replaces those handlers.
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
-# Error pages (including DEBUG's technical page) mask personal data in locals and settings.
+# Error pages (including DEBUG's technical page) and error mails mask personal data: the filter
+# masks locals, settings and POST; the reporter masks the rendered page as a whole.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "xiaobao.core.masking.MaskingExceptionReporterFilter"
+DEFAULT_EXCEPTION_REPORTER = "xiaobao.core.masking.MaskingExceptionReporter"

@@ -1,15 +1,120 @@
-"""Core API: the signed-in user, org units in scope."""
+"""Core API: API tokens, the signed-in user, org units and users in scope.
+
+Reads go through `core.selectors`, the same functions the pages use, so the API and the
+pages cannot disagree about who sees what.
+"""
 
 from __future__ import annotations
 
+from django.contrib.auth import authenticate
 from django.urls import path
-from rest_framework import serializers
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, serializers, status
+from rest_framework.authtoken.models import Token
 from rest_framework.generics import ListAPIView
+from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from xiaobao.core import selectors
+from xiaobao.core.masking import mask_phone
 from xiaobao.core.models import OrgUnit
+
+
+class AutoSchema(SpectacularAutoSchema):
+    """Names nested serializers after their endpoint: MeApi.OutputSerializer -> "MeOutput".
+
+    Every endpoint nests its own InputSerializer/OutputSerializer (STYLE.md), which would
+    otherwise all become one clashing "Output" component.
+    """
+
+    def get_serializer_name(self, serializer, direction) -> str:
+        name = super().get_serializer_name(serializer, direction)
+        outer = serializer.__class__.__qualname__.split(".")[-2:-1]
+        if outer and outer[0].isidentifier():
+            return outer[0].removesuffix("Api") + name
+        return name
+
+
+class HasModelPermission(BasePermission):
+    """The view's `required_permission` (e.g. "core.view_user"), as the pages require it.
+
+    Anonymous callers fail here too; DRF then answers 401, not 403, because an
+    authenticator exists that could have let them in.
+    """
+
+    def has_permission(self, request, view) -> bool:
+        return bool(request.user and request.user.has_perm(view.required_permission))
+
+
+class LockedOut(exceptions.APIException):
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_detail = "Too many failed sign-in attempts; try again later."
+    default_code = "locked_out"
+
+
+class TokenObtainThrottle(SimpleRateThrottle):
+    """Password guesses per client address, whoever is (or claims to be) signed in."""
+
+    scope = "auth_token"
+
+    def get_cache_key(self, request, view):
+        if request.method != "POST":
+            return None  # revoking a token is not a guess
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class TokenApi(APIView):
+    """POST: exchange username and password for an API token. DELETE: revoke the caller's token."""
+
+    throttle_classes = [TokenObtainThrottle]
+
+    class InputSerializer(serializers.Serializer):
+        username = serializers.CharField()
+        password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False, write_only=True)
+
+    class OutputSerializer(serializers.Serializer):
+        token = serializers.CharField()
+
+    serializer_class = InputSerializer
+
+    def get_permissions(self):
+        # Obtaining a token is how an anonymous client signs in; revoking needs a signed-in caller.
+        return [AllowAny()] if self.request.method == "POST" else [IsAuthenticated()]
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={200: OutputSerializer, 400: OpenApiResponse(description="Wrong username or password")},
+        auth=[],
+    )
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        # axes works on the Django request: it records the failure and, once the limit is
+        # reached, refuses even the right password and flags the request as locked out.
+        django_request = request._request
+        user = authenticate(
+            request=django_request,
+            username=data.validated_data["username"],
+            password=data.validated_data["password"],
+        )
+        if getattr(django_request, "axes_locked_out", False):
+            # AxesMiddleware would swap our JSON for the HTML lockout page; the API keeps one error shape.
+            del django_request.axes_locked_out
+            raise LockedOut()
+        if user is None or not user.is_active:
+            raise exceptions.ValidationError(
+                {"non_field_errors": [exceptions.ErrorDetail("Wrong username or password.", code="invalid_login")]}
+            )
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response(self.OutputSerializer({"token": token.key}).data)
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request):
+        Token.objects.filter(user=request.user).delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class OrgUnitOutput(serializers.ModelSerializer):
@@ -25,6 +130,47 @@ class OrgUnitListApi(ListAPIView):
 
     def get_queryset(self):
         return selectors.org_units_visible_to(self.request.user)
+
+
+class UserListApi(ListAPIView):
+    """Users in the caller's data scope; the mobile number only ever leaves masked (PIPL)."""
+
+    permission_classes = [IsAuthenticated, HasModelPermission]
+    required_permission = "core.view_user"
+
+    class FilterSerializer(serializers.Serializer):
+        org_unit = serializers.IntegerField(required=False)
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        username = serializers.CharField()
+        full_name = serializers.CharField()
+        org_unit = serializers.IntegerField(source="org_unit_id", allow_null=True)
+        org_unit_name = serializers.CharField(source="org_unit.name", default=None)
+        department = serializers.CharField()
+        mobile_masked = serializers.SerializerMethodField()
+        is_active = serializers.BooleanField()
+        roles = serializers.SerializerMethodField()
+
+        def get_mobile_masked(self, user) -> str:
+            return mask_phone(user.mobile)
+
+        def get_roles(self, user) -> list[str]:
+            return sorted(group.role.code for group in user.groups.all() if hasattr(group, "role"))
+
+    serializer_class = OutputSerializer
+
+    @extend_schema(parameters=[FilterSerializer])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        filters = self.FilterSerializer(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        # Prefetch only shapes the rows; which rows is the selector's decision.
+        return selectors.users_visible_to(self.request.user, filters=filters.validated_data).prefetch_related(
+            "groups__role"
+        )
 
 
 class MeApi(APIView):
@@ -46,7 +192,21 @@ class MeApi(APIView):
         return Response(self.OutputSerializer(request.user).data)
 
 
+class NotFoundApi(APIView):
+    """Any unknown path under /api/v1/: a 404 in the API's error shape instead of the HTML page."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    schema = None  # not an endpoint; keep it out of the OpenAPI document
+
+    def _not_found(self, request, *args, **kwargs):
+        raise exceptions.NotFound()
+
+    get = post = put = patch = delete = options = _not_found
+
+
 urlpatterns = [
     path("me/", MeApi.as_view(), name="api-me"),
     path("org-units/", OrgUnitListApi.as_view(), name="api-org-units"),
+    path("users/", UserListApi.as_view(), name="api-users"),
 ]

@@ -31,6 +31,11 @@ def _cipher(keys: tuple[str, ...]) -> MultiFernet:
     return MultiFernet([Fernet(_fernet_key(k)) for k in keys])
 
 
+@lru_cache(maxsize=4)
+def _newest(keys: tuple[str, ...]) -> Fernet:
+    return Fernet(_fernet_key(keys[0]))
+
+
 def cipher() -> MultiFernet:
     return _cipher(tuple(settings.FIELD_ENCRYPTION_KEYS))
 
@@ -48,7 +53,24 @@ def decrypt(token: str) -> str:
 
 def rotate(token: str) -> str:
     """Re-encrypt a token under the newest key (no-op in meaning, new ciphertext)."""
-    return cipher().rotate(token.encode("ascii")).decode("ascii")
+    try:
+        return cipher().rotate(token.encode("ascii")).decode("ascii")
+    except InvalidToken as exc:
+        raise ValueError("personal data could not be decrypted with the configured keys") from exc
+
+
+def is_current(token: str) -> bool:
+    """True if the newest key encrypted `token`: Fernet's HMAC verifies only under its own key."""
+    try:
+        _newest(tuple(settings.FIELD_ENCRYPTION_KEYS)).decrypt(token.encode("ascii"))
+    except InvalidToken:
+        return False
+    return True
+
+
+def rotate_if_stale(token: str) -> str | None:
+    """The token re-encrypted under the newest key, or None if it already is (rotation stays idempotent)."""
+    return None if is_current(token) else rotate(token)
 
 
 def normalize(value: str) -> str:

@@ -22,3 +22,8 @@ class EncryptedTextField(models.TextField):
         if value is None or value == "":
             return value
         return crypto.encrypt(value)
+
+
+def encrypted_fields(model) -> list[EncryptedTextField]:
+    """The model's own encrypted columns (what key rotation and reveal work on)."""
+    return [f for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]

@@ -9,12 +9,18 @@ from __future__ import annotations
 import logging
 import re
 
-from django.views.debug import SafeExceptionReporterFilter
+from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
 
-# 18-digit resident ID (last may be X), bank cards (16-19 digits), mainland mobiles.
-_ID_RE = re.compile(r"(?<![0-9A-Za-z])([1-9]\d{5})(\d{8})(\d{3}[0-9Xx])(?![0-9A-Za-z])")
-_CARD_RE = re.compile(r"(?<!\d)(\d{4})(\d{8,11})(\d{4})(?!\d)")
-_MOBILE_RE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
+# Boundaries: a match may not sit inside a longer digit run or a decimal ("0.1234…"), so dates,
+# amounts and timestamps stay readable; letters around it do not protect it ("ID110101…").
+_B = r"(?<!\d)(?<!\d\.)"
+_E = r"(?!\d)(?!\.\d)"
+# 18-digit resident ID, last character may be X.
+_ID_RE = re.compile(_B + r"[1-9]\d{16}[0-9Xx]" + _E)
+# Bank cards: 16-19 digits, bare or in groups of four separated by spaces or dashes.
+_CARD_RE = re.compile(_B + r"(?:\d{16,19}|\d{4}(?:[ -]\d{4}){3}(?:[ -]?\d{1,3})?)" + _E)
+# Mainland mobiles, with an optional +86/0086/86 prefix and 3-4-4 separators ("138-1234-5678").
+_MOBILE_RE = re.compile(_B + r"((?:(?:\+|00)?86[ -]?)?)(1[3-9]\d[ -]?\d{4}[ -]?\d{4})" + _E)
 
 
 def _stars(n: int) -> str:
@@ -59,9 +65,39 @@ def mask_text(text: str) -> str:
     """Mask every ID number, bank card and mobile number found in free text."""
     if not text:
         return text
+    # Lazy proxies (settings, translations) pass isinstance(str) but the re module refuses them.
+    text = str(text)
+    # IDs first: an 18-digit ID is also 18 digits of "card"; masked digits cannot match again.
     text = _ID_RE.sub(lambda m: mask_id_number(m.group(0)), text)
-    text = _CARD_RE.sub(lambda m: mask_bank_account(m.group(0)), text)
-    return _MOBILE_RE.sub(lambda m: mask_phone(m.group(0)), text)
+    text = _CARD_RE.sub(lambda m: mask_bank_account(_digits(m.group(0))), text)
+    return _MOBILE_RE.sub(lambda m: m.group(1) + mask_phone(_digits(m.group(2))), text)
+
+
+def _digits(value: str) -> str:
+    return "".join(ch for ch in value if ch.isdigit())
+
+
+# Which helper masks a personal-data field, guessed from its name (audit rows of reveals).
+_FIELD_MASKS = (
+    (("mobile", "phone", "tel"), mask_phone),
+    (("id_number", "id_no", "idcard", "id_card", "certificate"), mask_id_number),
+    (("bank", "account", "card"), mask_bank_account),
+    (("name",), mask_name),
+)
+
+
+def mask_field_value(field_name: str, value: str) -> str:
+    """Mask `value` the way its field calls for; unknown fields keep only first and last character."""
+    if not value:
+        return value
+    lowered = field_name.lower()
+    for words, mask in _FIELD_MASKS:
+        if any(word in lowered for word in words):
+            return mask(value)
+    masked = mask_text(value)
+    if masked != value:
+        return masked
+    return value[0] + _stars(len(value) - 2) + value[-1] if len(value) > 2 else _stars(len(value))
 
 
 class MaskPersonalDataFilter(logging.Filter):
@@ -78,6 +114,8 @@ class MaskPersonalDataFilter(logging.Filter):
             record.exc_text = mask_text(logging.Formatter().formatException(record.exc_info))
         elif record.exc_text:
             record.exc_text = mask_text(record.exc_text)
+        if record.stack_info:
+            record.stack_info = mask_text(record.stack_info)
         return True
 
 
@@ -102,3 +140,18 @@ class MaskingExceptionReporterFilter(SafeExceptionReporterFilter):
         for key in params:
             params.setlist(key, [mask_text(v) if isinstance(v, str) else v for v in params.getlist(key)])
         return params
+
+
+class MaskingExceptionReporter(ExceptionReporter):
+    """DEBUG error pages and error mails, masked as a whole.
+
+    The filter above masks the values it is shown, but the page also carries the exception
+    message, GET parameters, cookies, the raw URL, source lines and the repr of non-string
+    locals (a dict holding an ID number); masking the rendered output covers them all.
+    """
+
+    def get_traceback_html(self):
+        return mask_text(super().get_traceback_html())
+
+    def get_traceback_text(self):
+        return mask_text(super().get_traceback_text())

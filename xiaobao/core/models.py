@@ -166,11 +166,39 @@ class OrgScopedModel(models.Model):
         abstract = True
 
 
+class AuditLogImmutableError(RuntimeError):
+    """Raised when code tries to rewrite history: audit rows are only ever appended."""
+
+
+class AuditEntryQuerySet(models.QuerySet):
+    """Refuses bulk writes, so no app code can rewrite or drop audit rows through the ORM.
+
+    Rows are appended by `xiaobao.core.audit.record()` only (one at a time, chained).
+    """
+
+    def update(self, **kwargs):
+        raise AuditLogImmutableError("audit rows cannot be updated")
+
+    def delete(self):
+        raise AuditLogImmutableError("audit rows cannot be deleted")
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise AuditLogImmutableError("audit rows cannot be updated")
+
+    def bulk_create(self, objs, *args, **kwargs):
+        # Bulk rows would skip the chain head; they must go through audit.record().
+        raise AuditLogImmutableError("audit rows are appended through audit.record() only")
+
+    def update_or_create(self, *args, **kwargs):
+        raise AuditLogImmutableError("audit rows cannot be updated")
+
+
 class AuditEntry(models.Model):
     """审计日志: one append-only, hash-chained row per write or personal-data reveal.
 
     `hash` = SHA-256 over the previous row's hash and this row's canonical content, so
     editing or deleting any row breaks the chain at that point (`manage.py audit_verify`).
+    The model refuses updates and deletes; raw SQL still can, which is what the chain catches.
     """
 
     at = models.DateTimeField(_("时间"), db_index=True)
@@ -187,6 +215,9 @@ class AuditEntry(models.Model):
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
 
+    # Named `objects` and not use_in_migrations, so the migration state is unchanged.
+    objects = AuditEntryQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("审计日志")
         verbose_name_plural = _("审计日志")
@@ -195,6 +226,18 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_repr}"
+
+    def save(self, *args, **kwargs):
+        # Only a brand-new, chained row may be written, and only as an INSERT.
+        if not self._state.adding or kwargs.get("update_fields") is not None:
+            raise AuditLogImmutableError("audit rows cannot be updated")
+        if not self.hash or not self.prev_hash:
+            raise AuditLogImmutableError("audit rows are appended through audit.record() only")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditLogImmutableError("audit rows cannot be deleted")
 
 
 class AuditChainHead(models.Model):

@@ -46,3 +46,12 @@ def audit_entries_visible_to(user, *, filters: dict | None = None) -> QuerySet[A
     if filters.get("object_type"):
         qs = qs.filter(object_type=filters["object_type"], object_id=str(filters.get("object_id", "")))
     return qs
+
+
+def users_by_mobile(user, mobile: str) -> QuerySet[User]:
+    """Users in the caller's scope whose mobile is exactly `mobile` (via the blind index, never plaintext)."""
+    from xiaobao.core.crypto import blind_index
+
+    if not mobile:
+        return User.objects.none()
+    return users_visible_to(user).filter(mobile_index=blind_index(mobile))
