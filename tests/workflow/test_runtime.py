@@ -216,3 +216,30 @@ def test_decimal_and_date_data_survive_the_state(cast, deploy, applicant):
     instance.refresh_from_db()
     assert instance.status == ProcessInstance.Status.COMPLETED
     assert '"Decimal"' in instance.state
+
+
+def test_the_completed_row_is_stored_with_its_types(cast, approval):
+    review = submitted(cast, approval)
+    services.complete(task=review, user=cast.officer_a, data={"approved": True}, comment="好", now=MONDAY)
+    review.refresh_from_db()
+    assert (review.status, review.version, review.completed_by, review.assignee) == (
+        "completed",
+        2,
+        cast.officer_a,
+        cast.officer_a,
+    )
+    assert review.completed_at == MONDAY
+    assert review.data == {"approved": True}
+    approval.refresh_from_db()
+    assert approval.version == 3
+    step = Transition.objects.get(task=review, action="complete")
+    assert (step.at, step.comment, step.actor_id) == (MONDAY, "好", cast.officer_a.pk)
+
+
+def test_the_diagram_shows_done_and_current_elements(cast, approval):
+    submitted(cast, approval)
+    instance = ProcessInstance.objects.defer("state").get(pk=approval.pk)  # as a detail page loads it
+    states = selectors.diagram_states(instance)
+    assert "submit" in states["completed"]
+    assert "review" in states["current"]
+    assert "review" not in states["completed"]

@@ -1,10 +1,13 @@
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tests.helpers import make_user
 from tests.workflow.conftest import at
 from tests.workflow.test_runtime import MONDAY, open_task
+from xiaobao.core.models import CalendarDay
 from xiaobao.workflow import services
 from xiaobao.workflow.models import HumanTask, ProcessInstance, Timer, Transition
 from xiaobao.workflow.tasks import sweep_timers as sweep_task
@@ -75,3 +78,23 @@ def test_an_intermediate_timer_counts_calendar_days(cast, deploy, applicant):
     services.complete(task=open_task(instance, "branch"), user=cast.officer_a, now=at(2025, 3, 11))
     instance.refresh_from_db()
     assert instance.status == ProcessInstance.Status.COMPLETED
+
+
+def _second_review(cast, applicant):
+    instance = services.start(process_key="test_approval", business_object=applicant, actor=cast.officer_a, now=MONDAY)
+    services.complete(task=open_task(instance, "submit"), user=cast.officer_a, now=MONDAY)
+    return Timer.objects.get(instance=instance, element_id="review_overdue")
+
+
+def test_the_calendar_is_read_once_not_per_step(cast, in_review, applicant):
+    with CaptureQueriesContext(connection) as captured:
+        _second_review(cast, applicant)
+    assert not [q for q in captured.captured_queries if "core_calendarday" in q["sql"]]
+
+
+def test_a_calendar_edit_applies_to_the_next_deadline(cast, in_review, applicant):
+    CalendarDay.objects.create(date=date(2025, 3, 5), kind=CalendarDay.Kind.HOLIDAY, name="测试假日")
+    # Monday + 3 working days, Wednesday off: Friday
+    assert _second_review(cast, applicant).fire_at == at(2025, 3, 7, 23, 59, 59, 999999)
+    CalendarDay.objects.filter(date=date(2025, 3, 5)).get().delete()
+    assert _second_review(cast, applicant).fire_at == at(2025, 3, 6, 23, 59, 59, 999999)

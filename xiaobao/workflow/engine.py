@@ -16,6 +16,7 @@ import builtins
 import json
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -188,6 +189,12 @@ def compiled(version: str, key: str, xml: str) -> Compiled:
     return found
 
 
+def spec_for(version: str, key: str, load_xml: Callable[[], str]) -> Compiled:
+    """The parsed spec of a deployed version; `load_xml()` is called only when it is not cached yet."""
+    found = _compiled.get(version)
+    return found if found is not None else compiled(version, key, load_xml())
+
+
 # --- state ----------------------------------------------------------------------------
 
 
@@ -335,6 +342,11 @@ def element_states(workflow: BpmnWorkflow) -> dict[str, list[str]]:
             elif task.state in (TaskState.READY, TaskState.WAITING, TaskState.STARTED):
                 current.add(bpmn_id)
     return {"completed": sorted(done - current), "current": sorted(current)}
+
+
+def states_of(state: str, spec: Compiled) -> dict[str, list[str]]:
+    """Element states of a stored instance state (restores it: for detail pages, not per step)."""
+    return element_states(load_state(state, spec))
 
 
 def duration(expression: str, start: datetime) -> timedelta:

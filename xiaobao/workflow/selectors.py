@@ -110,10 +110,14 @@ def get_instance_for_user(user, pk: int) -> ProcessInstance:
 
 def diagram_states(instance: ProcessInstance) -> dict[str, list[str]]:
     """Completed and current element ids for the diagram (restores the engine state; detail pages only)."""
-    from xiaobao.workflow.services import _compiled
-
+    definition = instance.definition
     state = instance.state or ProcessInstance.objects.values_list("state", flat=True).get(pk=instance.pk)
-    return engine.element_states(engine.load_state(state, _compiled(instance.definition)))
+    spec = engine.spec_for(
+        definition.version,
+        definition.key,
+        lambda: ProcessDefinition.objects.values_list("xml", flat=True).get(pk=definition.pk),
+    )
+    return engine.states_of(state, spec)
 
 
 def definitions(user) -> QuerySet[ProcessDefinition]:
@@ -132,3 +136,20 @@ def get_definition_for_user(user, pk: int) -> ProcessDefinition:
     if row is None:
         raise Http404
     return row
+
+
+def definition_xml(instance: ProcessInstance) -> str:
+    """The BPMN of the version an instance runs on (the caller got `instance` from get_instance_for_user)."""
+    return ProcessDefinition.objects.values_list("xml", flat=True).get(pk=instance.definition_id)
+
+
+def definition_groups(user) -> list[dict]:
+    """`definitions(user)` grouped by process key: {key, name, running, versions}, newest version first."""
+    groups: dict[str, dict] = {}
+    for row in definitions(user):
+        group = groups.setdefault(row.key, {"key": row.key, "name": row.name or row.key, "running": 0, "versions": []})
+        if row.is_current:
+            group["name"] = row.name or row.key
+        group["versions"].append(row)
+        group["running"] += row.running
+    return list(groups.values())

@@ -1,0 +1,303 @@
+"""One engine advance on one instance, shared by start, complete, cancel and the timer sweep.
+
+The instance row is locked first (then task rows), so two steps on one instance queue instead of
+interleaving; the engine state, task rows, timers, history and audit rows are written in the
+caller's transaction, so an exception anywhere leaves nothing written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from xiaobao.core import audit
+from xiaobao.core.models import OrgUnit
+from xiaobao.core.workdays import Calendar, due
+from xiaobao.workflow import bpmn, engine, handlers
+from xiaobao.workflow import error_codes as codes
+from xiaobao.workflow.assignment import resolve_org_unit
+from xiaobao.workflow.exceptions import WorkflowConflict, WorkflowError
+from xiaobao.workflow.models import HumanTask, ProcessDefinition, ProcessInstance, Timer, Transition
+from xiaobao.workflow.services import rows, workcalendar
+from xiaobao.workflow.services.data import jsonable
+
+Action = Transition.Action
+
+
+def compiled(definition: ProcessDefinition) -> engine.Compiled:
+    return engine.spec_for(
+        definition.version,
+        definition.key,
+        lambda: ProcessDefinition.objects.values_list("xml", flat=True).get(pk=definition.pk),
+    )
+
+
+def live_workflow(instance: ProcessInstance):
+    """The live workflow of this exact version: from this process's LRU, else restored from the row."""
+    workflow = engine.LIVE.take((instance.uid, instance.version))
+    if workflow is None:
+        state = ProcessInstance.objects.values_list("state", flat=True).get(pk=instance.pk)
+        workflow = engine.load_state(state, compiled(instance.definition))
+    return workflow
+
+
+def lock_instance(instance_id: int) -> ProcessInstance:
+    """The instance row, locked, with its definition (state and BPMN deferred): every engine step starts here."""
+    return rows.get(
+        ProcessInstance, instance_id, exclude=("state",), related="definition", related_exclude=("xml",), lock=True
+    )
+
+
+def task_pk(task) -> int:
+    return task.pk if isinstance(task, HumanTask) else int(task)
+
+
+def check_open(row: HumanTask, expected_version: int | None) -> None:
+    if row.status != HumanTask.Status.OPEN:
+        raise WorkflowConflict(codes.TASK_CLOSED, "this task has already been handled")
+    if expected_version is not None and row.version != int(expected_version):
+        raise WorkflowConflict(codes.STALE_VERSION, "this task changed since it was loaded; reload and try again")
+
+
+def expected(task, expected_version):
+    if expected_version is None and isinstance(task, HumanTask):
+        return task.version
+    return expected_version
+
+
+@dataclass
+class Step:
+    """One engine advance on one instance: runs services, then turns engine state into rows."""
+
+    instance: ProcessInstance
+    workflow: object
+    actor: object
+    now: datetime
+    is_new: bool = False
+    new_tasks: list = field(default_factory=list)
+    new_timers: list = field(default_factory=list)
+    _calendar: Calendar | None = None
+
+    @property
+    def meta(self) -> dict:
+        return self.instance.definition.meta
+
+    @property
+    def calendar(self) -> Calendar:
+        if self._calendar is None:
+            self._calendar = workcalendar.current()
+        return self._calendar
+
+    def service_call(self, task) -> None:
+        name = self.meta["services"].get(engine.element_id(task))
+        handler = handlers.get(name) if name else None
+        if handler is None:
+            raise WorkflowError(codes.UNKNOWN_SERVICE, f"service handler {name!r} is not registered")
+        result = handler(instance=self.instance, data=task.data)
+        if result:
+            task.data.update(jsonable(result))
+
+    def due_from_days(self, days: int, unit: str) -> tuple[datetime, bool]:
+        deadline = due(self.now, days, unit, calendar=self.calendar)
+        return deadline.at, deadline.provisional
+
+    def fire_at(self, timer: dict) -> tuple[datetime, bool]:
+        if timer["kind"] == "date":
+            moment = datetime.fromisoformat(timer["expr"])
+            return (moment if timezone.is_aware(moment) else timezone.make_aware(moment)), False
+        match = bpmn.DURATION_RE.match(timer["expr"])
+        years, months, weeks, days = (int((match.group(i) or "0X")[:-1]) for i in (1, 2, 3, 4))
+        if match.group(5) is None and not (years or months):
+            # whole days: counted on the working-day calendar, or as calendar days (Civil Code rules)
+            return self.due_from_days(days + 7 * weeks, timer["unit"])
+        return self.now + engine.duration(timer["expr"], self.now), False
+
+    def sync(self, *, closed: set[str] = frozenset()) -> None:
+        """Make task and timer rows match the engine: new ready tasks, cancelled ones, new timers."""
+        meta = self.meta
+        # Which engine tasks have a row is remembered in the engine state itself ("xb_row"), so
+        # finding new and vanished tasks needs no query.
+        fresh, gone = [], []
+        for spiff_task in engine.user_tasks(self.workflow):
+            marked = spiff_task.internal_data.get("xb_row")
+            if engine.is_ready_user_task(spiff_task) and not marked:
+                spiff_task.internal_data["xb_row"] = "open"
+                fresh.append((str(spiff_task.id), spiff_task))
+            elif marked == "open" and not engine.is_ready_user_task(spiff_task):
+                spiff_task.internal_data["xb_row"] = "closed"
+                if str(spiff_task.id) not in closed:
+                    gone.append(str(spiff_task.id))  # interrupted by a boundary event or cancelled
+        if gone:
+            HumanTask.objects.filter(
+                instance_id=self.instance.pk, engine_task_id__in=gone, status=HumanTask.Status.OPEN
+            ).update(status=HumanTask.Status.CANCELLED, version=F("version") + 1)
+        if fresh:
+            self._new_tasks(fresh)
+        if meta["timers"]:
+            self._timers()
+
+    def _new_tasks(self, fresh) -> None:
+        task_meta = self.meta["user_tasks"]
+        for engine_id, spiff_task in fresh:
+            element = engine.element_id(spiff_task)
+            info = task_meta.get(element) or {
+                "name": element,
+                "role": "",
+                "assignee": "",
+                "org": "business",
+                "due_days": None,
+                "day_unit": "working",
+                "remind_before_days": 1,
+                "form": [],
+            }
+            row = HumanTask(
+                instance=self.instance,
+                engine_task_id=engine_id,
+                element_id=element,
+                name=info["name"][:200],
+                candidate_role_id=info.get("role_id"),
+                assignee_id=self.instance.started_by_id if info["assignee"] == "starter" else None,
+                org_unit_id=self.instance.org_unit_id
+                if info["org"] == "business"
+                else resolve_org_unit(info["org"], self.instance.org_unit).pk,
+                form=info["form"],
+                created_at=self.now,
+            )
+            if info["due_days"] is not None:
+                row.due_at, row.due_provisional = self.due_from_days(info["due_days"], info["day_unit"])
+                self._remind(row, info)
+            self.new_tasks.append(row)
+
+    def _remind(self, row: HumanTask, info: dict) -> None:
+        days = info.get("remind_before_days", 1)
+        row.remind_at = row.due_at - timedelta(days=days) if days else None
+
+    def _timers(self) -> None:
+        timer_meta = self.meta["timers"]
+        waiting = engine.waiting_timers(self.workflow)
+        for spiff_task in waiting:
+            if "xb_fire_at" in spiff_task.internal_data:
+                continue
+            element = engine.element_id(spiff_task)
+            timer = timer_meta.get(element)
+            if timer is None:
+                continue
+            fire_at, provisional = self.fire_at(timer)
+            spiff_task.internal_data["xb_fire_at"] = fire_at.isoformat()
+            self.new_timers.append(
+                Timer(
+                    instance=self.instance,
+                    engine_task_id=str(spiff_task.id),
+                    element_id=element,
+                    fire_at=fire_at,
+                    provisional=provisional,
+                )
+            )
+            if timer["attached_to"]:
+                self._due_from_boundary(timer["attached_to"], fire_at, provisional)
+        if not self.is_new:
+            Timer.objects.filter(instance_id=self.instance.pk, status=Timer.Status.PENDING).exclude(
+                engine_task_id__in=[str(t.id) for t in waiting]
+            ).update(status=Timer.Status.CANCELLED)
+
+    def _due_from_boundary(self, element: str, fire_at: datetime, provisional: bool) -> None:
+        """A task with a boundary timer is due when the timer fires (unless dueDays said otherwise)."""
+        info = self.meta["user_tasks"].get(element, {})
+        for row in self.new_tasks:
+            if row.element_id == element and row.due_at is None:
+                row.due_at, row.due_provisional = fire_at, provisional
+                self._remind(row, info)
+        if not self.is_new:
+            HumanTask.objects.filter(
+                instance_id=self.instance.pk, element_id=element, status=HumanTask.Status.OPEN, due_at__isnull=True
+            ).update(due_at=fire_at, due_provisional=provisional)
+
+    def write(self) -> None:
+        for row in self.new_tasks:
+            row.instance = self.instance
+        for timer in self.new_timers:
+            timer.instance = self.instance
+        if len(self.new_tasks) == 1:
+            rows.insert(self.new_tasks[0])
+        elif self.new_tasks:
+            HumanTask.objects.bulk_create(self.new_tasks)
+        if self.new_timers:
+            Timer.objects.bulk_create(self.new_timers)
+
+    def save_instance(self) -> None:
+        """Store the new state, bump the version and, after commit, keep the live object for the next step."""
+        instance = self.instance
+        instance.state = engine.dump_state(self.workflow)
+        instance.version += 1
+        if self.workflow.is_completed() and instance.status == ProcessInstance.Status.RUNNING:
+            instance.status = ProcessInstance.Status.COMPLETED
+            instance.ended_at = self.now
+        if self.is_new:
+            rows.insert(instance)
+        else:
+            rows.update(
+                ProcessInstance,
+                instance.pk,
+                state=instance.state,
+                version=instance.version,
+                status=instance.status,
+                ended_at=instance.ended_at,
+            )
+        self.write()
+        key, workflow = (instance.uid, instance.version), self.workflow
+        transaction.on_commit(lambda: engine.LIVE.put(key, workflow))
+
+
+def record(
+    instance: ProcessInstance,
+    action: str,
+    *,
+    actor,
+    now: datetime,
+    task: HumanTask | None = None,
+    element_id: str = "",
+    element_name: str = "",
+    changes: dict | None = None,
+    comment: str = "",
+    audit_changes: dict | None = None,
+) -> Transition:
+    """One history row and its audit row, against the business object the process serves."""
+    actor_obj = actor if getattr(actor, "is_authenticated", False) else None
+    row = Transition(
+        instance=instance,
+        task=task,
+        at=now,
+        actor=actor_obj,
+        actor_name=str(actor_obj) if actor_obj else "system",
+        action=action,
+        element_id=element_id or (task.element_id if task else ""),
+        element_name=element_name or (task.name if task else ""),
+        changes=changes or {},
+        comment=comment,
+    )
+    rows.insert(row)
+    content_type = ContentType.objects.get_for_id(instance.content_type_id)
+    audit.record(
+        actor=actor_obj,
+        action=f"workflow.{action}",
+        object_type=f"{content_type.app_label}.{content_type.model}",
+        object_id=instance.object_id,
+        object_repr=instance.object_repr,
+        org_unit=OrgUnit(pk=instance.org_unit_id),  # the id is all the audit row needs; saves a query
+        # field names only: task data may hold personal data, which the audit chain must not copy
+        changes={
+            "process": instance.definition.key,
+            "instance": instance.pk,
+            "task": row.element_id,
+            "fields": sorted((changes or {}).keys()),
+            **(audit_changes or {}),
+        },
+        reason=comment[:500],
+        at=now,
+    )
+    return row
