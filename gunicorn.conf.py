@@ -1,0 +1,27 @@
+"""gunicorn settings for production, from the environment (docs/deployment.md, docs/configuration.md).
+
+Run from the repository root: `gunicorn xiaobao.wsgi` picks this file up by itself.
+"""
+
+import multiprocessing
+import os
+
+# Loopback by default: TLS ends at the reverse proxy on the same machine, which is the only
+# thing that should reach gunicorn. Set GUNICORN_BIND=0.0.0.0:8000 when the proxy is elsewhere.
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+# gunicorn's usual rule of thumb for sync workers; WEB_CONCURRENCY is the name many platforms set.
+workers = int(
+    os.environ.get("GUNICORN_WORKERS") or os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() * 2 + 1
+)
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+# Long enough for a large Excel import or report; a worker stuck longer is killed and replaced.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+graceful_timeout = 30
+# Recycle workers now and then so a slow leak in any library cannot grow without bound.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
+max_requests_jitter = max_requests // 10
+# X-Forwarded-Proto is trusted only from these proxy addresses (Django's SECURE_PROXY_SSL_HEADER relies on it).
+forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()
