@@ -11,6 +11,8 @@ app = Celery("xiaobao")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+DAY = 24 * 60 * 60
+
 
 @app.on_after_finalize.connect
 def setup_periodic_tasks(sender, **kwargs):
@@ -18,3 +20,6 @@ def setup_periodic_tasks(sender, **kwargs):
 
     interval = settings.SWEEP_INTERVAL_SECONDS
     sender.add_periodic_task(interval, sender.signature("xiaobao.workflow.tasks.sweep_timers"), name="workflow timers")
+    sender.add_periodic_task(
+        DAY, sender.signature("xiaobao.core.tasks.check_calendar_coverage"), name="calendar coverage"
+    )

@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from tests.helpers import make_user
 from tests.workflow.conftest import at
 from tests.workflow.test_runtime import MONDAY, open_task
-from xiaobao.core.models import CalendarDay
+from xiaobao.core.models import CalendarDay, Notification
 from xiaobao.workflow import services
 from xiaobao.workflow.models import HumanTask, ProcessInstance, Timer, Transition
 from xiaobao.workflow.tasks import sweep_timers as sweep_task
@@ -38,6 +38,23 @@ def test_the_reminder_is_sent_once(in_review):
     assert services.sweep_timers(now=at(2025, 3, 6, 8, 0))["reminded"] == 1
     assert services.sweep_timers(now=at(2025, 3, 6, 9, 0))["reminded"] == 0
     assert Transition.objects.filter(instance=in_review, action="remind").count() == 1
+
+
+def test_the_reminder_notifies_the_candidates_once_and_no_one_outside(cast, in_review):
+    services.sweep_timers(now=at(2025, 3, 6, 8, 0))
+    services.sweep_timers(now=at(2025, 3, 6, 9, 0))
+    review = open_task(in_review, "review")
+    notes = Notification.objects.filter(kind="workflow.remind")
+    assert [n.recipient for n in notes] == [cast.officer_a]  # branch A's officer; not branch B's
+    assert notes[0].url == f"/workflow/tasks/{review.pk}/"
+
+
+def test_overdue_notifies_the_holder_as_urgent(cast, in_review):
+    review = services.claim(task=open_task(in_review, "review"), user=cast.officer_a, now=MONDAY)
+    services.sweep_timers(now=at(2025, 3, 7, 9, 0))
+    note = Notification.objects.get(kind="workflow.overdue")
+    assert (note.recipient, note.level) == (cast.officer_a, "urgent")
+    assert review.name in note.title
 
 
 def test_overdue_fires_the_escalation_path_once(cast, in_review):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.contrib.auth import authenticate
 from django.urls import path
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
@@ -18,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
-from xiaobao.core import selectors
+from xiaobao.core import selectors, services
 from xiaobao.core.masking import mask_phone
 from xiaobao.core.models import OrgUnit
 
@@ -51,7 +52,7 @@ class HasModelPermission(BasePermission):
 
 class LockedOut(exceptions.APIException):
     status_code = status.HTTP_429_TOO_MANY_REQUESTS
-    default_detail = "Too many failed sign-in attempts; try again later."
+    default_detail = gettext_lazy("登录失败次数过多，请稍后再试。")
     default_code = "locked_out"
 
 
@@ -106,7 +107,7 @@ class TokenApi(APIView):
             raise LockedOut()
         if user is None or not user.is_active:
             raise exceptions.ValidationError(
-                {"non_field_errors": [exceptions.ErrorDetail("Wrong username or password.", code="invalid_login")]}
+                {"non_field_errors": [exceptions.ErrorDetail(gettext("用户名或密码错误。"), code="invalid_login")]}
             )
         token, _ = Token.objects.get_or_create(user=user)
         return Response(self.OutputSerializer({"token": token.key}).data)
@@ -192,6 +193,55 @@ class MeApi(APIView):
         return Response(self.OutputSerializer(request.user).data)
 
 
+class NotificationListApi(ListAPIView):
+    """The caller's own notifications (reminders, overdue tasks, 督办, admin alerts)."""
+
+    class FilterSerializer(serializers.Serializer):
+        unread = serializers.BooleanField(required=False, default=False)
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        kind = serializers.CharField()
+        level = serializers.CharField()
+        title = serializers.CharField()
+        body = serializers.CharField()
+        url = serializers.CharField()
+        object_type = serializers.CharField()
+        object_id = serializers.CharField()
+        created_at = serializers.DateTimeField()
+        read_at = serializers.DateTimeField(allow_null=True)
+
+    serializer_class = OutputSerializer
+
+    @extend_schema(parameters=[FilterSerializer])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        filters = self.FilterSerializer(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        return selectors.notifications_for(self.request.user, filters=filters.validated_data)
+
+
+class NotificationReadApi(APIView):
+    """Mark the caller's notifications read: the listed ids, or all unread when `ids` is omitted."""
+
+    class InputSerializer(serializers.Serializer):
+        ids = serializers.ListField(child=serializers.IntegerField(), required=False, max_length=500)
+
+    class OutputSerializer(serializers.Serializer):
+        marked = serializers.IntegerField()
+
+    serializer_class = InputSerializer
+
+    @extend_schema(request=InputSerializer, responses={200: OutputSerializer})
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        marked = services.notifications_mark_read(user=request.user, ids=data.validated_data.get("ids"))
+        return Response(self.OutputSerializer({"marked": marked}).data)
+
+
 class NotFoundApi(APIView):
     """Any unknown path under /api/v1/: a 404 in the API's error shape instead of the HTML page."""
 
@@ -209,4 +259,6 @@ urlpatterns = [
     path("me/", MeApi.as_view(), name="api-me"),
     path("org-units/", OrgUnitListApi.as_view(), name="api-org-units"),
     path("users/", UserListApi.as_view(), name="api-users"),
+    path("notifications/", NotificationListApi.as_view(), name="api-notifications"),
+    path("notifications/read/", NotificationReadApi.as_view(), name="api-notifications-read"),
 ]

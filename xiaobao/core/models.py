@@ -285,3 +285,47 @@ class CalendarYear(models.Model):
 
     def __str__(self) -> str:
         return str(self.year)
+
+
+class Notification(models.Model):
+    """站内通知: a message to one user — a reminder, an overdue task, a 督办, an admin alert.
+
+    `dedupe_key` makes sending idempotent: the periodic sweeps may run twice (or on two workers)
+    and a user still gets one notification per event. Services write these rows inside their own
+    transaction, so a notification exists exactly when the event it reports was committed.
+    """
+
+    class Level(models.TextChoices):
+        INFO = "info", _("提示")
+        WARNING = "warning", _("提醒")
+        URGENT = "urgent", _("紧急")
+
+    recipient = models.ForeignKey(
+        User, verbose_name=_("接收人"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(_("类别"), max_length=50)
+    level = models.CharField(_("级别"), max_length=10, choices=Level.choices, default=Level.INFO)
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"), blank=True)
+    url = models.CharField(_("链接"), max_length=300, blank=True)
+    object_type = models.CharField(max_length=100, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    dedupe_key = models.CharField(max_length=200, blank=True, default="")
+    created_at = models.DateTimeField(_("时间"), db_index=True)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="core_notification_unread_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "dedupe_key"],
+                condition=~models.Q(dedupe_key=""),
+                name="core_notification_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title

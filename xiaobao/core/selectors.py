@@ -55,3 +55,19 @@ def users_by_mobile(user, mobile: str) -> QuerySet[User]:
     if not mobile:
         return User.objects.none()
     return users_visible_to(user).filter(mobile_index=blind_index(mobile))
+
+
+def notifications_for(user, *, filters: dict | None = None) -> QuerySet:
+    """The caller's own notifications, newest first; `unread=True` keeps the unread ones."""
+    from xiaobao.core.models import Notification
+
+    if user is None or not user.is_authenticated:
+        return Notification.objects.none()
+    qs = Notification.objects.filter(recipient=user)
+    if (filters or {}).get("unread"):
+        qs = qs.filter(read_at__isnull=True)
+    return qs
+
+
+def unread_notification_count(user) -> int:
+    return notifications_for(user, filters={"unread": True}).count()

@@ -104,3 +104,151 @@ def personal_data_reveal(
         ip_address=ip_address,
     )
     return value
+
+
+# --- notifications -------------------------------------------------------------------------
+
+
+def notify(
+    *,
+    recipients,
+    kind: str,
+    title: str,
+    body: str = "",
+    url: str = "",
+    obj: models.Model | None = None,
+    dedupe_key: str = "",
+    level: str = "info",
+    now=None,
+) -> int:
+    """Write one in-app notification per recipient; returns how many were new.
+
+    Runs in the caller's transaction (plain `atomic`, so other services may call it). With a
+    `dedupe_key`, a recipient who already has that key gets nothing new: sweeps that run twice
+    notify once. Text is masked: a notification never carries personal data in clear.
+    """
+    from django.utils import timezone
+
+    from xiaobao.core.masking import mask_text
+    from xiaobao.core.models import Notification
+
+    users = {u.pk: u for u in recipients if u is not None and getattr(u, "is_active", True)}
+    if not users:
+        return 0
+    now = now or timezone.now()
+    if dedupe_key:
+        already = set(
+            Notification.objects.filter(recipient__in=users, dedupe_key=dedupe_key).values_list(
+                "recipient_id", flat=True
+            )
+        )
+        users = {pk: u for pk, u in users.items() if pk not in already}
+    rows = [
+        Notification(
+            recipient_id=pk,
+            kind=kind,
+            level=level,
+            title=mask_text(str(title))[:200],
+            body=mask_text(str(body)),
+            url=url[:300],
+            object_type=obj._meta.label_lower if obj is not None else "",
+            object_id=str(obj.pk) if obj is not None else "",
+            dedupe_key=dedupe_key[:200],
+            created_at=now,
+        )
+        for pk in users
+    ]
+    with transaction.atomic():
+        # ignore_conflicts: a concurrent sweep may have inserted the same key since the read above.
+        Notification.objects.bulk_create(rows, ignore_conflicts=bool(dedupe_key))
+    return len(rows)
+
+
+@transaction.atomic
+def notifications_mark_read(*, user: User, ids: list[int] | None = None, now=None) -> int:
+    """Mark the user's own notifications read (all unread when `ids` is None); others' are untouched."""
+    from django.utils import timezone
+
+    from xiaobao.core.models import Notification
+
+    qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    return qs.update(read_at=now or timezone.now())
+
+
+# --- working-day calendar ------------------------------------------------------------------
+
+
+@transaction.atomic
+def calendar_seed_from_package(*, actor: User | None = None, years: set[int] | None = None) -> list[int]:
+    """Enter the holiday and 调休 schedule of each year the `chinese-calendar` package covers.
+
+    Only years with no `CalendarYear` row are entered: once a year exists (seeded or typed in by an
+    admin), its days are the admins' to edit and a later seed never overwrites them. Returns the
+    years entered; writes one audit row per year.
+    """
+    import chinese_calendar
+    from chinese_calendar.constants import Holiday
+    from chinese_calendar.constants import holidays as package_holidays
+    from chinese_calendar.constants import workdays as package_workdays
+
+    from xiaobao.core.models import CalendarDay, CalendarYear
+
+    chinese = {h.value: h.chinese for h in Holiday}
+    covered = {d.year for d in package_holidays} | {d.year for d in package_workdays}
+    wanted = covered if years is None else covered & set(years)
+    todo = sorted(wanted - set(CalendarYear.objects.values_list("year", flat=True)))
+    source = f"chinese-calendar {getattr(chinese_calendar, '__version__', '')}".strip()
+    for year in todo:
+        days = [
+            CalendarDay(date=d, kind=CalendarDay.Kind.HOLIDAY, name=chinese.get(name, name))
+            for d, name in package_holidays.items()
+            if d.year == year
+        ] + [
+            CalendarDay(date=d, kind=CalendarDay.Kind.WORKDAY, name=f"{chinese.get(name, name)}调休")
+            for d, name in package_workdays.items()
+            if d.year == year
+        ]
+        # A day an admin entered by hand before the year was marked complete stays as entered.
+        existing = set(CalendarDay.objects.filter(date__year=year).values_list("date", flat=True))
+        CalendarDay.objects.bulk_create([d for d in days if d.date not in existing])
+        entry = CalendarYear.objects.create(year=year, complete=True, source=source)
+        audit.record(actor=actor, action="calendar.seed", obj=entry, changes={"days": len(days), "source": source})
+    return todo
+
+
+def calendar_check_coverage(*, today=None) -> list[int]:
+    """Alert system administrators when a year that deadlines now reach has no holiday schedule.
+
+    The State Council publishes next year's schedule each November; from November 1 next year
+    must be entered, and the current year always. Deadlines into a missing year count weekends
+    only and are marked provisional until it is. One notification per admin per missing year.
+    Returns the missing years.
+    """
+    from django.utils import timezone
+    from django.utils.translation import gettext as _
+
+    from xiaobao.core.directory import users_with_role
+    from xiaobao.core.models import CalendarYear
+
+    today = today or timezone.localdate()
+    needed = {today.year} | ({today.year + 1} if today.month >= 11 else set())
+    known = set(CalendarYear.objects.filter(complete=True, year__in=needed).values_list("year", flat=True))
+    missing = sorted(needed - known)
+    admins = list(users_with_role("sysadmin")) + list(User.objects.filter(is_superuser=True, is_active=True))
+    for year in missing:
+        notify(
+            recipients=admins,
+            kind="calendar.missing_year",
+            level="warning",
+            title=_("请录入 %(year)s 年节假日安排") % {"year": year},
+            body=_(
+                "%(year)s 年的法定节假日与调休安排尚未录入工作日历。在录入之前，落在该年的期限只按周末计算，"
+                "并标记为“待确认”。国务院办公厅通常于每年 11 月公布次年安排。"
+            )
+            % {"year": year},
+            url="/admin/core/calendarday/",
+            dedupe_key=f"calendar.missing_year.{year}",
+        )
+    return missing

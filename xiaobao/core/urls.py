@@ -6,4 +6,6 @@ app_name = "core"
 urlpatterns = [
     path("preferences/care-mode/", views.set_care_mode, name="care-mode"),
     path("preferences/language/", views.set_language, name="language"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("notifications/read/", views.notifications_read, name="notifications-read"),
 ]

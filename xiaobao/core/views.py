@@ -30,6 +30,35 @@ def _back(request):
     return target
 
 
+@require_GET
+@login_required
+def notifications(request):
+    """My notifications: unread first tab, all second; 50 a page."""
+    from django.core.paginator import Paginator
+    from django.shortcuts import render
+
+    from xiaobao.core import selectors
+
+    unread_only = request.GET.get("box", "unread") != "all"
+    qs = selectors.notifications_for(request.user, filters={"unread": unread_only})
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(request, "core/notifications.html", {"page": page, "unread_only": unread_only})
+
+
+@require_POST
+@login_required
+def notifications_read(request):
+    """Mark one notification (`id`) or all of mine read, then go back (htmx: refresh the page)."""
+    raw = request.POST.get("id")
+    ids = [int(raw)] if raw and raw.isdigit() else None
+    services.notifications_mark_read(user=request.user, ids=ids)
+    if request.htmx:
+        response = HttpResponse(status=204)
+        response["HX-Refresh"] = "true"
+        return response
+    return redirect(_back(request))
+
+
 @require_POST
 @login_required
 def set_care_mode(request):

@@ -12,6 +12,7 @@ from xiaobao.workflow import services
 from xiaobao.workflow.exceptions import WorkflowError
 from xiaobao.workflow.forms import read_upload
 from xiaobao.workflow.models import HumanTask, ProcessDefinition, ProcessInstance, Timer, Transition
+from xiaobao.workflow.views import refusal_message
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -46,13 +47,14 @@ class DefinitionUploadForm(forms.ModelForm):
                     content=read_upload(upload), actor=self.actor, source=f"admin:{upload.name}"
                 )
             except WorkflowError as refusal:
-                element = (refusal.fields or {}).get("element_id")
-                raise ValidationError(f"{refusal.detail}" + (f" [{element[0]}]" if element else "")) from refusal
+                raise ValidationError(refusal_message(refusal)) from refusal
         return cleaned
 
 
 @admin.register(ProcessDefinition)
 class ProcessDefinitionAdmin(ReadOnlyAdmin):
+    audited_through_services = True  # an upload deploys through services.deploy, which writes the audit row
+
     list_display = ["key", "name", "short_version", "is_current", "deployed_at", "source"]
     list_filter = ["is_current"]
     search_fields = ["key", "name"]

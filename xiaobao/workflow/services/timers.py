@@ -7,7 +7,10 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
+from xiaobao.core import directory
+from xiaobao.core import services as core_services
 from xiaobao.workflow import engine
 from xiaobao.workflow.models import HumanTask, ProcessInstance, Timer
 from xiaobao.workflow.services.step import Action, Step, live_workflow, lock_instance, record
@@ -31,13 +34,44 @@ def _mark_tasks(field_name: str, when_field: str, action: str, now: datetime, co
             if not stamped:
                 continue  # another sweep got there first
             row = (
-                HumanTask.objects.select_related("instance", "instance__definition", "instance__org_unit")
+                HumanTask.objects.select_related(
+                    "instance", "instance__definition", "instance__org_unit", "org_unit", "assignee", "candidate_role"
+                )
                 .defer("instance__state", "instance__definition__xml")
                 .get(pk=pk)
             )
             record(row.instance, action, actor=None, now=now, task=row, comment=comment)
+            _notify_task_people(row, action, now)
             done += 1
     return done
+
+
+def _notify_task_people(task: HumanTask, action: str, now: datetime) -> None:
+    """Tell whoever must act: the holder, or everyone who may claim it. Once per task and event."""
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    if task.assignee_id:
+        people = [task.assignee]
+    elif task.candidate_role_id:
+        people = list(directory.users_with_role(task.candidate_role, task.org_unit))
+    else:
+        people = []
+    overdue = action == Action.OVERDUE
+    title = (_("已逾期：%(task)s") if overdue else _("即将到期：%(task)s")) % {"task": task.name}
+    due = timezone.localtime(task.due_at).strftime("%Y-%m-%d %H:%M") if task.due_at else ""
+    core_services.notify(
+        recipients=people,
+        kind=f"workflow.{action}",
+        level="urgent" if overdue else "warning",
+        title=title,
+        body=_("%(object)s · %(unit)s · 期限 %(due)s")
+        % {"object": task.instance.object_repr, "unit": task.org_unit.name, "due": due},
+        url=reverse("workflow:task", args=[task.pk]),
+        obj=task,
+        dedupe_key=f"workflow.{action}.{task.pk}",
+        now=now,
+    )
 
 
 def _fire_timer(timer_pk: int, instance_id: int, now: datetime) -> bool:
@@ -80,8 +114,8 @@ def sweep_timers(*, now: datetime | None = None) -> dict[str, int]:
     """
     now = now or timezone.now()
     result = {
-        "reminded": _mark_tasks("reminded_at", "remind_at", Action.REMIND, now, "到期提醒"),
-        "overdue": _mark_tasks("overdue_at", "due_at", Action.OVERDUE, now, "已逾期，督办"),
+        "reminded": _mark_tasks("reminded_at", "remind_at", Action.REMIND, now, gettext_noop("到期提醒")),
+        "overdue": _mark_tasks("overdue_at", "due_at", Action.OVERDUE, now, gettext_noop("已逾期，督办")),
         "fired": 0,
         "failed": 0,
     }

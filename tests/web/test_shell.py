@@ -1,0 +1,101 @@
+"""The page shell: local assets only, the navigation, the "coming" pages, care mode and language."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+
+from xiaobao.web.navigation import NAV_ITEMS
+
+# Any attribute or CSS url() that points off this server: http(s)://… or protocol-relative //…
+EXTERNAL = re.compile(r"""(?:src|href|action|data-[\w-]+)\s*=\s*["'](?:https?:)?//|url\(\s*["']?(?:https?:)?//""", re.I)
+
+
+@pytest.fixture
+def as_user():
+    def make(user):
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make
+
+
+def pages_for_admin():
+    return ["/", "/workflow/", "/workflow/definitions/", "/core/notifications/", "/api/docs/"]
+
+
+def test_the_login_page_references_nothing_external(db):
+    html = Client().get("/accounts/login/").content.decode()
+    assert not EXTERNAL.search(html), EXTERNAL.search(html)
+
+
+def test_signed_in_pages_reference_nothing_external(cast, as_user):
+    client = as_user(cast.hq_admin)
+    for url in pages_for_admin() + [item.url() for item in NAV_ITEMS]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        html = response.content.decode()
+        assert not EXTERNAL.search(html), (url, EXTERNAL.search(html))
+
+
+def test_the_stylesheets_reference_nothing_external():
+    from pathlib import Path
+
+    for css in Path(__file__).resolve().parents[2].joinpath("static").rglob("*.css"):
+        if "vendor" in css.parts:
+            continue
+        assert not EXTERNAL.search(css.read_text(encoding="utf-8")), css
+
+
+def test_the_pattern_catches_what_it_should():
+    assert EXTERNAL.search('<script src="https://cdn.example.com/x.js">')
+    assert EXTERNAL.search("<link href='//fonts.example.com/a.css'>")
+    assert EXTERNAL.search("background: url(https://example.com/a.png)")
+    assert not EXTERNAL.search('<a href="/workflow/">')
+
+
+def test_unbuilt_modules_say_coming_and_built_ones_do_not(cast, as_user):
+    client = as_user(cast.hq_admin)
+    for item in NAV_ITEMS:
+        response = client.get(f"/coming/{item.key}/")
+        assert response.status_code == (404 if item.built else 200), item.key
+
+
+def test_the_navigation_lists_every_module_for_head_office(cast, as_user):
+    html = as_user(cast.hq_admin).get("/").content.decode()
+    for item in NAV_ITEMS:
+        if not item.permission or cast.hq_admin.has_perm(item.permission):
+            assert str(item.label) in html
+
+
+def test_care_mode_is_remembered_and_simplifies_the_navigation(cast, as_user):
+    client = as_user(cast.officer_a)
+    assert client.post("/core/preferences/care-mode/", {"care_mode": "on"}).status_code == 302
+    cast.officer_a.refresh_from_db()
+    assert cast.officer_a.care_mode
+    html = as_user(cast.officer_a).get("/").content.decode()  # a new session remembers it
+    assert 'class="care-mode"' in html
+    hidden = [str(i.label) for i in NAV_ITEMS if not i.care]
+    assert hidden and not any(f"</span> {label}</a>" in html for label in hidden)
+
+
+def test_care_mode_and_language_refuse_get(cast, as_user):
+    client = as_user(cast.officer_a)
+    assert client.get("/core/preferences/care-mode/").status_code == 405
+    assert client.get("/core/preferences/language/").status_code == 405
+
+
+def test_an_unknown_language_is_refused_and_nothing_changes(cast, as_user):
+    client = as_user(cast.officer_a)
+    client.post("/core/preferences/language/", {"language": "xx"})
+    cast.officer_a.refresh_from_db()
+    assert cast.officer_a.language == ""
+
+
+def test_every_page_has_the_read_aloud_button(cast, as_user):
+    client = as_user(cast.officer_a)
+    for url in ["/", "/workflow/", "/core/notifications/"]:
+        assert 'data-testid="read-aloud"' in client.get(url).content.decode(), url

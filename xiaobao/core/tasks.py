@@ -1,0 +1,11 @@
+"""Celery shells for core; the rules live in services (STYLE.md §3)."""
+
+from celery import shared_task
+
+from xiaobao.core import services
+
+
+@shared_task(name="xiaobao.core.tasks.check_calendar_coverage")
+def check_calendar_coverage():
+    """Daily: alert administrators when a year deadlines reach has no holiday schedule entered."""
+    return services.calendar_check_coverage()
