@@ -104,6 +104,7 @@ ORG_RULES = {"business", "parent", "branch", "head_office"}
 ASSIGNEE_RULES = {"starter"}
 DAY_UNITS = {"working", "calendar"}
 FORM_TYPES = {"boolean", "string", "text", "long", "date", "enum"}
+VARIABLE_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 DURATION_RE = re.compile(r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$")
 # What the engine sees instead of a timer's expression: the runtime schedules timers itself on the
 # working-day calendar, so the engine's own wall-clock check must never fire first.
@@ -247,14 +248,21 @@ def _timer(element, default_unit: str) -> dict | None:
             )
         kind = "duration"
     elif moment is not None:
-        expr = _unwrap(moment.text).strip("'\" ")
-        try:
-            datetime.fromisoformat(expr)
-        except ValueError:
-            raise BpmnProblem(
-                codes.BAD_TIMER, f"timer date {expr!r} is not an ISO 8601 date-time", element_id
-            ) from None
-        kind = "date"
+        # Zeebe writes FEEL as "=name"; Camunda "${name}". A bare name is a process variable holding
+        # the moment (e.g. a work order's due_at), read when the timer starts waiting.
+        expr = _unwrap(moment.text).strip("'\" ").removeprefix("=").strip()
+        if VARIABLE_RE.fullmatch(expr):
+            kind = "variable"
+        else:
+            try:
+                datetime.fromisoformat(expr)
+            except ValueError:
+                raise BpmnProblem(
+                    codes.BAD_TIMER,
+                    f"timer date {expr!r} is neither an ISO 8601 date-time nor a process variable",
+                    element_id,
+                ) from None
+            kind = "date"
     else:
         raise BpmnProblem(codes.BAD_TIMER, "a timer needs a timeDuration or a timeDate", element_id)
     return {
@@ -302,6 +310,7 @@ def _user_task(element, lanes: dict, default_unit: str) -> dict:
             codes.TASK_UNASSIGNED, f"assignee rule {assignee!r} is not one of {sorted(ASSIGNEE_RULES)}", element_id
         )
     if not role and not assignee:
+        # assigneeFrom alone is not enough: when the variable is empty, someone must still be able to claim it
         raise BpmnProblem(
             codes.TASK_UNASSIGNED,
             "user task has no assignment: give it a role (property, candidateGroups or lane)",
@@ -315,11 +324,20 @@ def _user_task(element, lanes: dict, default_unit: str) -> dict:
         raise BpmnProblem(codes.BAD_TIMER, f"dayUnit must be one of {sorted(DAY_UNITS)}", element_id)
     due_days = _int(props["dueDays"], element_id, "dueDays") if props.get("dueDays") else None
     remind = _int(props.get("remindBeforeDays", "1"), element_id, "remindBeforeDays")
+    # Data-driven settings: the variable names a business object's own person or deadline.
+    assignee_from, due_from = props.get("assigneeFrom", ""), props.get("dueFrom", "")
+    for what, name in (("assigneeFrom", assignee_from), ("dueFrom", due_from)):
+        if name and not VARIABLE_RE.fullmatch(name):
+            raise BpmnProblem(codes.BPMN_INVALID, f"{what} must name a process variable, got {name!r}", element_id)
+    if due_from and due_days is not None:
+        raise BpmnProblem(codes.BPMN_INVALID, "give dueDays or dueFrom, not both", element_id)
     return {
         "name": element.get("name") or element_id,
         "role": role,
         "role_from_lane": role_from_lane,
         "assignee": assignee,
+        "assignee_from": assignee_from,
+        "due_from": due_from,
         "org": org,
         "due_days": due_days,
         "day_unit": unit,

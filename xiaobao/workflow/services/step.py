@@ -106,10 +106,11 @@ class Step:
         deadline = due(self.now, days, unit, calendar=self.calendar)
         return deadline.at, deadline.provisional
 
-    def fire_at(self, timer: dict) -> tuple[datetime, bool]:
+    def fire_at(self, timer: dict, data: dict | None = None) -> tuple[datetime, bool]:
         if timer["kind"] == "date":
-            moment = datetime.fromisoformat(timer["expr"])
-            return (moment if timezone.is_aware(moment) else timezone.make_aware(moment)), False
+            return _aware(datetime.fromisoformat(timer["expr"])), False
+        if timer["kind"] == "variable":
+            return moment_from_data(data or {}, timer["expr"]), False
         match = bpmn.DURATION_RE.match(timer["expr"])
         years, months, weeks, days = (int((match.group(i) or "0X")[:-1]) for i in (1, 2, 3, 4))
         if match.group(5) is None and not (years or months):
@@ -155,13 +156,16 @@ class Step:
                 "remind_before_days": 1,
                 "form": [],
             }
+            assignee_id = self.instance.started_by_id if info["assignee"] == "starter" else None
+            if info.get("assignee_from"):
+                assignee_id = _user_id(spiff_task.data.get(info["assignee_from"])) or assignee_id
             row = HumanTask(
                 instance=self.instance,
                 engine_task_id=engine_id,
                 element_id=element,
                 name=info["name"][:200],
                 candidate_role_id=info.get("role_id"),
-                assignee_id=self.instance.started_by_id if info["assignee"] == "starter" else None,
+                assignee_id=assignee_id,
                 org_unit_id=self.instance.org_unit_id
                 if info["org"] == "business"
                 else resolve_org_unit(info["org"], self.instance.org_unit).pk,
@@ -170,6 +174,10 @@ class Step:
             )
             if info["due_days"] is not None:
                 row.due_at, row.due_provisional = self.due_from_days(info["due_days"], info["day_unit"])
+                self._remind(row, info)
+            elif info.get("due_from"):
+                row.due_at = moment_from_data(spiff_task.data, info["due_from"])
+                row.due_provisional = bool(spiff_task.data.get(f"{info['due_from']}_provisional"))
                 self._remind(row, info)
             self.new_tasks.append(row)
 
@@ -187,7 +195,7 @@ class Step:
             timer = timer_meta.get(element)
             if timer is None:
                 continue
-            fire_at, provisional = self.fire_at(timer)
+            fire_at, provisional = self.fire_at(timer, spiff_task.data)
             spiff_task.internal_data["xb_fire_at"] = fire_at.isoformat()
             self.new_timers.append(
                 Timer(
@@ -251,6 +259,28 @@ class Step:
         self.write()
         key, workflow = (instance.uid, instance.version), self.workflow
         transaction.on_commit(lambda: engine.LIVE.put(key, workflow))
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+
+
+def moment_from_data(data: dict, name: str) -> datetime:
+    """A deadline the business object put in the process data (an ISO string or a datetime)."""
+    value = data.get(name)
+    if isinstance(value, datetime):
+        return _aware(value)
+    try:
+        return _aware(datetime.fromisoformat(str(value)))
+    except (TypeError, ValueError):
+        raise WorkflowError(codes.BAD_TIMER, f"process variable {name!r} holds no date-time ({value!r})") from None
+
+
+def _user_id(value) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
 
 
 def record(
