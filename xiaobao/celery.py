@@ -21,5 +21,8 @@ def setup_periodic_tasks(sender, **kwargs):
     interval = settings.SWEEP_INTERVAL_SECONDS
     sender.add_periodic_task(interval, sender.signature("xiaobao.workflow.tasks.sweep_timers"), name="workflow timers")
     sender.add_periodic_task(
+        interval, sender.signature("xiaobao.core.tasks.send_notification_emails"), name="notification e-mail"
+    )
+    sender.add_periodic_task(
         DAY, sender.signature("xiaobao.core.tasks.check_calendar_coverage"), name="calendar coverage"
     )

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -20,7 +19,5 @@ urlpatterns = [
     path("", include("xiaobao.web.urls")),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# MEDIA is never served as static files, not even in the demo: attachments hold business and personal
+# data and are streamed by the owning app's view after its access check (core.views.serve_attachment).

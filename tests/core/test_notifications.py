@@ -96,3 +96,36 @@ def test_the_api_refuses_a_bad_ids_list(cast):
     response = api.post("/api/v1/core/notifications/read/", {"ids": ["x"]}, format="json")
     assert response.status_code == 400
     assert "ids" in response.json()["fields"]
+
+
+def test_email_goes_out_once_from_the_worker_to_people_with_an_address(cast, mailoutbox, settings):
+    settings.SITE_URL = "https://xiaobao.example.com"
+    cast.officer_a.email = "zhangwei@example.com"
+    cast.officer_a.save()
+    services.notify(
+        recipients=[cast.officer_a, cast.officer_b], kind="t", title="工单已逾期", url="/workorders/1/", email=True
+    )
+    assert mailoutbox == []  # nothing is mailed inside the request
+    assert services.notifications_send_emails() == {"sent": 1, "failed": 0}
+    assert services.notifications_send_emails() == {"sent": 0, "failed": 0}
+    assert [m.to for m in mailoutbox] == [["zhangwei@example.com"]]
+    assert "工单已逾期" in mailoutbox[0].subject
+    assert "https://xiaobao.example.com/workorders/1/" in mailoutbox[0].body
+
+
+def test_a_failing_mail_server_marks_the_row_failed_and_goes_on(cast, monkeypatch):
+    cast.officer_a.email = "a@example.com"
+    cast.officer_a.save()
+    cast.officer_b.email = "b@example.com"
+    cast.officer_b.save()
+    services.notify(recipients=[cast.officer_a, cast.officer_b], kind="t", title="x", email=True)
+    calls = []
+
+    def flaky(**kwargs):
+        calls.append(kwargs["recipient_list"])
+        if len(calls) == 1:
+            raise OSError("connection refused")
+
+    monkeypatch.setattr("django.core.mail.send_mail", flaky)
+    assert services.notifications_send_emails() == {"sent": 1, "failed": 1}
+    assert Notification.objects.filter(email_state="failed").count() == 1

@@ -5,3 +5,9 @@ REVEAL_REASON_REQUIRED = "reveal_reason_required"  # blank or whitespace-only re
 REVEAL_REASON_TOO_LONG = "reveal_reason_too_long"  # longer than the audit row's reason column (500)
 REVEAL_NOT_ALLOWED = "reveal_not_allowed"  # the object's org unit is outside the actor's data scope
 REVEAL_FIELD_NOT_PERSONAL = "reveal_field_not_personal"  # not an encrypted personal-data field of the object
+
+# uploads (checked by content, not by name)
+UPLOAD_EMPTY = "core.upload_empty"  # a file with no bytes
+UPLOAD_TOO_LARGE = "core.upload_too_large"  # over UPLOAD_MAX_BYTES (or the app's own limit)
+UPLOAD_TYPE_REFUSED = "core.upload_type_refused"  # content is not one of the kinds allowed here
+UPLOAD_TOO_MANY = "core.upload_too_many"  # more files in one submission than allowed

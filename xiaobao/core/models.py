@@ -295,6 +295,12 @@ class Notification(models.Model):
     transaction, so a notification exists exactly when the event it reports was committed.
     """
 
+    class EmailState(models.TextChoices):
+        NONE = "", _("不发送")
+        PENDING = "pending", _("待发送")
+        SENT = "sent", _("已发送")
+        FAILED = "failed", _("发送失败")
+
     class Level(models.TextChoices):
         INFO = "info", _("提示")
         WARNING = "warning", _("提醒")
@@ -313,6 +319,9 @@ class Notification(models.Model):
     dedupe_key = models.CharField(max_length=200, blank=True, default="")
     created_at = models.DateTimeField(_("时间"), db_index=True)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+    # E-mail copy: the service marks it pending; the worker's periodic job sends it (never the request).
+    email_state = models.CharField(max_length=10, blank=True, default="", choices=EmailState.choices, db_index=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("通知")
@@ -329,3 +338,40 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+def _attachment_path(instance, filename: str) -> str:
+    # The stored name is ours (a random token), never the uploader's: no traversal, no clashes.
+    import secrets
+
+    return f"attachments/{instance.uploaded_at:%Y/%m}/{secrets.token_hex(16)}.{instance.extension}"
+
+
+class Attachment(OrgScopedModel):
+    """附件: a file attached to a business object (evidence, material), checked by content when uploaded.
+
+    Files are never served from MEDIA_URL: the owning app's view checks the object is visible to the
+    caller and streams it (`core.views.serve_attachment`).
+    """
+
+    content_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.PROTECT, related_name="+")
+    object_id = models.CharField(max_length=64)
+    purpose = models.CharField(_("用途"), max_length=50, blank=True)
+    file = models.FileField(_("文件"), upload_to=_attachment_path, max_length=300)
+    name = models.CharField(_("文件名"), max_length=200)
+    kind = models.CharField(_("类型"), max_length=20)
+    mime = models.CharField(max_length=120)
+    extension = models.CharField(max_length=10)
+    size = models.PositiveBigIntegerField(_("大小"))
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("上传时间"))
+
+    class Meta:
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
+        ordering = ["uploaded_at", "id"]
+        indexes = [models.Index(fields=["content_type", "object_id"], name="core_attachment_owner_idx")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -119,13 +119,16 @@ def notify(
     obj: models.Model | None = None,
     dedupe_key: str = "",
     level: str = "info",
+    email: bool = False,
     now=None,
 ) -> int:
     """Write one in-app notification per recipient; returns how many were new.
 
     Runs in the caller's transaction (plain `atomic`, so other services may call it). With a
     `dedupe_key`, a recipient who already has that key gets nothing new: sweeps that run twice
-    notify once. Text is masked: a notification never carries personal data in clear.
+    notify once. Text is masked: a notification never carries personal data in clear. With
+    `email`, recipients who have an address also get it by mail — the row is marked pending and
+    the worker's periodic job sends it, so a slow mail server never holds up a request.
     """
     from django.utils import timezone
 
@@ -155,13 +158,54 @@ def notify(
             object_id=str(obj.pk) if obj is not None else "",
             dedupe_key=dedupe_key[:200],
             created_at=now,
+            email_state=Notification.EmailState.PENDING if email and user.email else Notification.EmailState.NONE,
         )
-        for pk in users
+        for pk, user in users.items()
     ]
     with transaction.atomic():
         # ignore_conflicts: a concurrent sweep may have inserted the same key since the read above.
         Notification.objects.bulk_create(rows, ignore_conflicts=bool(dedupe_key))
     return len(rows)
+
+
+def notifications_send_emails(*, batch: int = 200) -> dict[str, int]:
+    """Mail the pending notifications (the worker runs this every sweep); each row is sent at most once.
+
+    A row is claimed (pending -> sending state by a conditional UPDATE) before it is mailed, so two
+    workers never send the same one; a failure marks it failed and is logged, not retried forever.
+    """
+    import logging
+
+    from django.conf import settings
+    from django.core.mail import send_mail
+    from django.utils import timezone
+
+    from xiaobao.core.models import Notification
+
+    log = logging.getLogger(__name__)
+    result = {"sent": 0, "failed": 0}
+    pending = Notification.objects.filter(email_state=Notification.EmailState.PENDING).values_list("pk", flat=True)
+    for pk in list(pending[:batch]):
+        claimed = Notification.objects.filter(pk=pk, email_state=Notification.EmailState.PENDING).update(
+            email_state=Notification.EmailState.SENT, emailed_at=timezone.now()
+        )
+        if not claimed:
+            continue
+        note = Notification.objects.select_related("recipient").get(pk=pk)
+        link = f"{settings.SITE_URL.rstrip('/')}{note.url}" if note.url else ""
+        try:
+            send_mail(
+                subject=f"[XiaoBao] {note.title}",
+                message="\n\n".join(part for part in (note.body, link) if part),
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                recipient_list=[note.recipient.email],
+            )
+            result["sent"] += 1
+        except Exception:  # one bad address or a mail outage must not stop the rest
+            log.exception("notification %s: mail failed", pk)
+            Notification.objects.filter(pk=pk).update(email_state=Notification.EmailState.FAILED)
+            result["failed"] += 1
+    return result
 
 
 @transaction.atomic
@@ -175,6 +219,67 @@ def notifications_mark_read(*, user: User, ids: list[int] | None = None, now=Non
     if ids is not None:
         qs = qs.filter(pk__in=ids)
     return qs.update(read_at=now or timezone.now())
+
+
+# --- attachments ---------------------------------------------------------------------------
+
+
+def attachments_add(*, owner: models.Model, files, actor: User | None, purpose: str = "", max_files: int = 20):
+    """Check every file by content first, then store them all against `owner`; returns the rows.
+
+    Runs in the caller's transaction. Nothing is stored unless every file passes (see
+    `uploads.check_upload` for the refusals; UPLOAD_TOO_MANY beyond `max_files`). The owner's org
+    unit scopes the attachments. One audit row per file, with its name, type, size and hash.
+    """
+    import hashlib
+
+    from django.contrib.contenttypes.models import ContentType
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+    from django.utils.translation import gettext as _
+
+    from xiaobao.core import error_codes as codes
+    from xiaobao.core.api_errors import BusinessRuleError
+    from xiaobao.core.models import Attachment
+    from xiaobao.core.uploads import check_upload
+
+    files = [f for f in files or [] if f]
+    if len(files) > max_files:
+        raise BusinessRuleError(
+            codes.UPLOAD_TOO_MANY,
+            _("一次最多上传 %(n)s 个文件。") % {"n": max_files},
+            fields={"files": [codes.UPLOAD_TOO_MANY]},
+        )
+    checked = [check_upload(f) for f in files]  # all refusals before any write
+    content_type = ContentType.objects.get_for_model(owner)
+    now = timezone.now()
+    stored = []
+    with transaction.atomic():
+        for item in checked:
+            row = Attachment(
+                org_unit_id=owner.org_unit_id,
+                content_type=content_type,
+                object_id=str(owner.pk),
+                purpose=purpose,
+                name=item.name,
+                kind=item.kind.code,
+                mime=item.kind.mime,
+                extension=item.kind.extension,
+                size=item.size,
+                sha256=hashlib.sha256(item.content).hexdigest(),
+                uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
+                uploaded_at=now,
+            )
+            row.file.save("upload", ContentFile(item.content), save=False)
+            row.save()
+            audit.record(
+                actor=actor,
+                action="attachment.add",
+                obj=owner,
+                changes={"file": item.name, "kind": item.kind.code, "size": item.size, "sha256": row.sha256},
+            )
+            stored.append(row)
+    return stored
 
 
 # --- working-day calendar ------------------------------------------------------------------

@@ -9,3 +9,9 @@ from xiaobao.core import services
 def check_calendar_coverage():
     """Daily: alert administrators when a year deadlines reach has no holiday schedule entered."""
     return services.calendar_check_coverage()
+
+
+@shared_task(name="xiaobao.core.tasks.send_notification_emails")
+def send_notification_emails():
+    """Every sweep: mail the notifications marked for e-mail; each is sent once."""
+    return services.notifications_send_emails()
