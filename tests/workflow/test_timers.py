@@ -115,3 +115,18 @@ def test_a_calendar_edit_applies_to_the_next_deadline(cast, in_review, applicant
     assert _second_review(cast, applicant).fire_at == at(2025, 3, 7, 23, 59, 59, 999999)
     CalendarDay.objects.filter(date=date(2025, 3, 5)).get().delete()
     assert _second_review(cast, applicant).fire_at == at(2025, 3, 6, 23, 59, 59, 999999)
+
+
+def test_a_rolled_back_calendar_edit_does_not_stop_the_cache(transactional_db):
+    from django.db import transaction
+
+    from xiaobao.workflow.services import workcalendar
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        CalendarDay.objects.create(date=date(2031, 5, 6), kind=CalendarDay.Kind.HOLIDAY, name="回滚")
+        raise RuntimeError("rolled back")
+    with transaction.atomic():
+        workcalendar.current()
+        with CaptureQueriesContext(connection) as captured:
+            workcalendar.current()
+    assert not [q for q in captured.captured_queries if "core_calendarday" in q["sql"]]

@@ -3,8 +3,10 @@
 The calendar tables change a few times a year (the holiday schedule is entered each November),
 while every step that sets a due time needs the whole calendar. A save or delete of a CalendarDay
 or CalendarYear in this process drops the cached copy; other processes (web workers, the Celery
-worker) pick the change up within MAX_AGE seconds. While this process has an uncommitted calendar
-edit, nothing is cached: a copy read inside that transaction could outlive a rollback.
+worker) pick the change up within MAX_AGE seconds. While this thread's transaction holds an
+uncommitted calendar edit, nothing is cached: a copy read inside it could outlive a rollback. That
+transaction is recognised by its outermost atomic block, so once it has ended — committed or rolled
+back — caching resumes (a rollback has no hook to tell us; the block simply is no longer there).
 """
 
 from __future__ import annotations
@@ -22,16 +24,24 @@ MAX_AGE = 60.0
 
 _lock = threading.Lock()
 _cached: tuple[float, Calendar] | None = None
-_uncommitted_edit = False
+_local = threading.local()  # .edit_block: the outermost atomic block holding an uncommitted edit
+
+
+def _in_edit_transaction() -> bool:
+    block = getattr(_local, "edit_block", None)
+    if block is None:
+        return False
+    if connection.in_atomic_block and connection.atomic_blocks and connection.atomic_blocks[0] is block:
+        return True
+    _local.edit_block = None  # that transaction is over
+    return False
 
 
 def current() -> Calendar:
     """The calendar for deadlines: the cached copy if it is fresh, else loaded (and cached when safe)."""
-    global _cached, _uncommitted_edit
-    if _uncommitted_edit:
-        if connection.in_atomic_block:
-            return Calendar.load()
-        _uncommitted_edit = False  # that transaction ended without committing (a commit clears it itself)
+    global _cached
+    if _in_edit_transaction():
+        return Calendar.load()
     found = _cached
     if found is not None and time.monotonic() - found[0] < MAX_AGE:
         return found[1]
@@ -48,16 +58,14 @@ def forget() -> None:
 
 
 def _committed() -> None:
-    global _uncommitted_edit
-    _uncommitted_edit = False
+    _local.edit_block = None
     forget()
 
 
 def _edited(**kwargs) -> None:
-    global _uncommitted_edit
     forget()
-    if connection.in_atomic_block:
-        _uncommitted_edit = True
+    if connection.in_atomic_block and connection.atomic_blocks:
+        _local.edit_block = connection.atomic_blocks[0]
         transaction.on_commit(_committed)
 
 
