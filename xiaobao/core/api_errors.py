@@ -8,6 +8,7 @@ import operator
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -15,7 +16,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
-    default_detail = "The object changed since you loaded it."
+    default_detail = _("该对象在您加载后已被修改。")
     default_code = "conflict"
 
 
@@ -65,7 +66,8 @@ def exception_handler(exc, context):
     if isinstance(exc, exceptions.ValidationError):
         fields = data if isinstance(data, dict) else {"non_field_errors": data}
         fields = {k: [str(m) for m in (v if isinstance(v, list) else [v])] for k, v in fields.items()}
-        response.data = {"error": "invalid", "detail": "Invalid input.", "fields": fields}
+        # DRF's own "Invalid input.", translated by DRF's catalogue
+        response.data = {"error": "invalid", "detail": str(exceptions.ValidationError.default_detail), "fields": fields}
     else:
         codes = exc.get_codes() if hasattr(exc, "get_codes") else "error"
         code = codes if isinstance(codes, str) else getattr(exc, "default_code", "error")

@@ -411,6 +411,9 @@ def read(content: bytes) -> tuple[ReadModel, bytes]:
             timer = _timer(element, default_unit)
             if timer:
                 meta["timers"][element_id] = timer
+    # completeOn="object": people do these tasks on the business object's own page, whose service keeps
+    # the object in step; the generic task page and API then refuse to complete them.
+    meta["complete_on_object"] = properties(main).get("completeOn", "") == "object"
     key = main.get("id", "")
     model = ReadModel(key=key, name=main.get("name") or key, version=content_version(content), meta=meta)
     return model, engine_bytes(root)

@@ -26,4 +26,5 @@ NOT_ASSIGNEE = "workflow.not_assignee"
 NOT_SUPERVISOR = "workflow.not_supervisor"  # reassign/cancel need workflow.change_processinstance in scope
 TARGET_NOT_ELIGIBLE = "workflow.target_not_eligible"
 INVALID_DATA = "workflow.invalid_data"
+COMPLETE_ON_OBJECT = "workflow.complete_on_object"  # the process says: do this on the business object's page
 INSTANCE_CLOSED = "workflow.instance_closed"

@@ -1,6 +1,7 @@
 """Service-task handlers: plain functions other apps register by name (in their AppConfig.ready).
 
-A handler gets the instance and the task data and returns a dict merged into the data (or None).
+A handler gets the instance, the task data and the step's time (`now`, injectable in tests) and
+returns a dict merged into the data (or None).
 It runs inside the step's transaction, so an exception undoes the whole step.
 """
 
@@ -24,7 +25,7 @@ def registered() -> list[str]:
     return sorted(_HANDLERS)
 
 
-def _noop(*, instance, data):
+def _noop(*, instance, data, now):
     return None
 
 

@@ -8,7 +8,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from xiaobao.workflow import engine
-from xiaobao.workflow.assignment import candidate_q
+from xiaobao.workflow.assignment import candidate_q, is_candidate
 from xiaobao.workflow.models import HumanTask, ProcessDefinition, ProcessInstance, Transition
 
 BOXES = ("mine", "group", "overdue", "done", "all")
@@ -153,3 +153,45 @@ def definition_groups(user) -> list[dict]:
         group["versions"].append(row)
         group["running"] += row.running
     return list(groups.values())
+
+
+def open_tasks_for_object(business_object, element_id: str | None = None) -> QuerySet[HumanTask]:
+    """The open tasks of a business object's processes — a lookup for that app's own services.
+
+    Not scoped to a user: the services that use it act through `services.complete`/`claim`, which
+    check that the actor may act. Pages use `inbox` and `get_task_for_user`.
+    """
+    rows = HumanTask.objects.filter(
+        instance__content_type=ContentType.objects.get_for_model(business_object),
+        instance__object_id=str(business_object.pk),
+        status=HumanTask.Status.OPEN,
+    ).select_related("org_unit", "assignee", "candidate_role")
+    if element_id:
+        rows = rows.filter(element_id=element_id)
+    return rows.order_by("created_at", "pk")
+
+
+def object_ids_with_tasks_for(user, process_key: str) -> QuerySet:
+    """Ids of the business objects (of one process) on which the user has an open task: a subquery."""
+    return inbox(user, {"box": "all", "process": process_key}).values("instance__object_id")
+
+
+def running_instances_for_object(business_object) -> QuerySet[ProcessInstance]:
+    """The running instances of a business object — a lookup for that app's own services (unscoped)."""
+    return ProcessInstance.objects.filter(
+        content_type=ContentType.objects.get_for_model(business_object),
+        object_id=str(business_object.pk),
+        status=ProcessInstance.Status.RUNNING,
+    ).defer("state")
+
+
+def may_act(user, task: HumanTask) -> bool:
+    """Whether the user may do this open task now: its holder, or a candidate while nobody holds it.
+
+    For pages deciding which buttons to show; `services.complete` decides again when they are pressed.
+    """
+    if task.status != HumanTask.Status.OPEN or not user.is_authenticated:
+        return False
+    if task.assignee_id is not None:
+        return task.assignee_id == user.pk
+    return is_candidate(user, task)

@@ -20,40 +20,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from xiaobao.core import selectors as core_selectors
-from xiaobao.workflow import error_codes as codes
 from xiaobao.workflow import selectors, services
 from xiaobao.workflow.assignment import ACT_PERMISSION, is_candidate, is_supervisor
-from xiaobao.workflow.exceptions import NotAllowed, WorkflowConflict, WorkflowError
+from xiaobao.workflow.exceptions import NotAllowed, WorkflowError
 from xiaobao.workflow.forms import ReassignForm, TaskForm, UploadForm, VersionForm, read_upload
+from xiaobao.workflow.messages import conflict_message, refusal_message
 from xiaobao.workflow.models import HumanTask
 
 TABS = ("mine", "group", "overdue", "done")
 PAGE_SIZE = 50
-
-
-def conflict_message() -> str:
-    return _("该任务已被他人处理或已变更，请刷新后重试")
-
-
-def refusal_message(error: WorkflowError) -> str:
-    """A user-facing sentence for a service refusal (the service's own detail is for developers)."""
-    if isinstance(error, WorkflowConflict):
-        return conflict_message()
-    known = {
-        codes.NOT_CANDIDATE: _("您不在该任务的候选处理人范围内。"),
-        codes.NOT_ASSIGNEE: _("该任务由他人处理，您不能执行此操作。"),
-        codes.NOT_SUPERVISOR: _("您没有改派该机构任务的权限。"),
-        codes.TARGET_NOT_ELIGIBLE: _("该用户无权处理此任务，请选择该机构有处理权限的人员。"),
-        codes.INVALID_DATA: _("提交的内容有误，请检查后重试。"),
-        codes.FILE_TOO_LARGE: _("文件过大。"),
-    }
-    message = known.get(error.error_code)
-    if message is None:
-        message = _("操作未能完成：%(detail)s") % {"detail": error.detail}
-    element = (error.fields or {}).get("element_id")
-    if element and f"[{element[0]}]" not in message:
-        message += " " + _("（节点：%(element)s）") % {"element": element[0]}
-    return message
 
 
 # --- inbox ------------------------------------------------------------------------------
@@ -86,10 +61,12 @@ def _abilities(user, task: HumanTask) -> dict:
     holder = task.assignee_id == user.pk
     candidate = is_open and task.assignee_id is None and is_candidate(user, task)
     supervisor = is_open and is_supervisor(user, task.org_unit)
+    elsewhere = bool(task.instance.definition.meta.get("complete_on_object"))
     return {
         "is_open": is_open,
         "can_claim": candidate,
-        "can_complete": is_open and (holder or candidate),
+        "can_complete": is_open and (holder or candidate) and not elsewhere,
+        "complete_elsewhere": is_open and (holder or candidate) and elsewhere,
         "can_release": is_open and task.assignee_id is not None and (holder or supervisor),
         "can_reassign": supervisor,
         "can_delegate": is_open and holder and user.has_perm(ACT_PERMISSION),
@@ -101,7 +78,11 @@ def _panel_context(request, task: HumanTask, *, form=None, reassign_form=None, n
     if form is None and abilities["can_complete"]:
         form = TaskForm(task=task)
     labels = {f["id"]: f["label"] for f in task.form or []}
+    extra = {}
+    if abilities["complete_elsewhere"]:
+        extra["object_text"], extra["object_url"] = _business_object(task.instance)
     return {
+        **extra,
         "task": task,
         "data_rows": [(labels.get(key, key), value) for key, value in (task.data or {}).items()],
         "form": form,

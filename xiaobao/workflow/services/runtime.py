@@ -82,12 +82,15 @@ def complete(
     expected_version: int | None = None,
     comment: str = "",
     now: datetime | None = None,
+    via_app: bool = False,
 ) -> HumanTask:
     """Do a human task and advance its process, in one transaction.
 
     `expected_version` (default: the version of the task object passed in) makes this optimistic:
     if anyone claimed, reassigned or completed the task since, it is refused.
-    Refuses: TASK_CLOSED / STALE_VERSION (409), NOT_ASSIGNEE / NOT_CANDIDATE (403), INVALID_DATA (400).
+    Refuses: TASK_CLOSED / STALE_VERSION (409), NOT_ASSIGNEE / NOT_CANDIDATE (403), INVALID_DATA (400),
+    COMPLETE_ON_OBJECT (400: the process is `completeOn="object"` and the caller is not the
+    business object's own service, which passes `via_app=True`).
     An unassigned task is claimed by a candidate who completes it.
     """
     now = now or timezone.now()
@@ -99,6 +102,8 @@ def complete(
         else HumanTask.objects.values_list("instance_id", flat=True).get(pk=pk)
     )
     instance = lock_instance(instance_id)
+    if instance.definition.meta.get("complete_on_object") and not via_app:
+        raise WorkflowError(codes.COMPLETE_ON_OBJECT, "this task is done on its business object's page")
     # the org unit comes in the same query: the candidate check needs its path
     row = rows.get(HumanTask, pk, related="org_unit", lock=True)
     check_open(row, expected_version)
@@ -114,7 +119,8 @@ def complete(
         raise WorkflowConflict(codes.TASK_CLOSED, "the process has moved past this task")
     before = {k: spiff_task.data.get(k) for k in cleaned}
     step = Step(instance, workflow, user, now)
-    engine.complete_user_task(workflow, spiff_task, cleaned, step.service_call)
+    # "<task>_by" tells later steps who did it, e.g. a handling task for whoever accepted (assigneeFrom).
+    engine.complete_user_task(workflow, spiff_task, {**cleaned, f"{row.element_id}_by": user.pk}, step.service_call)
     row.assignee = user
     row.status = HumanTask.Status.COMPLETED
     row.completed_at = now
@@ -142,18 +148,21 @@ def complete(
 
 
 @transaction.atomic
-def cancel(*, instance, actor, reason: str = "", now: datetime | None = None) -> ProcessInstance:
+def cancel(
+    *, instance, actor, reason: str = "", now: datetime | None = None, app_checked: bool = False
+) -> ProcessInstance:
     """Stop a running instance: its open tasks and timers are cancelled.
 
-    `actor=None` is a cancel by the calling app's own rule (e.g. a complaint withdrawn).
-    Refuses: INSTANCE_CLOSED (409), NOT_SUPERVISOR (403) for a person without
-    workflow.change_processinstance over the instance's org unit.
+    `actor=None` is a cancel by the calling app's own rule (e.g. a complaint withdrawn);
+    `app_checked=True` is the same with a person to name in the history (e.g. the issuer of a work
+    order withdrawing it, which the work-order app has allowed). Refuses: INSTANCE_CLOSED (409),
+    NOT_SUPERVISOR (403) for a person without workflow.change_processinstance over the instance's org unit.
     """
     now = now or timezone.now()
     locked = lock_instance(instance.pk if isinstance(instance, ProcessInstance) else int(instance))
     if locked.status != ProcessInstance.Status.RUNNING:
         raise WorkflowConflict(codes.INSTANCE_CLOSED, "this process is not running")
-    if actor is not None and not is_supervisor(actor, locked.org_unit):
+    if actor is not None and not app_checked and not is_supervisor(actor, locked.org_unit):
         raise NotAllowed(codes.NOT_SUPERVISOR, "you may not cancel processes of this org unit")
     workflow = live_workflow(locked)
     engine.cancel(workflow)

@@ -98,7 +98,7 @@ class Step:
         handler = handlers.get(name) if name else None
         if handler is None:
             raise WorkflowError(codes.UNKNOWN_SERVICE, f"service handler {name!r} is not registered")
-        result = handler(instance=self.instance, data=task.data)
+        result = handler(instance=self.instance, data=task.data, now=self.now)
         if result:
             task.data.update(jsonable(result))
 
