@@ -85,6 +85,31 @@ def test_a_program_named_pdf_is_refused(db):
     assert "整改报告.pdf" in str(refused.value.detail)
 
 
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("整改报告.pdf", "<html><body>不是PDF</body></html>".encode()),
+        ("整改报告.pdf", "纯文本冒充PDF".encode()),
+        ("照片.png", PDF),
+        ("报告.docx", PDF),
+    ],
+)
+def test_a_file_whose_bytes_belie_its_binary_extension_is_refused(db, name, content):
+    with pytest.raises(BusinessRuleError) as refused:
+        check_upload(upload(name, content))
+    assert refused.value.error_code == codes.UPLOAD_TYPE_REFUSED
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"<!DOCTYPE html><script>alert(1)</script>", b"\xef\xbb\xbf <svg onload=alert(1)>", b"<script>x</script>"],
+)
+def test_active_markup_is_refused_even_named_txt(db, content):
+    with pytest.raises(BusinessRuleError) as refused:
+        check_upload(upload("说明.txt", content))
+    assert refused.value.error_code == codes.UPLOAD_TYPE_REFUSED
+
+
 def test_a_pdf_named_txt_is_taken_for_what_it_is(db):
     assert check_upload(upload("notes.txt", PDF)).kind.code == "pdf"
 

@@ -76,8 +76,31 @@ def _office_kind(head: bytes, data: bytes) -> str | None:
     return "zip"
 
 
+# What a binary format's extension promises: a file called .pdf must be a PDF, not text or another kind.
+# (A name ending .txt promises nothing a reader relies on; the detected kind is what is stored.)
+EXTENSION_KINDS = {
+    "pdf": "pdf",
+    "docx": "docx",
+    "xlsx": "xlsx",
+    "pptx": "pptx",
+    "doc": "ole",
+    "xls": "ole",
+    "ppt": "ole",
+    "png": "png",
+    "jpg": "jpeg",
+    "jpeg": "jpeg",
+    "gif": "gif",
+    "mp4": "mp4",
+    "zip": "zip",
+}
+# Markup a browser would run if it ever rendered the file: refused even as "text".
+ACTIVE_MARKUP = (b"<!doctype html", b"<html", b"<script", b"<svg", b"<?xml-stylesheet", b"<iframe")
+
+
 def _is_text(head: bytes) -> bool:
     if b"\x00" in head:
+        return False
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").lower().startswith(ACTIVE_MARKUP):
         return False
     for encoding in ("utf-8", "gb18030"):
         try:
@@ -144,6 +167,14 @@ def check_upload(upload, *, allowed: frozenset[str] = EVIDENCE_KINDS, max_bytes:
         raise BusinessRuleError(
             codes.UPLOAD_TYPE_REFUSED,
             _("文件“%(name)s”的内容不是允许的类型（允许：%(accepted)s）。") % {"name": name, "accepted": accepted},
+            fields={"files": [codes.UPLOAD_TYPE_REFUSED]},
+        )
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    promised = EXTENSION_KINDS.get(extension)
+    if promised is not None and promised != code:
+        raise BusinessRuleError(
+            codes.UPLOAD_TYPE_REFUSED,
+            _("文件“%(name)s”的内容与其扩展名不符（内容为%(kind)s）。") % {"name": name, "kind": KINDS[code].label},
             fields={"files": [codes.UPLOAD_TYPE_REFUSED]},
         )
     return CheckedUpload(name=name, kind=KINDS[code], size=len(content), content=content)
