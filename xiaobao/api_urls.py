@@ -8,6 +8,7 @@ urlpatterns = [
     path("auth/token/", core_api.TokenApi.as_view(), name="api-auth-token"),
     path("core/", include("xiaobao.core.api")),
     path("workflow/", include("xiaobao.workflow.api")),
+    path("workorders/", include("xiaobao.workorders.api")),
     # Last: anything unmatched under /api/v1/ answers in the API's error shape, not Django's HTML 404.
     re_path(r"^.*$", core_api.NotFoundApi.as_view(), name="api-not-found"),
 ]

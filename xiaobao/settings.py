@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "axes",
     "xiaobao.core",
     "xiaobao.workflow",
+    "xiaobao.workorders",
     "xiaobao.web",
 ]
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/v1/", include("xiaobao.api_urls")),
     path("core/", include("xiaobao.core.urls")),
     path("workflow/", include("xiaobao.workflow.urls")),
+    path("workorders/", include("xiaobao.workorders.urls")),
     path("", include("xiaobao.web.urls")),
 ]
 

@@ -155,8 +155,11 @@ def definition_groups(user) -> list[dict]:
     return list(groups.values())
 
 
-def open_tasks_for_object(business_object, element_id: str | None = None) -> QuerySet[HumanTask]:
-    """The open tasks of a business object's processes — a lookup for that app's own services.
+def open_tasks_for_object(
+    business_object, element_id: str | None = None, *, process_key: str | None = None
+) -> QuerySet[HumanTask]:
+    """The open tasks of a business object's processes (of one process with `process_key`, so another
+    process on the same object, e.g. an approval, never answers for it) — a lookup for that app's own services.
 
     Not scoped to a user: the services that use it act through `services.complete`/`claim`, which
     check that the actor may act. Pages use `inbox` and `get_task_for_user`.
@@ -168,6 +171,8 @@ def open_tasks_for_object(business_object, element_id: str | None = None) -> Que
     ).select_related("org_unit", "assignee", "candidate_role")
     if element_id:
         rows = rows.filter(element_id=element_id)
+    if process_key:
+        rows = rows.filter(instance__definition__key=process_key)
     return rows.order_by("created_at", "pk")
 
 
@@ -176,13 +181,14 @@ def object_ids_with_tasks_for(user, process_key: str) -> QuerySet:
     return inbox(user, {"box": "all", "process": process_key}).values("instance__object_id")
 
 
-def running_instances_for_object(business_object) -> QuerySet[ProcessInstance]:
+def running_instances_for_object(business_object, *, process_key: str | None = None) -> QuerySet[ProcessInstance]:
     """The running instances of a business object — a lookup for that app's own services (unscoped)."""
-    return ProcessInstance.objects.filter(
+    rows = ProcessInstance.objects.filter(
         content_type=ContentType.objects.get_for_model(business_object),
         object_id=str(business_object.pk),
         status=ProcessInstance.Status.RUNNING,
     ).defer("state")
+    return rows.filter(definition__key=process_key) if process_key else rows
 
 
 def may_act(user, task: HumanTask) -> bool:

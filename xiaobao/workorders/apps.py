@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class WorkOrdersConfig(AppConfig):
+    name = "xiaobao.workorders"
+    label = "workorders"
+    verbose_name = _("工单管理")
+
+    def ready(self):
+        # Service tasks of processes/workorder.bpmn; registered before migrate deploys the process.
+        from xiaobao.workflow import handlers
+        from xiaobao.workorders import services
+
+        handlers.register("workorders.supervise", services.handle_overdue)
+        handlers.register("workorders.escalate", services.handle_supervision_expired)

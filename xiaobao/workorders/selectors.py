@@ -1,0 +1,194 @@
+"""Work order reads, each filtered by the caller's data scope (pages and API call the same functions).
+
+Who sees an order: its recipients (the recipient unit's subtree, so a branch sees its sub-branches'
+orders), its issuer and the issuing unit's subtree, the person it names, and company-wide roles.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from xiaobao.core.models import Attachment, OrgUnit
+from xiaobao.core.scope import scope_for
+from xiaobao.workflow import selectors as workflow_selectors
+from xiaobao.workorders.models import Feedback, WorkOrder
+
+PROCESS_KEY = "workorder"
+BOXES = ("todo", "issued", "supervising", "all")
+VIEW_PERMISSION = "workorders.view_workorder"
+
+
+def _visible(user) -> QuerySet[WorkOrder]:
+    if user is None or not user.is_authenticated or not user.has_perm(VIEW_PERMISSION):
+        return WorkOrder.objects.none()
+    scope = scope_for(user, "view")
+    if scope.everything:
+        return WorkOrder.objects.all()
+    where = Q(issuer=user) | Q(recipient_user=user)
+    if not scope.is_empty:
+        where |= scope.q("org_unit") | scope.q("issuer_unit")
+    return WorkOrder.objects.filter(where)
+
+
+def work_orders_visible_to(user, filters: dict | None = None) -> QuerySet[WorkOrder]:
+    """Orders the user may see. filters: box (todo | issued | supervising | all), status, kind, q, org_unit,
+    overdue (bool), parent (id), batch (include batch parents; default: per-unit orders only)."""
+    filters = filters or {}
+    rows = _visible(user).select_related("org_unit", "issuer", "issuer_unit", "recipient_user", "handler")
+    box = filters.get("box") or "all"
+    if box == "todo":
+        rows = rows.filter(pk__in=_todo_ids(user))
+    elif box == "issued":
+        rows = rows.filter(issuer=user, parent__isnull=True)
+    elif box == "supervising":
+        rows = rows.filter(supervision__gte=WorkOrder.Supervision.SUPERVISED, status__in=WorkOrder.OPEN_STATUSES)
+        if user.org_unit_id and not scope_for(user, "view").everything:
+            rows = rows.exclude(org_unit=user.org_unit_id)  # supervising others, not being supervised
+    if filters.get("parent"):
+        rows = rows.filter(parent=filters["parent"])
+    elif not filters.get("batch") and box != "issued":
+        rows = rows.filter(is_batch=False)
+    if filters.get("status"):
+        rows = rows.filter(status=filters["status"])
+    if filters.get("kind"):
+        rows = rows.filter(kind=filters["kind"])
+    if filters.get("org_unit"):
+        unit = OrgUnit.objects.filter(pk=filters["org_unit"]).only("path").first()
+        rows = rows.filter(org_unit__path__startswith=unit.path) if unit else rows.none()
+    if filters.get("overdue"):
+        rows = overdue(rows, now=filters.get("now"))
+    if filters.get("q"):
+        term = str(filters["q"]).strip()
+        rows = rows.filter(Q(title__icontains=term) | Q(number__icontains=term))
+    return rows.order_by("-created_at", "-id")
+
+
+def _todo_ids(user) -> list[int]:
+    ids = workflow_selectors.object_ids_with_tasks_for(user, PROCESS_KEY).values_list("instance__object_id", flat=True)
+    return [int(i) for i in ids if str(i).isdigit()]
+
+
+def overdue(rows: QuerySet[WorkOrder], *, now=None) -> QuerySet[WorkOrder]:
+    """Orders whose recipient has not reported back by the deadline."""
+    return rows.filter(status__in=WorkOrder.RECIPIENT_STATUSES, due_at__lt=now or timezone.now())
+
+
+def get_work_order_for_user(user, pk: int) -> WorkOrder:
+    """One order the user may see; 404 (not 403) outside scope, so ids reveal nothing."""
+    order = _visible(user).select_related("org_unit", "issuer", "issuer_unit", "recipient_user", "parent").filter(pk=pk)
+    found = order.first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def progress(user, parent: WorkOrder, *, now=None) -> dict:
+    """A batch's roll-up: children per status, done, overdue, supervised (e.g. 12 of 15 done, 2 overdue)."""
+    children = WorkOrder.objects.filter(parent=parent)
+    by_status = dict(children.values_list("status").annotate(n=Count("pk")).order_by())
+    total = sum(by_status.values())
+    done = by_status.get(WorkOrder.Status.CLOSED, 0)
+    return {
+        "total": total,
+        "done": done,
+        "cancelled": by_status.get(WorkOrder.Status.CANCELLED, 0),
+        "overdue": overdue(children, now=now).count(),
+        "supervised": children.filter(supervision__gte=WorkOrder.Supervision.SUPERVISED).count(),
+        "by_status": by_status,
+        "percent": round(100 * done / total) if total else 0,
+    }
+
+
+def progress_for_many(parents: list[WorkOrder], *, now=None) -> dict[int, dict]:
+    """Roll-ups for a page of batch parents in two queries (not two per parent)."""
+    ids = [p.pk for p in parents if p.is_batch]
+    if not ids:
+        return {}
+    found: dict[int, dict] = {pk: {"total": 0, "done": 0, "overdue": 0} for pk in ids}
+    for parent_id, status, n in (
+        WorkOrder.objects.filter(parent__in=ids).values_list("parent", "status").annotate(n=Count("pk")).order_by()
+    ):
+        found[parent_id]["total"] += n
+        if status == WorkOrder.Status.CLOSED:
+            found[parent_id]["done"] += n
+    for parent_id, n in (
+        overdue(WorkOrder.objects.filter(parent__in=ids), now=now)
+        .values_list("parent")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        found[parent_id]["overdue"] = n
+    for row in found.values():
+        row["percent"] = round(100 * row["done"] / row["total"]) if row["total"] else 0
+    return found
+
+
+def children_of(user, parent: WorkOrder) -> QuerySet[WorkOrder]:
+    """The per-unit orders of a batch the user may see (the issuer sees them all)."""
+    return work_orders_visible_to(user, {"parent": parent.pk})
+
+
+def feedbacks(order: WorkOrder) -> QuerySet[Feedback]:
+    """An order's reports back, oldest first (the caller has the order from get_work_order_for_user)."""
+    return order.feedbacks.select_related("submitted_by", "reviewed_by")
+
+
+def attachments(order: WorkOrder) -> QuerySet[Attachment]:
+    """The order's files: the issuer's material (on the batch parent, if any) and the evidence."""
+    from django.contrib.contenttypes.models import ContentType
+
+    owners = [order.pk] + ([order.parent_id] if order.parent_id else [])
+    return Attachment.objects.filter(
+        content_type=ContentType.objects.get_for_model(WorkOrder), object_id__in=[str(pk) for pk in owners]
+    ).select_related("uploaded_by")
+
+
+def get_attachment_for_user(user, order_pk: int, attachment_pk: int) -> Attachment:
+    order = get_work_order_for_user(user, order_pk)
+    found = attachments(order).filter(pk=attachment_pk).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def open_task(order: WorkOrder, element_id: str | None = None):
+    """The order's open workflow task (the step it waits at), or None."""
+    return workflow_selectors.open_tasks_for_object(order, element_id, process_key=PROCESS_KEY).first()
+
+
+def board(user, *, now=None) -> dict:
+    """The supervision board: per recipient unit (in org-tree order) and per status, with overdue,
+    supervised and escalated counts (of open orders), over every per-unit order the user may see."""
+    now = now or timezone.now()
+    rows = _visible(user).filter(is_batch=False)
+    by_unit: dict[int, dict] = {}
+    for unit_id, status, supervision, n in (
+        rows.values_list("org_unit", "status", "supervision").annotate(n=Count("pk")).order_by()
+    ):
+        entry = by_unit.setdefault(unit_id, {"statuses": {}, "total": 0, "supervised": 0, "escalated": 0})
+        entry["statuses"][status] = entry["statuses"].get(status, 0) + n
+        entry["total"] += n
+        if supervision >= WorkOrder.Supervision.SUPERVISED and status in WorkOrder.OPEN_STATUSES:
+            entry["supervised"] += n
+        if supervision >= WorkOrder.Supervision.ESCALATED and status in WorkOrder.OPEN_STATUSES:
+            entry["escalated"] += n
+    for unit_id, n in overdue(rows, now=now).values_list("org_unit").annotate(n=Count("pk")).order_by():
+        by_unit[unit_id]["overdue"] = n
+    units = {u.pk: u for u in OrgUnit.objects.filter(pk__in=by_unit)}
+    table = [
+        {"unit": units[pk], **entry, "overdue": entry.get("overdue", 0)}
+        for pk, entry in sorted(by_unit.items(), key=lambda item: units[item[0]].path)
+    ]
+    totals: dict[str, int] = {}
+    for entry in table:
+        for status, n in entry["statuses"].items():
+            totals[status] = totals.get(status, 0) + n
+    return {
+        "units": table,
+        "totals": totals,
+        "overdue": sum(e["overdue"] for e in table),
+        "supervised": sum(e["supervised"] for e in table),
+        "escalated": sum(e["escalated"] for e in table),
+    }
