@@ -337,6 +337,18 @@ def test_refuse_then_resend(cast, order, token_client):
     assert response.json()["step"]["element_id"] == "accept"
 
 
+def test_a_resend_may_set_a_new_deadline(cast, order, token_client):
+    token_client(cast.officer_a).post(url(order.pk, "refuse"), {"reason": "不属于本机构职责"}, format="json")
+    new_due = timezone.localdate() + timedelta(days=20)
+    hq = token_client(cast.hq_admin)
+    past = {"resend": True, "due_date": (timezone.localdate() - timedelta(days=1)).isoformat()}
+    assert_error(hq.post(url(order.pk, "refusal"), past, format="json"), 400, codes.DUE_IN_PAST)
+    response = hq.post(url(order.pk, "refusal"), {"resend": True, "due_date": new_due.isoformat()}, format="json")
+    assert response.status_code == 200, response.content
+    order.refresh_from_db()
+    assert timezone.localtime(order.due_at).date() == new_due
+
+
 def test_refuse_then_withdraw(cast, order, token_client):
     token_client(cast.officer_a).post(url(order.pk, "refuse"), {"reason": "不属于本机构职责"}, format="json")
     response = token_client(cast.hq_admin).post(

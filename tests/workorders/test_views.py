@@ -354,6 +354,28 @@ def test_withdrawing_a_refused_order_needs_a_reason(cast, as_user, order_a):
     assert order_a.status == WorkOrder.Status.CANCELLED
 
 
+def test_resending_after_the_deadline_passed_asks_for_a_new_one(cast, as_user, order_a):
+    # order_a was issued on 2025-03-03 with 5 working days: its deadline is long past
+    a, hq = as_user(cast.officer_a), as_user(cast.hq_admin)
+    page = a.get(order_a.get_absolute_url()).content.decode()
+    a.post(f"/workorders/{order_a.pk}/refuse/", {"version": version_on(page, "refuse"), "reason": "非本机构职责"})
+    page = hq.get(order_a.get_absolute_url()).content.decode()
+    assert "原办理期限已过" in page
+    version = version_on(page, "resolve-refusal")
+    response = hq.post(f"/workorders/{order_a.pk}/refusal/", {"version": version, "resend": "1", "comment": "请办理"})
+    assert response.status_code == 400
+    order_a.refresh_from_db()
+    assert order_a.status == WorkOrder.Status.REFUSED
+    response = hq.post(
+        f"/workorders/{order_a.pk}/refusal/",
+        {"version": version, "resend": "1", "comment": "请办理", "due_days": "3", "day_unit": "working"},
+    )
+    assert response.status_code == 302
+    order_a.refresh_from_db()
+    assert order_a.status == WorkOrder.Status.PENDING_ACCEPT
+    assert order_a.due_at > timezone.now()
+
+
 def test_feedback_with_a_disguised_executable_is_refused_and_writes_nothing(cast, as_user, order_a):
     a = as_user(cast.officer_a)
     page = a.get(order_a.get_absolute_url()).content.decode()

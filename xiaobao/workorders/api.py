@@ -474,6 +474,13 @@ class ResolveRefusalApi(_ActionApi):
     class InputSerializer(VersionInput):
         resend = serializers.BooleanField(help_text="true: send it again; false: withdraw it (needs a comment)")
         comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+        due_days = serializers.IntegerField(
+            required=False, allow_null=True, help_text="A new deadline when resending (needed if the old one passed)"
+        )
+        day_unit = serializers.ChoiceField(
+            choices=WorkOrder.DayUnit.choices, required=False, allow_null=True, help_text="How due_days count"
+        )
+        due_date = serializers.DateField(required=False, allow_null=True, help_text="Or: due at the end of this day")
 
     serializer_class = InputSerializer
 
@@ -489,6 +496,9 @@ class ResolveRefusalApi(_ActionApi):
             actor=request.user,
             resend=data["resend"],
             comment=data["comment"],
+            due_days=data.get("due_days"),
+            day_unit=data.get("day_unit"),
+            due_date=data.get("due_date"),
             expected_version=data.get("version"),
         )
 

@@ -75,6 +75,12 @@ class RefusalForm(Form):
         widget=forms.RadioSelect,
     )
     comment = forms.CharField(label=_("说明"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    # a resend may set a new deadline; it must when the old one has passed
+    due_days = forms.IntegerField(label=_("新的办理时限（天）"), required=False, min_value=1, max_value=365)
+    day_unit = forms.ChoiceField(label=_("天数口径"), choices=WorkOrder.DayUnit.choices, required=False)
+    due_date = forms.DateField(
+        label=_("或新的截止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
 
 class FeedbackForm(Form):

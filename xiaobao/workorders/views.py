@@ -208,12 +208,15 @@ def _detail_context(request, order: WorkOrder, **forms) -> dict:
         "history": workflow_selectors.timeline_for_object(request.user, order).select_related("actor"),
         "instances": list(workflow_selectors.instances_for_object(request.user, order)),
         "parent_visible": _parent_visible(request.user, order),
+        "due_passed": order.due_at < now,
         **_abilities(request.user, order, task),
     }
     # Each action form carries the task's current version itself (a hidden input on the page): after a refusal
     # the page shows the order as it is now, so the version sent back is the one the person has just seen.
     context["refuse_form"] = forms.get("refuse_form") or ReasonForm()
-    context["refusal_form"] = forms.get("refusal_form") or RefusalForm(initial={"resend": "1"})
+    context["refusal_form"] = forms.get("refusal_form") or RefusalForm(
+        initial={"resend": "1", "day_unit": order.day_unit}
+    )
     context["feedback_form"] = forms.get("feedback_form") or FeedbackForm()
     context["review_form"] = forms.get("review_form") or ReviewForm(initial={"approved": "1"})
     context["cancel_form"] = forms.get("cancel_form") or ReasonForm()
@@ -303,6 +306,9 @@ def resolve_refusal(request, pk: int):
             actor=request.user,
             resend=form.cleaned_data["resend"],
             comment=form.cleaned_data["comment"],
+            due_days=form.cleaned_data.get("due_days"),
+            day_unit=form.cleaned_data.get("day_unit") or None,
+            due_date=form.cleaned_data.get("due_date"),
             expected_version=form.cleaned_data.get("version"),
         ),
         notice=_("已处理拒收。"),
