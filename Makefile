@@ -48,10 +48,13 @@ lock: install-dev
 	cd requirements && ../$(VENV)/bin/pip-compile -q --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links -o base.lock base.in
 	cd requirements && ../$(VENV)/bin/pip-compile -q --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links -o dev.lock dev.in
 
-## make messages: refresh translation catalogues (needs GNU gettext)
+## make messages: refresh the English catalogue after adding or changing interface text (needs GNU gettext).
+## Then translate the new and changed entries in locale/en/LC_MESSAGES/django.po (no "fuzzy" left), run it
+## again to compile, and commit both django.po and django.mo. tests/core/test_translations.py checks all this.
+MESSAGES_IGNORE := --ignore=.venv --ignore=var --ignore=tests --ignore=benchmarks --ignore=scripts --ignore=static/vendor
 messages: install
-	$(DEMO_ENV) $(PY) manage.py makemessages -l en --no-obsolete --ignore=.venv --ignore=var
-	$(DEMO_ENV) $(PY) manage.py compilemessages -l en
+	$(DEMO_ENV) $(PY) manage.py makemessages -l en --no-obsolete --add-location=file $(MESSAGES_IGNORE)
+	$(DEMO_ENV) $(PY) manage.py compilemessages -l en $(MESSAGES_IGNORE)
 
 bench: install-dev
 	for b in benchmarks/*.py; do $(PY) $$b || exit 1; done

@@ -20,10 +20,12 @@
       button.setAttribute("data-read-state", "stopped");
       return;
     }
+    var english = document.documentElement.lang === "en";
     var heading = document.querySelector("main h1");
-    var text = ((heading ? heading.innerText + "。" : "") + target.innerText).trim();
+    // the heading ends with a full stop of the page's language, so the voice pauses after it
+    var text = ((heading ? heading.innerText + (english ? ". " : "。") : "") + target.innerText).trim();
     var utterance = new SpeechSynthesisUtterance(text);
-    utterance.lang = document.documentElement.lang === "en" ? "en-US" : "zh-CN";
+    utterance.lang = english ? "en-US" : "zh-CN";
     var voice = utterance.lang === "zh-CN" ? chineseVoice() : null;
     if (voice) utterance.voice = voice;
     utterance.rate = document.documentElement.classList.contains("care-mode") ? 0.85 : 1;
