@@ -13,7 +13,7 @@ class NavItem:
     key: str
     label: str
     url_name: str  # the module's landing page once it exists
-    icon: str
+    icon: str  # a symbol id in static/img/icons.svg
     care: bool = True  # shown in care mode's simplified navigation
     permission: str = ""  # app-level permission needed to see the entry ("" = any signed-in user)
 
@@ -33,22 +33,22 @@ class NavItem:
 
 
 NAV_ITEMS = [
-    NavItem("home", _("工作台"), "web:home", "🏠"),
-    NavItem("inbox", _("待办任务"), "workflow:inbox", "📥"),
-    NavItem("workorders", _("工单管理"), "workorders:list", "📋"),
-    NavItem("complaints", _("投诉管理"), "complaints:list", "📞"),
-    NavItem("reviews", _("消保审查"), "reviews:list", "🔍", care=False),
-    NavItem("plans", _("方案管理"), "plans:list", "🗓", care=False),
-    NavItem("indicators", _("指标管理"), "indicators:dashboard", "📊", care=False),
-    NavItem("knowledge", _("知识中心"), "knowledge:search", "📚"),
-    NavItem("training", _("培训考试"), "training:list", "🎓", care=False),
-    NavItem("inspection", _("智能质检"), "inspection:list", "🤖", care=False),
-    NavItem("reports", _("报表报告"), "reports:list", "📄", care=False),
+    NavItem("home", _("工作台"), "web:home", "home"),
+    NavItem("inbox", _("待办任务"), "workflow:inbox", "inbox"),
+    NavItem("workorders", _("工单管理"), "workorders:list", "workorders"),
+    NavItem("complaints", _("投诉管理"), "complaints:list", "complaints"),
+    NavItem("reviews", _("消保审查"), "reviews:list", "reviews", care=False),
+    NavItem("plans", _("方案管理"), "plans:list", "plans", care=False),
+    NavItem("indicators", _("指标管理"), "indicators:dashboard", "indicators", care=False),
+    NavItem("knowledge", _("知识中心"), "knowledge:search", "knowledge"),
+    NavItem("training", _("培训考试"), "training:list", "training", care=False),
+    NavItem("inspection", _("智能质检"), "inspection:list", "inspection", care=False),
+    NavItem("reports", _("报表报告"), "reports:list", "reports", care=False),
     NavItem(
         "processes",
         _("流程定义"),
         "workflow:definitions",
-        "⚙",
+        "processes",
         care=False,
         permission="workflow.view_processdefinition",
     ),
