@@ -57,6 +57,20 @@ def test_overdue_notifies_the_holder_as_urgent(cast, in_review):
     assert review.name in note.title
 
 
+def test_reminders_and_overdue_notices_are_mailed_by_the_worker(cast, in_review, mailoutbox):
+    from xiaobao.core import services as core_services
+
+    cast.officer_a.email = "zhangwei@example.com"
+    cast.officer_a.save(update_fields=["email"])
+    services.sweep_timers(now=at(2025, 3, 6, 8, 0))
+    note = Notification.objects.get(kind="workflow.remind")
+    assert note.email_state == Notification.EmailState.PENDING  # queued with the notice, sent by the worker
+    assert mailoutbox == []
+    core_services.notifications_send_emails()
+    assert [m.to for m in mailoutbox] == [["zhangwei@example.com"]]
+    assert Notification.objects.get(pk=note.pk).email_state == Notification.EmailState.SENT
+
+
 def test_overdue_fires_the_escalation_path_once(cast, in_review):
     later = at(2025, 3, 7, 9, 0)
     first = services.sweep_timers(now=later)

@@ -70,6 +70,8 @@ def _notify_task_people(task: HumanTask, action: str, now: datetime) -> None:
         url=reverse("workflow:task", args=[task.pk]),
         obj=task,
         dedupe_key=f"workflow.{action}.{task.pk}",
+        # reminders and overdue notices matter to people away from the screen: the worker mails them too
+        email=True,
         now=now,
     )
 
