@@ -134,7 +134,7 @@ def test_a_calendar_edit_applies_to_the_next_deadline(cast, in_review, applicant
 def test_a_rolled_back_calendar_edit_does_not_stop_the_cache(transactional_db):
     from django.db import transaction
 
-    from xiaobao.workflow.services import workcalendar
+    from xiaobao.core import calendar_cache as workcalendar
 
     with pytest.raises(RuntimeError), transaction.atomic():
         CalendarDay.objects.create(date=date(2031, 5, 6), kind=CalendarDay.Kind.HOLIDAY, name="回滚")

@@ -110,8 +110,14 @@ def due(
     start: date | datetime, days: int, unit: DayUnit | str = DayUnit.WORKING, *, calendar: Calendar | None = None
 ) -> Deadline:
     """The deadline `days` working or calendar days after `start` (a date or an aware datetime)."""
-    return (calendar or Calendar.load()).add(_local_date(start), days, unit)
+    return (calendar or _current()).add(_local_date(start), days, unit)
 
 
 def is_working_day(day: date, *, calendar: Calendar | None = None) -> bool:
-    return (calendar or Calendar.load()).is_working_day(day)
+    return (calendar or _current()).is_working_day(day)
+
+
+def _current() -> Calendar:
+    from xiaobao.core import calendar_cache  # it imports this module
+
+    return calendar_cache.current()

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from xiaobao.core import audit
+from xiaobao.core import audit, calendar_cache
 from xiaobao.core.models import OrgUnit
 from xiaobao.core.workdays import Calendar, due
 from xiaobao.workflow import bpmn, engine, handlers
@@ -23,7 +23,7 @@ from xiaobao.workflow import error_codes as codes
 from xiaobao.workflow.assignment import resolve_org_unit
 from xiaobao.workflow.exceptions import WorkflowConflict, WorkflowError
 from xiaobao.workflow.models import HumanTask, ProcessDefinition, ProcessInstance, Timer, Transition
-from xiaobao.workflow.services import rows, workcalendar
+from xiaobao.workflow.services import rows
 from xiaobao.workflow.services.data import jsonable
 
 Action = Transition.Action
@@ -90,7 +90,7 @@ class Step:
     @property
     def calendar(self) -> Calendar:
         if self._calendar is None:
-            self._calendar = workcalendar.current()
+            self._calendar = calendar_cache.current()
         return self._calendar
 
     def service_call(self, task) -> None:

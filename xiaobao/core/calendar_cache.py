@@ -1,7 +1,8 @@
-"""The working-day calendar as the engine steps see it: loaded once per process, not once per step.
+"""The working-day calendar as deadlines see it: loaded once per process, not once per deadline.
 
 The calendar tables change a few times a year (the holiday schedule is entered each November),
-while every step that sets a due time needs the whole calendar. A save or delete of a CalendarDay
+while every workflow step, work order, complaint and review that sets a due time needs the whole
+calendar (12 ms a load: the demo's reviews spent most of their time there). A save or delete of a CalendarDay
 or CalendarYear in this process drops the cached copy; other processes (web workers, the Celery
 worker) pick the change up within MAX_AGE seconds. While this thread's transaction holds an
 uncommitted calendar edit, nothing is cached: a copy read inside it could outlive a rollback. That
@@ -70,5 +71,5 @@ def _edited(**kwargs) -> None:
 
 
 for _model in (CalendarDay, CalendarYear):
-    post_save.connect(_edited, sender=_model, dispatch_uid=f"xiaobao.workflow.calendar.save.{_model.__name__}")
-    post_delete.connect(_edited, sender=_model, dispatch_uid=f"xiaobao.workflow.calendar.delete.{_model.__name__}")
+    post_save.connect(_edited, sender=_model, dispatch_uid=f"xiaobao.core.calendar.save.{_model.__name__}")
+    post_delete.connect(_edited, sender=_model, dispatch_uid=f"xiaobao.core.calendar.delete.{_model.__name__}")
