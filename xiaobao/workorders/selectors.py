@@ -192,3 +192,11 @@ def board(user, *, now=None) -> dict:
         "supervised": sum(e["supervised"] for e in table),
         "escalated": sum(e["escalated"] for e in table),
     }
+
+
+def order_states(ids) -> dict[int, tuple[bool, str, object]]:
+    """{order id: (open?, status, closed_at)} for orders another module opened and keeps the ids of —
+    a lookup for that module's own services and sweeps (unscoped: no person is behind a sweep; pages
+    read orders through `work_orders_visible_to`)."""
+    rows = WorkOrder.objects.filter(pk__in=list(ids)).only("pk", "status", "closed_at", "is_batch")
+    return {order.pk: (order.is_open, order.status, order.closed_at) for order in rows}

@@ -1,4 +1,5 @@
-"""Workflow use cases: deploy, start, complete, claim, release, reassign, delegate, cancel, sweep.
+"""Workflow use cases: deploy, start, complete, claim, release, reassign, delegate, set_due, cancel,
+sweep.
 
 Each service is one transaction that writes its history row (`Transition`) and its audit row;
 a refusal raises a WorkflowError with a code from error_codes.py. Engine steps always lock the
@@ -12,7 +13,7 @@ engine advance they share. Callers use this package: `services.complete(...)`.
 
 from xiaobao.workflow.services.deploy import deploy, deploy_app_processes
 from xiaobao.workflow.services.runtime import cancel, complete, start
-from xiaobao.workflow.services.tasks import claim, delegate, reassign, release
+from xiaobao.workflow.services.tasks import claim, delegate, reassign, release, set_due
 from xiaobao.workflow.services.timers import BATCH, sweep_timers
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "deploy_app_processes",
     "reassign",
     "release",
+    "set_due",
     "start",
     "sweep_timers",
 ]

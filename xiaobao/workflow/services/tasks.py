@@ -1,17 +1,19 @@
-"""Who holds a human task: claim, release, reassign, delegate (no engine step, only the task row)."""
+"""Who holds a human task and when it is due: claim, release, reassign, delegate, set_due (no engine
+step, only the task row and its timers)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
+from xiaobao.core import audit
 from xiaobao.workflow import error_codes as codes
 from xiaobao.workflow.assignment import is_candidate, is_supervisor, may_hold
 from xiaobao.workflow.exceptions import NotAllowed, WorkflowConflict, WorkflowError
-from xiaobao.workflow.models import HumanTask
-from xiaobao.workflow.services.step import Action, check_open, expected, record, task_pk
+from xiaobao.workflow.models import HumanTask, Timer
+from xiaobao.workflow.services.step import Action, check_open, expected, lock_instance, record, task_pk
 
 
 def _lock_task(task) -> HumanTask:
@@ -118,5 +120,53 @@ def delegate(
         task=row,
         comment=comment,
         changes={"assignee": {"before": actor.pk, "after": to_user.pk}},
+    )
+    return row
+
+
+@transaction.atomic
+def set_due(
+    *, task, due_at: datetime, actor=None, reason: str = "", provisional: bool = False, now: datetime | None = None
+) -> HumanTask:
+    """Move an open task's deadline (e.g. a complaint's handling period extended under its rules).
+
+    The calling app has applied its own rule (who may extend, and by how much), as with
+    `cancel(app_checked=True)`. The task's reminder moves with it, a reminder or overdue mark
+    already stamped is cleared when the new deadline is still ahead, and the boundary timers
+    attached to the task fire at the new deadline. Refuses: TASK_CLOSED (409).
+    """
+    now = now or timezone.now()
+    instance_id = (
+        task.instance_id
+        if isinstance(task, HumanTask)
+        else HumanTask.objects.values_list("instance_id", flat=True).get(pk=task_pk(task))
+    )
+    instance = lock_instance(instance_id)  # the sweep locks the instance first too
+    row = _lock_task(task)
+    check_open(row, None)
+    before = row.due_at
+    meta = instance.definition.meta
+    days = meta["user_tasks"].get(row.element_id, {}).get("remind_before_days", 1)
+    row.due_at, row.due_provisional = due_at, provisional
+    row.remind_at = due_at - timedelta(days=days) if days else None
+    if due_at > now:
+        row.overdue_at = None
+        if row.remind_at is None or row.remind_at > now:
+            row.reminded_at = None
+    row.version += 1
+    row.save(update_fields=["due_at", "due_provisional", "remind_at", "reminded_at", "overdue_at", "version"])
+    boundary = [element for element, timer in meta["timers"].items() if timer.get("attached_to") == row.element_id]
+    if boundary:
+        Timer.objects.filter(instance=instance, element_id__in=boundary, status=Timer.Status.PENDING).update(
+            fire_at=due_at, provisional=provisional
+        )
+    audit.record(
+        actor=actor,
+        action="workflow.task_set_due",
+        obj=row,
+        reason=reason,
+        changes={"due_at": {"before": before, "after": due_at}},
+        org_unit=row.org_unit,
+        at=now,
     )
     return row
