@@ -1,0 +1,191 @@
+"""The complaints demo (`manage.py load_demo`): complaints in every state, walked through the services,
+with their processes, 督办, extensions, 核查, a repeat pair, a group complaint and a rectification; the
+statistics over them add up.
+
+The demo is loaded once for this module, inside a transaction rolled back at the end, so each test
+reads the same data and the rest of the suite never sees it.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection, transaction
+from django.db.models import F
+from django.test import override_settings
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from xiaobao.complaints import selectors
+from xiaobao.complaints.models import Complaint, Extension
+from xiaobao.core.models import AuditEntry, Notification, User
+from xiaobao.web.management.commands.load_demo import LOADERS
+from xiaobao.workflow.models import HumanTask, ProcessInstance, Timer, Transition
+from xiaobao.workorders.models import WorkOrder
+
+COUNTED = (Complaint, Extension, ProcessInstance, HumanTask, Timer, Transition, WorkOrder, Notification, AuditEntry)
+S = Complaint.Status
+
+
+def load_up_to_complaints() -> None:
+    """The command's loaders in its order, up to the complaints (the modules above are not needed)."""
+    for name, dotted_path in LOADERS:
+        import_string(dotted_path)()
+        if name == "complaints":
+            break
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker, tmp_path_factory):
+    media = tmp_path_factory.mktemp("media")
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media), transaction.atomic():
+        load_up_to_complaints()
+        yield
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def loaded(demo, db):
+    return demo
+
+
+def counts() -> dict[str, int]:
+    return {model.__name__: model.objects.count() for model in COUNTED}
+
+
+def user(name: str) -> User:
+    return User.objects.get(username=name)
+
+
+def test_the_command_loads_the_complaints_after_the_work_orders(loaded):
+    names = [name for name, _path in LOADERS]
+    assert names.index("workorders") < names.index("complaints")
+    assert dict(LOADERS)["complaints"] == "xiaobao.complaints.demo.load"
+    assert 50 <= Complaint.objects.count() <= 70
+
+
+def test_loading_twice_adds_nothing(loaded):
+    before = counts()
+    load_up_to_complaints()
+    assert counts() == before
+
+
+def test_every_status_occurs(loaded):
+    assert set(Complaint.objects.values_list("status", flat=True)) == set(S.values)
+
+
+def test_every_channel_a_branch_hears_from_occurs(loaded):
+    channels = set(Complaint.objects.values_list("channel", flat=True))
+    C = Complaint.Channel
+    assert {C.HOTLINE, C.CHATBOT, C.VIDEO, C.COUNTER, C.WECHAT, C.APP, C.REGULATOR, C.PLATFORM} <= channels
+
+
+def test_every_branch_has_complaints_at_several_levels(loaded):
+    codes = set(Complaint.objects.values_list("org_unit__code", flat=True))
+    for branch in ("BJ", "TJ", "HB"):
+        assert {code for code in codes if code.split("-")[0] == branch} - {branch}, branch
+
+
+def test_each_complaint_runs_on_its_own_process(loaded):
+    for complaint in Complaint.objects.all():
+        instance = ProcessInstance.objects.get(object_id=str(complaint.pk), definition__key="complaint")
+        expected = {
+            S.CLOSED: ProcessInstance.Status.COMPLETED,
+            S.WITHDRAWN: ProcessInstance.Status.CANCELLED,
+        }.get(complaint.status, ProcessInstance.Status.RUNNING)
+        assert instance.status == expected, complaint
+
+
+def test_overdue_complaints_were_supervised_by_the_timer_when_the_deadline_passed(loaded):
+    supervised = Complaint.objects.exclude(supervision_order_id=None)
+    assert supervised.filter(status=S.HANDLING).count() >= 3
+    assert supervised.filter(status=S.CLOSED).exists(), "some were decided late, after 督办"
+    for complaint in supervised:
+        assert complaint.due_at < complaint.supervised_at < timezone.now()
+        assert WorkOrder.objects.get(pk=complaint.supervision_order_id).kind == WorkOrder.Kind.SUPERVISION
+    late = Complaint.objects.filter(status__in=Complaint.CLOCK_STATUSES, due_at__lt=timezone.now())
+    assert late.exists() and not late.filter(supervision_order_id=None).exists()
+
+
+def test_a_repeat_pair_from_the_same_caller(loaded):
+    repeat = Complaint.objects.get(is_repeat=True)
+    assert repeat.repeat_of.complainant_phone_index == repeat.complainant_phone_index
+    assert 0 < (repeat.received_at - repeat.repeat_of.received_at).days <= 30
+
+
+def test_a_group_complaint_is_major_and_escalated(loaded):
+    major = Complaint.objects.get(is_major=True)
+    assert major.complainant_count >= 5 and "complainants" in major.major_reasons
+    assert AuditEntry.objects.filter(action="complaint.escalate_major", object_id=str(major.pk)).exists()
+
+
+def test_extensions_of_both_levels_with_approval_and_notice(loaded):
+    assert Extension.objects.filter(level=Extension.Level.COMPLEX).count() >= 3
+    special = Extension.objects.get(level=Extension.Level.SPECIAL)
+    assert special.approved_by.username == "manager" and special.notice_method
+    assert special.complaint.extension_level == 2
+
+
+def test_a_withdrawal_and_a_reexamination(loaded):
+    withdrawn = Complaint.objects.filter(status=S.WITHDRAWN)
+    assert withdrawn.exists() and all(c.withdrawn_at and c.withdraw_reason for c in withdrawn)
+    assert Complaint.objects.filter(status=S.REEXAMINING, reexamine_requested_at__isnull=False).exists()
+    assert Complaint.objects.filter(status=S.CLOSED).exclude(reexamine_conclusion="").exists()
+
+
+def test_closed_complaints_are_classified_with_their_root_causes(loaded):
+    closed = Complaint.objects.filter(status=S.CLOSED)
+    assert closed.count() >= 25
+    assert not closed.filter(root_cause=None).exists()
+    assert not closed.filter(business_category=None).exists()
+    assert closed.filter(decided_at__gt=F("due_at")).exists(), "some decided late"
+
+
+def test_one_root_cause_crossing_the_threshold_opened_a_rectification_order(loaded):
+    traced = Complaint.objects.exclude(rectification_order_id=None)
+    assert traced.values("rectification_order_id").distinct().count() == 1
+    assert traced.count() >= 3
+    assert {(c.org_unit.code, c.root_cause.code) for c in traced} == {("TJ-BH", "R01")}
+    order = WorkOrder.objects.get(pk=traced.first().rectification_order_id)
+    assert order.kind == WorkOrder.Kind.RECTIFICATION and order.org_unit.code == "TJ-BH"
+
+
+def test_nothing_is_dated_in_the_future(loaded):
+    now = timezone.now()
+    assert not Complaint.objects.filter(received_at__gt=now).exists()
+    assert not Complaint.objects.filter(registered_at__gt=now).exists()
+    assert not Timer.objects.filter(status=Timer.Status.PENDING, fire_at__lte=now).exists()
+
+
+def test_personal_data_is_stored_encrypted(loaded):
+    complaint = Complaint.objects.first()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT complainant_name, complainant_phone FROM complaints_complaint WHERE id = %s", [complaint.pk]
+        )
+        stored = cursor.fetchone()
+    assert complaint.complainant_name and complaint.complainant_name not in stored[0]
+    assert complaint.complainant_phone not in stored[1]
+
+
+@pytest.mark.parametrize("who", ["xiaobao", "manager", "bj_officer", "tj_officer", "hb_officer", "agent"])
+def test_the_statistics_add_up_for_every_reader(loaded, who):
+    reader = user(who)
+    data = selectors.statistics(reader, {})
+    totals = data["totals"]
+    assert totals["total"] == selectors.complaints_visible_to(user(who), {"box": "all"}).count() > 0
+    for key in ("by_month", "by_unit", "by_channel", "by_business", "by_cause"):
+        for measure in ("total", "closed", "on_time", "repeat", "open", "overdue"):
+            assert sum(row[measure] for row in data[key]) == totals[measure], (who, key, measure)
+    assert totals["closed"] + totals["open"] + totals["withdrawn"] == totals["total"]
+    assert 0 < totals["on_time"] <= totals["closed"]
+
+
+def test_head_office_counts_every_complaint_with_realistic_rates(loaded):
+    totals = selectors.statistics(user("xiaobao"), {})["totals"]
+    assert totals["total"] == Complaint.objects.count()
+    assert 80 <= totals["on_time_rate"] < 100
+    assert totals["repeat"] == 1 and totals["major"] == 1
+    assert totals["regulator"] >= 8
+    assert 5 <= totals["avg_days"] <= 25
+    months = selectors.statistics(user("xiaobao"), {})["by_month"]
+    assert len(months) >= 6

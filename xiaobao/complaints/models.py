@@ -1,0 +1,343 @@
+"""Complaints (消费投诉) under 《银行业保险业消费投诉处理管理办法》 (原银保监会令2020年第3号, "the Measures").
+
+A complaint is registered from a channel, classified on a versioned code table, handled by the
+responsible unit on the statutory clock (Art. 20: 15 days, extendable to 30, then by a further 30
+with approval and notice), answered, possibly re-examined (核查, Art. 22), visited back (回访) and
+closed with its root cause (溯源整改, Arts. 9 and 27). The process itself is `processes/complaint.bpmn`;
+these rows keep the facts the pages, statistics and regulators read.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from xiaobao.core.fields import EncryptedTextField
+from xiaobao.core.models import OrgScopedModel
+from xiaobao.core.scope import ScopedQuerySet
+
+
+class TaxonomyVersion(models.Model):
+    """分类标准版本: one edition of the code tables (business type, cause, demand, root cause).
+
+    A complaint keeps the version it was classified on; a new edition never reclassifies old ones.
+    """
+
+    code = models.CharField(_("版本代码"), max_length=40, unique=True)
+    name = models.CharField(_("名称"), max_length=200)
+    source = models.CharField(_("依据"), max_length=300, blank=True)
+    effective_from = models.DateField(_("启用日期"))
+    is_current = models.BooleanField(_("现行版本"), default=False)
+
+    class Meta:
+        verbose_name = _("分类标准版本")
+        verbose_name_plural = _("分类标准版本")
+        ordering = ["-effective_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_current"], condition=models.Q(is_current=True), name="complaints_one_current_taxonomy"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Category(models.Model):
+    """分类代码: one entry of a code table, in a tree (e.g. 人身保险 → 寿险 → 分红险)."""
+
+    class Dimension(models.TextChoices):
+        BUSINESS = "business", _("业务/产品类别")
+        CAUSE = "cause", _("投诉原因")
+        DEMAND = "demand", _("投诉诉求")
+        ROOT_CAUSE = "root_cause", _("溯源根因")
+
+    version = models.ForeignKey(TaxonomyVersion, on_delete=models.PROTECT, related_name="categories")
+    dimension = models.CharField(_("维度"), max_length=20, choices=Dimension.choices)
+    code = models.CharField(_("代码"), max_length=20)
+    name = models.CharField(_("名称"), max_length=100)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("上级"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    # A root cause marked systemic opens a rectification work order on its own (not only above a count).
+    systemic = models.BooleanField(_("系统性问题"), default=False)
+    sort = models.PositiveIntegerField(_("排序"), default=0)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("分类代码")
+        verbose_name_plural = _("分类代码")
+        ordering = ["version", "dimension", "sort", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "dimension", "code"], name="complaints_category_code")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class ComplaintRule(models.Model):
+    """处理规则参数: one configurable rule (deadlines and their day unit, repeat window, major thresholds…).
+
+    Rules are data so a compliance officer can change them in admin; `article` cites the provision.
+    """
+
+    code = models.CharField(_("规则代码"), max_length=60, unique=True)
+    name = models.CharField(_("名称"), max_length=200)
+    value = models.JSONField(_("取值"))
+    article = models.CharField(_("依据条款"), max_length=200, blank=True)
+    note = models.TextField(_("说明"), blank=True)
+
+    class Meta:
+        verbose_name = _("投诉处理规则")
+        verbose_name_plural = _("投诉处理规则")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Complaint(OrgScopedModel):
+    """消费投诉. `org_unit` is the responsible unit (属地管理: the unit that handles it)."""
+
+    class Channel(models.TextChoices):
+        HOTLINE = "hotline", _("400热线")
+        CHATBOT = "chatbot", _("智能客服")
+        VIDEO = "video", _("视频客服")
+        COUNTER = "counter", _("柜面")
+        WECHAT = "wechat", _("官方微信")
+        APP = "app", _("官方APP")
+        LETTER = "letter", _("信函/邮件")
+        REGULATOR = "regulator", _("监管转办")
+        PLATFORM = "platform", _("银保信投诉平台")
+        OTHER = "other", _("其他")
+
+    class Relation(models.TextChoices):
+        SELF = "self", _("本人")
+        AGENT = "agent", _("受托人")
+        HEIR = "heir", _("继承人")
+        GUARDIAN = "guardian", _("法定代理人")
+
+    class Status(models.TextChoices):
+        REGISTERED = "registered", _("已登记")
+        ACCEPTED = "accepted", _("已受理")
+        HANDLING = "handling", _("处理中")
+        REPLIED = "replied", _("已答复")
+        REEXAMINING = "reexamining", _("核查中")
+        REVISITING = "revisiting", _("回访中")
+        CLOSED = "closed", _("已办结")
+        WITHDRAWN = "withdrawn", _("已撤回")
+
+    class Complexity(models.TextChoices):
+        SIMPLE = "simple", _("一般")
+        COMPLEX = "complex", _("复杂")
+        SPECIAL = "special", _("特别复杂")
+
+    OPEN_STATUSES = (
+        Status.REGISTERED,
+        Status.ACCEPTED,
+        Status.HANDLING,
+        Status.REPLIED,
+        Status.REEXAMINING,
+        Status.REVISITING,
+    )
+    # The statutory clock (Art. 20) runs until the decision is told to the complainant.
+    CLOCK_STATUSES = (Status.REGISTERED, Status.ACCEPTED, Status.HANDLING)
+
+    number = models.CharField(_("投诉编号"), max_length=30, unique=True, null=True, blank=True)
+    channel = models.CharField(_("投诉渠道"), max_length=20, choices=Channel.choices)
+    external_ref = models.CharField(_("外部编号"), max_length=64, blank=True, db_index=True)
+    # Idempotency-Key of the feed that created it (CC system, platform): the same key never creates two.
+    idempotency_key = models.CharField(max_length=200, null=True, blank=True, unique=True, editable=False)
+    received_at = models.DateTimeField(_("收到时间"))
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    registered_at = models.DateTimeField(_("登记时间"))
+
+    # Art. 13: who complains (personal data: encrypted, looked up by blind index, shown masked).
+    complainant_name = EncryptedTextField(_("投诉人姓名"))
+    complainant_id_number = EncryptedTextField(_("证件号码"), blank=True, default="")
+    complainant_id_index = models.CharField(max_length=64, blank=True, default="", db_index=True, editable=False)
+    complainant_phone = EncryptedTextField(_("联系电话"), blank=True, default="")
+    complainant_phone_index = models.CharField(max_length=64, blank=True, default="", db_index=True, editable=False)
+    complainant_address = EncryptedTextField(_("联系地址"), blank=True, default="")
+    relation = models.CharField(_("与消费者关系"), max_length=20, choices=Relation.choices, default=Relation.SELF)
+    # Art. 14: an agent or heir complaining on the consumer's behalf.
+    consumer_name = EncryptedTextField(_("消费者姓名"), blank=True, default="")
+    complainant_count = models.PositiveIntegerField(_("投诉人数"), default=1)
+
+    policy_number = models.CharField(_("保单/账户号"), max_length=64, blank=True, db_index=True)
+    product_name = models.CharField(_("产品名称"), max_length=200, blank=True)
+    subject = models.CharField(_("投诉事由"), max_length=200)
+    content = models.TextField(_("投诉内容"))
+    demand_text = models.TextField(_("投诉请求"), blank=True)
+    amount = models.DecimalField(_("涉及金额（元）"), max_digits=14, decimal_places=2, null=True, blank=True)
+    media_attention = models.BooleanField(_("媒体关注"), default=False)
+    # 回避 (Art. 17): the person complained about never handles the complaint.
+    respondent_staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("被投诉人员"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="complaints_against",
+    )
+    respondent_text = models.CharField(_("被投诉人员（外部）"), max_length=100, blank=True)
+
+    taxonomy = models.ForeignKey(
+        TaxonomyVersion, verbose_name=_("分类标准"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    business_category = models.ForeignKey(
+        Category, verbose_name=_("业务类别"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    cause_category = models.ForeignKey(
+        Category, verbose_name=_("投诉原因"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    demand_category = models.ForeignKey(
+        Category, verbose_name=_("投诉诉求"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.REGISTERED)
+    complexity = models.CharField(_("复杂程度"), max_length=10, choices=Complexity.choices, default=Complexity.SIMPLE)
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("处理人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    due_at = models.DateTimeField(_("处理期限"), db_index=True)
+    due_provisional = models.BooleanField(_("期限待确认"), default=False)
+    extension_level = models.PositiveSmallIntegerField(_("延期次数"), default=0)
+    accepted_at = models.DateTimeField(_("受理时间"), null=True, blank=True)
+    decision = models.TextField(_("处理决定"), blank=True)
+    decided_at = models.DateTimeField(_("决定告知时间"), null=True, blank=True)
+    reply_method = models.CharField(_("告知方式"), max_length=50, blank=True)
+    # Art. 21: the decision tells the complainant the other ways open to them.
+    remedies_told = models.BooleanField(_("已告知救济途径"), default=False)
+    satisfied = models.BooleanField(_("投诉人满意"), null=True, blank=True)
+    reexamine_requested_at = models.DateTimeField(_("申请核查时间"), null=True, blank=True)
+    reexamine_due_at = models.DateTimeField(_("核查期限"), null=True, blank=True)
+    reexamine_conclusion = models.TextField(_("核查结论"), blank=True)
+    revisit_at = models.DateTimeField(_("回访时间"), null=True, blank=True)
+    revisit_result = models.TextField(_("回访情况"), blank=True)
+    closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("撤回时间"), null=True, blank=True)
+    withdraw_reason = models.TextField(_("撤回说明"), blank=True)
+
+    root_cause = models.ForeignKey(
+        Category, verbose_name=_("溯源根因"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    root_cause_note = models.TextField(_("溯源分析"), blank=True)
+    # The work order that rectifies this complaint's cause (an id: apps never share models, DESIGN.md).
+    rectification_order_id = models.PositiveIntegerField(_("整改工单"), null=True, blank=True)
+
+    is_repeat = models.BooleanField(_("重复投诉"), default=False)
+    repeat_of = models.ForeignKey(
+        "self", verbose_name=_("关联投诉"), null=True, blank=True, on_delete=models.SET_NULL, related_name="repeats"
+    )
+    is_major = models.BooleanField(_("重大/群体性"), default=False)
+    major_reasons = models.JSONField(_("重大投诉依据"), default=list, blank=True)
+    supervised_at = models.DateTimeField(_("督办时间"), null=True, blank=True)
+    supervision_order_id = models.PositiveIntegerField(_("督办工单"), null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("消费投诉")
+        verbose_name_plural = _("消费投诉")
+        ordering = ["due_at", "id"]
+        indexes = [
+            # the handler's list: open complaints of a subtree, soonest due first
+            models.Index(fields=["status", "due_at"], name="complaint_status_due_idx"),
+            models.Index(fields=["org_unit", "status", "due_at"], name="complaint_unit_status_due_idx"),
+            models.Index(fields=["received_at"], name="complaint_received_idx"),
+            models.Index(fields=["channel", "received_at"], name="complaint_channel_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number or ''} {self.subject}".strip()
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("complaints:detail", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+
+class Extension(models.Model):
+    """延期: one recorded extension of the Art. 20 deadline, with reason, approver and notice."""
+
+    class Level(models.IntegerChoices):
+        COMPLEX = 1, _("情况复杂，延长至30日")
+        SPECIAL = 2, _("情况特别复杂，经审批再延长30日")
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="extensions")
+    level = models.PositiveSmallIntegerField(_("延期类别"), choices=Level.choices)
+    reason = models.TextField(_("延期理由"))
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("审批人"), on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(_("审批时间"))
+    notice_method = models.CharField(_("告知方式"), max_length=50)
+    noticed_at = models.DateTimeField(_("告知时间"))
+    previous_due_at = models.DateTimeField(_("原期限"))
+    new_due_at = models.DateTimeField(_("新期限"))
+
+    class Meta:
+        verbose_name = _("延期记录")
+        verbose_name_plural = _("延期记录")
+        ordering = ["complaint", "level"]
+        constraints = [models.UniqueConstraint(fields=["complaint", "level"], name="complaints_extension_level")]
+
+    def __str__(self) -> str:
+        return f"{self.complaint} · {self.get_level_display()}"
+
+
+class ImportJob(OrgScopedModel):
+    """批量导入: one uploaded Excel workbook, checked row by row, imported all or nothing by the worker.
+
+    `org_unit` is the uploader's unit (who may see the job); progress is counted in rows.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        CHECKING = "checking", _("校验中")
+        IMPORTING = "importing", _("导入中")
+        DONE = "done", _("已导入")
+        REJECTED = "rejected", _("校验未通过")
+        FAILED = "failed", _("失败")
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("上传时间"))
+    file_name = models.CharField(_("文件名"), max_length=200)
+    # the workbook itself and the row-by-row error report are core Attachments owned by this job
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.QUEUED)
+    total_rows = models.PositiveIntegerField(_("总行数"), default=0)
+    processed_rows = models.PositiveIntegerField(_("已处理行数"), default=0)
+    error_rows = models.PositiveIntegerField(_("错误行数"), default=0)
+    imported = models.PositiveIntegerField(_("导入条数"), default=0)
+    message = models.TextField(_("说明"), blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("投诉导入")
+        verbose_name_plural = _("投诉导入")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "created_at"], name="complaint_import_status_idx")]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.processed_rows / self.total_rows) if self.total_rows else 0

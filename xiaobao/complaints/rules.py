@@ -1,0 +1,272 @@
+"""The rules a complaint is handled under, read from `ComplaintRule` rows (data a compliance officer
+edits in admin; seeded by migration 0002 with their article citations), and the checks every
+service runs before it writes.
+
+Each rule's code, value and article live in the table; the defaults below only keep the app
+working on a database whose rows were deleted, and are the same values the migration seeds.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from xiaobao.complaints import error_codes as codes
+from xiaobao.complaints.models import Category, Complaint, ComplaintRule, Extension, TaxonomyVersion
+from xiaobao.core.api_errors import BusinessRuleError
+from xiaobao.core.models import OrgUnit, User
+from xiaobao.core.scope import scope_for
+from xiaobao.core.workdays import Calendar, Deadline
+from xiaobao.core.workdays import due as deadline_after
+
+CHANGE_PERMISSION = "complaints.change_complaint"
+ADD_PERMISSION = "complaints.add_complaint"
+SENIOR_MANAGEMENT_ROLE = "management"  # 总公司高级管理人员 may approve the second extension (Art. 20)
+
+DEFAULTS: dict[str, dict] = {
+    "deadline.initial": {"days": 15, "unit": "calendar"},
+    "deadline.complex": {"days": 30, "unit": "calendar"},
+    "deadline.special": {"days": 30, "unit": "calendar"},
+    "deadline.accept": {"days": 1, "unit": "working"},
+    "deadline.assign": {"days": 2, "unit": "working"},
+    "reexamine.apply": {"days": 30, "unit": "calendar"},
+    "reexamine.deadline": {"days": 30, "unit": "calendar"},
+    "revisit.deadline": {"days": 5, "unit": "working"},
+    "repeat.window_days": {"days": 30},
+    "major.thresholds": {"min_complainants": 5, "amount": "500000", "media_attention": True},
+    "root_cause.threshold": {"count": 3, "period_days": 90},
+    "rectification.deadline": {"days": 30, "unit": "working"},
+    "supervision.deadline": {"days": 3, "unit": "working"},
+}
+
+
+def refusal(code: str, detail: str, *, field: str = "", status: int = 400) -> BusinessRuleError:
+    return BusinessRuleError(code, detail, fields={field: [code]} if field else None, status_code=status)
+
+
+def rule(code: str) -> dict:
+    """One rule's value (the row's, else the seeded default)."""
+    value = ComplaintRule.objects.filter(code=code).values_list("value", flat=True).first()
+    return {**DEFAULTS.get(code, {}), **(value or {})}
+
+
+def deadline(code: str, start: datetime, *, calendar: Calendar | None = None, extra_days: int = 0) -> Deadline:
+    """`start` + the rule's days in the rule's unit (calendar days: Civil Code arts. 201/203 — the
+    first day not counted, a last day off moves to the next working day; see core.workdays)."""
+    value = rule(code)
+    return deadline_after(start, int(value["days"]) + extra_days, value.get("unit", "calendar"), calendar=calendar)
+
+
+# --- registration ---------------------------------------------------------------------------
+
+
+def clean_register(fields: dict, now: datetime) -> dict:
+    """What registration refuses before anything is written (INVALID with the fields, CONSUMER_REQUIRED)."""
+    problems = {}
+    if fields["channel"] not in Complaint.Channel.values:
+        problems["channel"] = [codes.INVALID]
+    if fields["relation"] not in Complaint.Relation.values:
+        problems["relation"] = [codes.INVALID]
+    for name, limit in (("complainant_name", 100), ("subject", 200), ("content", 20000)):
+        fields[name] = (fields[name] or "").strip()
+        if not fields[name] or len(fields[name]) > limit:
+            problems[name] = [codes.INVALID]
+    received = fields["received_at"]
+    if not isinstance(received, datetime) or received > now + timedelta(minutes=5):
+        problems["received_at"] = [codes.INVALID]  # a complaint is not received in the future
+    try:
+        count = fields["complainant_count"]
+        fields["complainant_count"] = 1 if count in (None, "") else int(count)
+        if fields["complainant_count"] < 1:
+            raise ValueError
+    except (TypeError, ValueError):
+        problems["complainant_count"] = [codes.INVALID]
+    if fields["amount"] not in (None, ""):
+        try:
+            fields["amount"] = Decimal(str(fields["amount"]))
+            if fields["amount"] < 0:
+                raise InvalidOperation
+        except InvalidOperation:
+            problems["amount"] = [codes.INVALID]
+    else:
+        fields["amount"] = None
+    if problems:
+        raise BusinessRuleError(codes.INVALID, _("请检查标红的字段。"), fields=problems)
+    if fields["relation"] != Complaint.Relation.SELF and not (fields["consumer_name"] or "").strip():
+        # Art. 14: an agent or an heir complains for the consumer, who must be named.
+        raise refusal(codes.CONSUMER_REQUIRED, _("代理人、继承人投诉须填写消费者姓名。"), field="consumer_name")
+    return fields
+
+
+# --- who may act ---------------------------------------------------------------------------
+
+
+def check_may_change(actor: User, complaint: Complaint) -> None:
+    """A person with complaints.change_complaint whose reach covers the responsible unit."""
+    if not (actor and actor.has_perm(CHANGE_PERMISSION)):
+        raise refusal(codes.NOT_ALLOWED, _("您没有处理投诉的权限。"), status=403)
+    if not scope_for(actor, "change").covers(complaint.org_unit.path):
+        raise refusal(codes.NOT_ALLOWED, _("该投诉不在您的管辖范围内。"), status=403)
+
+
+def check_open(complaint: Complaint) -> None:
+    if not complaint.is_open:
+        raise refusal(
+            codes.CLOSED, _("投诉已%(status)s，不能再办理。") % {"status": complaint.get_status_display()}, status=409
+        )
+
+
+def check_handler(*, handler: User, complaint: Complaint, org_unit: OrgUnit) -> None:
+    """回避: the Measures require a 回避 system — whoever verifies a complaint has no direct interest
+    in the matter (text verified; the article number, 第十七条 as far as we can tell, is not).
+    Here: the person complained about never handles it, and the handler must reach the unit."""
+    if complaint.respondent_staff_id and handler.pk == complaint.respondent_staff_id:
+        raise refusal(codes.CONFLICT_OF_INTEREST, _("被投诉人员不得处理针对本人的投诉（回避）。"), field="handler")
+    if not handler.is_active or not handler.has_perm(CHANGE_PERMISSION):
+        raise refusal(codes.BAD_HANDLER, _("处理人已停用或没有处理投诉的权限。"), field="handler")
+    if not scope_for(handler, "change").covers(org_unit.path):
+        raise refusal(codes.BAD_HANDLER, _("处理人不能处理该机构的投诉。"), field="handler")
+
+
+def may_approve_special(approver: User, complaint: Complaint) -> bool:
+    """Art. 20: the second extension is approved by the higher-level institution (上级机构) or by
+    head-office senior management (总行、总公司高级管理人员)."""
+    unit, own = approver.org_unit, complaint.org_unit
+    if unit is None or not approver.is_active:
+        return False
+    if own.path.startswith(unit.path) and unit.pk != own.pk:
+        return True  # a strict ancestor of the responsible unit
+    at_head_office = unit.parent_id is None
+    return at_head_office and approver.groups.filter(role__code=SENIOR_MANAGEMENT_ROLE).exists()
+
+
+def may_withdraw(actor: User, complaint: Complaint) -> bool:
+    """Who registered it (the withdrawal usually comes back through the same channel), or an
+    officer over its unit."""
+    if complaint.registered_by_id and complaint.registered_by_id == actor.pk:
+        return True
+    return actor.has_perm(CHANGE_PERMISSION) and scope_for(actor, "change").covers(complaint.org_unit.path)
+
+
+# --- extensions (Art. 20) --------------------------------------------------------------------------
+
+
+def _required(value, field: str, code: str, message: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise refusal(code, message, field=field)
+    return value
+
+
+def check_extension(complaint: Complaint, *, level, reason: str, approver, notice_method: str) -> tuple[int, str, str]:
+    """Level 1 (complex) first, then level 2 (especially complex, approved by the higher-level unit
+    or head-office senior management); never a third. Each names a reason, an approver and how the
+    complainant was told. Returns (level, reason, notice_method)."""
+    if complaint.status not in Complaint.CLOCK_STATUSES:
+        raise refusal(codes.WRONG_STEP, _("处理决定已告知投诉人，不能再延期。"), status=409)
+    try:
+        level = int(level)
+    except (TypeError, ValueError):
+        raise refusal(codes.INVALID, _("延期类别无效。"), field="level") from None
+    if complaint.extension_level >= Extension.Level.SPECIAL or level > Extension.Level.SPECIAL:
+        raise refusal(codes.EXTENSION_LIMIT, _("处理期限最多延长两次（最长60日）。"), field="level")
+    if level != complaint.extension_level + 1:
+        raise refusal(codes.EXTENSION_ORDER, _("须先按“情况复杂”延期一次，才能再延期。"), field="level")
+    reason = _required(reason, "reason", codes.REASON_REQUIRED, _("延期须说明理由。"))
+    if approver is None:
+        raise refusal(codes.APPROVER_REQUIRED, _("延期须写明审批人。"), field="approver")
+    notice_method = _required(
+        notice_method, "notice_method", codes.NOTICE_REQUIRED, _("延期须告知投诉人，请填写告知方式。")
+    )
+    if level == Extension.Level.SPECIAL and not may_approve_special(approver, complaint):
+        raise refusal(
+            codes.APPROVER_NOT_SUPERIOR, _("再延长30日须经上级机构或总公司高级管理人员审批。"), field="approver"
+        )
+    return level, reason, notice_method[:50]
+
+
+def extended_deadline(complaint: Complaint, level: int) -> Deadline:
+    """Level 1: `deadline.complex` days from receipt; level 2: `deadline.special` more, counted from
+    receipt as complex + special, so a level-1 end moved past a holiday does not lengthen the total
+    (60 days at most, each end moved to the next working day per the Civil Code)."""
+    if level == Extension.Level.COMPLEX:
+        return deadline("deadline.complex", complaint.received_at)
+    return deadline("deadline.special", complaint.received_at, extra_days=int(rule("deadline.complex")["days"]))
+
+
+# --- classification ----------------------------------------------------------------------------
+
+
+def current_taxonomy() -> TaxonomyVersion | None:
+    return TaxonomyVersion.objects.filter(is_current=True).first()
+
+
+def check_category(value, dimension: str, field: str, *, required: bool = True) -> Category | None:
+    """An active code of the current taxonomy in `dimension` (an id or a Category)."""
+    if value in (None, ""):
+        if required:
+            raise refusal(codes.BAD_CATEGORY, _("请选择分类。"), field=field)
+        return None
+    pk = value.pk if isinstance(value, Category) else value
+    found = (
+        Category.objects.filter(pk=pk, dimension=dimension, is_active=True, version__is_current=True)
+        .select_related("version")
+        .first()
+    )
+    if found is None:
+        raise refusal(codes.BAD_CATEGORY, _("分类代码无效或不属于现行分类标准。"), field=field)
+    return found
+
+
+def is_classified(complaint: Complaint) -> bool:
+    return bool(complaint.business_category_id and complaint.cause_category_id and complaint.demand_category_id)
+
+
+# --- repeat and major ------------------------------------------------------------------------
+
+
+def find_repeat_of(complaint: Complaint) -> Complaint | None:
+    """The latest earlier complaint by the same person (ID or phone, by blind index) or on the same
+    policy, received within the repeat window before this one."""
+    same = Q()
+    if complaint.complainant_id_index:
+        same |= Q(complainant_id_index=complaint.complainant_id_index)
+    if complaint.complainant_phone_index:
+        same |= Q(complainant_phone_index=complaint.complainant_phone_index)
+    if complaint.policy_number:
+        same |= Q(policy_number=complaint.policy_number)
+    if not same:
+        return None
+    window = timedelta(days=int(rule("repeat.window_days")["days"]))
+    return (
+        Complaint.objects.filter(same)
+        .filter(received_at__gte=complaint.received_at - window, received_at__lte=complaint.received_at)
+        .exclude(pk=complaint.pk)
+        .order_by("-received_at", "-pk")
+        .first()
+    )
+
+
+def major_reasons(complaint: Complaint) -> list[str]:
+    """重大/群体性: which of the configured thresholds the complaint meets."""
+    value = rule("major.thresholds")
+    reasons = []
+    if complaint.complainant_count >= int(value.get("min_complainants") or 0) > 0:
+        reasons.append("complainants")
+    if value.get("media_attention") and complaint.media_attention:
+        reasons.append("media_attention")
+    try:
+        threshold = Decimal(str(value.get("amount"))) if value.get("amount") not in (None, "") else None
+    except InvalidOperation:
+        threshold = None
+    if threshold is not None and complaint.amount is not None and complaint.amount >= threshold:
+        reasons.append("amount")
+    return reasons
+
+
+def superior_is_head_office(unit: OrgUnit) -> bool:
+    """Who does 核查: the parent unit's officers, or head office's admins for a branch (or HQ itself)."""
+    return unit.parent_id is None or unit.parent.parent_id is None

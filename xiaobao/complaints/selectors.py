@@ -1,0 +1,342 @@
+"""Complaint reads, each filtered by the caller's data scope (pages and API call the same functions).
+
+Who sees a complaint: people with complaints.view_complaint whose reach covers its responsible
+unit (a branch sees its sub-branches' complaints, head office sees all), plus whoever registered
+it and whoever handles it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from xiaobao.complaints.models import Complaint
+from xiaobao.core.crypto import blind_index
+from xiaobao.core.models import OrgUnit
+from xiaobao.core.scope import scope_for
+from xiaobao.workflow import selectors as workflow_selectors
+from xiaobao.workorders import selectors as workorder_selectors
+
+PROCESS_KEY = "complaint"
+BOXES = ("todo", "all")
+VIEW_PERMISSION = "complaints.view_complaint"
+CATEGORY_FILTERS = ("business_category", "cause_category", "demand_category", "root_cause")
+
+
+def _visible(user) -> QuerySet[Complaint]:
+    if user is None or not user.is_authenticated or not user.has_perm(VIEW_PERMISSION):
+        return Complaint.objects.none()
+    scope = scope_for(user, "view")
+    if scope.everything:
+        return Complaint.objects.all()
+    where = Q(registered_by=user) | Q(handler=user)
+    if not scope.is_empty:
+        where |= scope.q("org_unit")
+    return Complaint.objects.filter(where)
+
+
+def _flag(value) -> bool | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, str):
+        return value.lower() in ("1", "true", "yes", "on")
+    return bool(value)
+
+
+def complaints_visible_to(user, filters: dict | None = None) -> QuerySet[Complaint]:
+    """Complaints the user may see, soonest due first. filters: box (todo | all), status, channel,
+    org_unit (its subtree), q (number, subject, policy; or an exact phone / ID number through the
+    blind index), overdue, due_before, received_from / received_to (dates or datetimes), category
+    ids (business_category, cause_category, demand_category, root_cause), is_repeat, is_major."""
+    filters = filters or {}
+    rows = _visible(user).select_related("org_unit", "handler", "business_category", "cause_category")
+    if (filters.get("box") or "all") == "todo":
+        rows = rows.filter(pk__in=_todo_ids(user))
+    if filters.get("status"):
+        rows = rows.filter(status=filters["status"])
+    if filters.get("channel"):
+        rows = rows.filter(channel=filters["channel"])
+    if filters.get("org_unit"):
+        unit = OrgUnit.objects.filter(pk=filters["org_unit"]).only("path").first()
+        rows = rows.filter(org_unit__path__startswith=unit.path) if unit else rows.none()
+    if _flag(filters.get("overdue")):
+        rows = overdue(rows, now=filters.get("now"))
+    if filters.get("due_before"):
+        rows = rows.filter(due_at__lte=_moment(filters["due_before"], end=True))
+    if filters.get("received_from"):
+        rows = rows.filter(received_at__gte=_moment(filters["received_from"]))
+    if filters.get("received_to"):
+        rows = rows.filter(received_at__lte=_moment(filters["received_to"], end=True))
+    for name in CATEGORY_FILTERS:
+        if filters.get(name):
+            rows = rows.filter(**{f"{name}_id": filters[name]})
+    for name in ("is_repeat", "is_major"):
+        flag = _flag(filters.get(name))
+        if flag is not None:
+            rows = rows.filter(**{name: flag})
+    if filters.get("q"):
+        term = str(filters["q"]).strip()
+        index = blind_index(term)
+        rows = rows.filter(
+            Q(number__icontains=term)
+            | Q(subject__icontains=term)
+            | Q(policy_number=term)
+            | Q(complainant_phone_index=index)
+            | Q(complainant_id_index=index)
+        )
+    return rows.order_by("due_at", "id")
+
+
+def _moment(value, *, end: bool = False) -> datetime:
+    """A filter bound: a datetime as given; a date (or 'YYYY-MM-DD') as the start or end of that day."""
+    if isinstance(value, datetime):
+        return value
+    day = value if hasattr(value, "year") else datetime.strptime(str(value)[:10], "%Y-%m-%d").date()
+    return timezone.make_aware(datetime.combine(day, datetime.max.time() if end else datetime.min.time()))
+
+
+def _todo_ids(user) -> list[int]:
+    ids = workflow_selectors.object_ids_with_tasks_for(user, PROCESS_KEY).values_list("instance__object_id", flat=True)
+    return [int(i) for i in ids if str(i).isdigit()]
+
+
+def overdue(rows: QuerySet[Complaint], *, now=None) -> QuerySet[Complaint]:
+    """Complaints whose decision was not told to the complainant by the statutory deadline."""
+    return rows.filter(status__in=Complaint.CLOCK_STATUSES, due_at__lt=now or timezone.now())
+
+
+def countdown(complaint: Complaint, *, now=None) -> dict:
+    """What every list shows next to a complaint: calendar days left on the statutory clock (negative
+    when overdue), or that the clock has stopped (decision told, closed, withdrawn)."""
+    now = now or timezone.now()
+    if complaint.status not in Complaint.CLOCK_STATUSES:
+        return {"running": False, "days_left": None, "overdue": False, "due_at": complaint.due_at}
+    days = (timezone.localtime(complaint.due_at).date() - timezone.localtime(now).date()).days
+    return {
+        "running": True,
+        "days_left": days,
+        "overdue": complaint.due_at < now,
+        "due_soon": 0 <= days <= 3,
+        "provisional": complaint.due_provisional,
+        "due_at": complaint.due_at,
+    }
+
+
+def get_complaint_for_user(user, pk: int) -> Complaint:
+    """One complaint the user may see; 404 (not 403) outside scope, so ids reveal nothing."""
+    found = (
+        _visible(user)
+        .select_related(
+            "org_unit",
+            "handler",
+            "registered_by",
+            "respondent_staff",
+            "taxonomy",
+            "business_category",
+            "cause_category",
+            "demand_category",
+            "root_cause",
+            "repeat_of",
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found
+
+
+def open_task(complaint: Complaint, element_id: str | None = None):
+    """The complaint's open workflow task (the step it waits at), or None."""
+    return workflow_selectors.open_tasks_for_object(complaint, element_id, process_key=PROCESS_KEY).first()
+
+
+def timeline(user, complaint: Complaint):
+    """The complaint's history (every step of its process), oldest first."""
+    return workflow_selectors.timeline_for_object(user, complaint)
+
+
+def attachments(complaint: Complaint):
+    """The complaint's files (the caller has the complaint from get_complaint_for_user)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from xiaobao.core.models import Attachment
+
+    return Attachment.objects.filter(
+        content_type=ContentType.objects.get_for_model(Complaint), object_id=str(complaint.pk)
+    ).select_related("uploaded_by")
+
+
+def get_attachment_for_user(user, complaint_pk: int, attachment_pk: int):
+    """One file of a complaint the user may see; 404 otherwise (also for another complaint's file)."""
+    found = attachments(get_complaint_for_user(user, complaint_pk)).filter(pk=attachment_pk).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def extensions(complaint: Complaint):
+    """The recorded extensions, level 1 first (the caller has the complaint from get_complaint_for_user)."""
+    return complaint.extensions.select_related("requested_by", "approved_by")
+
+
+def related(user, complaint: Complaint) -> QuerySet[Complaint]:
+    """The complaints linked to this one as repeats (either way), within the user's scope."""
+    where = Q(repeat_of=complaint)
+    if complaint.repeat_of_id:
+        where |= Q(pk=complaint.repeat_of_id) | Q(repeat_of=complaint.repeat_of_id)
+    return _visible(user).filter(where).exclude(pk=complaint.pk).order_by("-received_at")
+
+
+def linked_work_order(user, order_id: int | None) -> dict | None:
+    """A work order the complaint opened (督办 or rectification), read through the work-order app's
+    own scoped selector: its number, status and link — or None if absent or outside the user's scope."""
+    if not order_id:
+        return None
+    try:
+        order = workorder_selectors.get_work_order_for_user(user, order_id)
+    except Http404:
+        return None
+    return {
+        "id": order.pk,
+        "number": order.number,
+        "title": order.title,
+        "status": order.status,
+        "status_display": order.get_status_display(),
+        "closed": not order.is_open,
+        "closed_at": order.closed_at,
+        "url": order.get_absolute_url(),
+    }
+
+
+def rectification_status(user, complaint: Complaint) -> dict | None:
+    """溯源整改 linked back: the rectification order this complaint's root cause opened (or joined)."""
+    return linked_work_order(user, complaint.rectification_order_id)
+
+
+def supervision_status(user, complaint: Complaint) -> dict | None:
+    """The 督办 work order the statutory deadline opened, if any."""
+    return linked_work_order(user, complaint.supervision_order_id)
+
+
+# --- statistics (投诉统计) ------------------------------------------------------------------------
+
+
+def _statistics_measures(now) -> dict:
+    """The aggregates computed for the whole and for each group, in SQL (one query per breakdown).
+
+    On time (按时办结): a closed complaint whose decision was told (or, lacking one, which closed) by its
+    statutory deadline — Art. 20 times the decision, not the later 回访. Handling time runs from
+    receipt (Art. 20: 收到消费投诉之日) to closure. Rates are derived later from these counts, never averaged.
+    """
+    from django.db.models import Count, DurationField, ExpressionWrapper, F, Sum
+    from django.db.models.functions import Coalesce
+
+    closed = Q(status=Complaint.Status.CLOSED)
+    told = Coalesce("decided_at", "closed_at")
+    return {
+        "total": Count("pk"),
+        "open": Count("pk", filter=Q(status__in=Complaint.OPEN_STATUSES)),
+        "overdue": Count("pk", filter=Q(status__in=Complaint.CLOCK_STATUSES, due_at__lt=now)),
+        "closed": Count("pk", filter=closed),
+        "on_time": Count("pk", filter=closed & Q(due_at__gte=told)),
+        "withdrawn": Count("pk", filter=Q(status=Complaint.Status.WITHDRAWN)),
+        "repeat": Count("pk", filter=Q(is_repeat=True)),
+        "major": Count("pk", filter=Q(is_major=True)),
+        "regulator": Count("pk", filter=Q(channel__in=(Complaint.Channel.REGULATOR, Complaint.Channel.PLATFORM))),
+        "handling": Sum(
+            ExpressionWrapper(F("closed_at") - F("received_at"), output_field=DurationField()), filter=closed
+        ),
+    }
+
+
+def _statistics_rates(row: dict) -> dict:
+    """Rates of one group from its own numerators and denominators (a total's rate is never a mean of rates)."""
+    handling = row.pop("handling", None)
+    seconds = handling.total_seconds() if handling is not None else 0.0
+    closed, total = row["closed"], row["total"]
+    row["handling_seconds"] = seconds
+    row["on_time_rate"] = round(100 * row["on_time"] / closed, 2) if closed else None
+    row["repeat_rate"] = round(100 * row["repeat"] / total, 2) if total else None
+    row["avg_days"] = round(seconds / 86400 / closed, 1) if closed else None
+    return row
+
+
+def statistics(user, filters: dict | None = None, *, now=None) -> dict:
+    """投诉统计 over the complaints the list shows for the same filters (box defaults to "all").
+
+    Returns {"filters", "now", "totals", "by_month", "by_unit", "by_channel", "by_business", "by_cause"};
+    each row holds total, open, overdue, closed, on_time, withdrawn, repeat, major, regulator (passed on by the
+    regulator or the 银保信 platform), handling_seconds and the rates on_time_rate (按时办结率, % of closed),
+    repeat_rate (% of total) and avg_days (mean days from receipt to closure). Every breakdown partitions the
+    same rows (a group with no category is labelled 未分类), so each one's rows add up to `totals`.
+    """
+    from django.db.models import F
+    from django.db.models.functions import TruncMonth
+    from django.utils import formats
+
+    now = now or timezone.now()
+    filters = {**(filters or {}), "box": (filters or {}).get("box") or "all", "now": now}
+    rows = complaints_visible_to(user, filters).order_by()
+    measures = _statistics_measures(now)
+    totals = _statistics_rates(rows.aggregate(**measures))
+
+    def grouped(expression) -> list[dict]:
+        source = rows.annotate(group=expression).values("group").annotate(**measures).order_by("group")
+        return [_statistics_rates(row) for row in source]
+
+    by_month = grouped(TruncMonth("received_at", tzinfo=timezone.get_current_timezone()))
+    for row in by_month:
+        month = row.pop("group")
+        row["key"] = month.strftime("%Y-%m") if month else ""
+        row["label"] = formats.date_format(month, "YEAR_MONTH_FORMAT") if month else _statistics_unknown()
+
+    by_unit = grouped(F("org_unit"))
+    units = {u.pk: u for u in OrgUnit.objects.filter(pk__in=[row["group"] for row in by_unit])}
+    for row in by_unit:
+        unit = units[row.pop("group")]
+        row.update(key=unit.code, label=unit.name, short_label=unit.short_name or unit.name, path=unit.path)
+        row["depth"] = unit.depth
+    by_unit.sort(key=lambda row: row["path"])
+
+    channels = dict(Complaint.Channel.choices)
+    by_channel = grouped(F("channel"))
+    for row in by_channel:
+        code = row.pop("group")
+        row.update(key=code, label=str(channels.get(code, code)))
+    by_channel.sort(key=lambda row: (-row["total"], row["key"]))
+
+    return {
+        "filters": filters,
+        "now": now,
+        "totals": totals,
+        "by_month": by_month,
+        "by_unit": by_unit,
+        "by_channel": by_channel,
+        "by_business": _statistics_categories(grouped(F("business_category"))),
+        "by_cause": _statistics_categories(grouped(F("cause_category"))),
+    }
+
+
+def _statistics_unknown() -> str:
+    from django.utils.translation import gettext
+
+    return gettext("未分类")
+
+
+def _statistics_categories(rows: list[dict]) -> list[dict]:
+    """Label category groups (code + name, in code-table order); the unclassified group comes last."""
+    from xiaobao.complaints.models import Category
+
+    found = {c.pk: c for c in Category.objects.filter(pk__in=[row["group"] for row in rows if row["group"]])}
+    for row in rows:
+        category = found.get(row.pop("group"))
+        if category is None:
+            row.update(key="", label=_statistics_unknown(), sort=(1, 0, ""))
+        else:
+            row.update(key=category.code, label=category.name, sort=(0, category.sort, category.code))
+    rows.sort(key=lambda row: row.pop("sort"))
+    return rows
