@@ -9,6 +9,8 @@ urlpatterns = [
     path("core/", include("xiaobao.core.api")),
     path("workflow/", include("xiaobao.workflow.api")),
     path("workorders/", include("xiaobao.workorders.api")),
+    path("complaints/", include("xiaobao.complaints.api")),
+    path("reviews/", include("xiaobao.reviews.api")),
     # Last: anything unmatched under /api/v1/ answers in the API's error shape, not Django's HTML 404.
     re_path(r"^.*$", core_api.NotFoundApi.as_view(), name="api-not-found"),
 ]

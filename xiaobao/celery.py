@@ -26,3 +26,10 @@ def setup_periodic_tasks(sender, **kwargs):
     sender.add_periodic_task(
         DAY, sender.signature("xiaobao.core.tasks.check_calendar_coverage"), name="calendar coverage"
     )
+    sender.add_periodic_task(
+        interval, sender.signature("xiaobao.reviews.tasks.sweep_verification"), name="review verification"
+    )
+    # imports whose queued message was lost (a worker restart) are picked up again; stuck ones fail
+    sender.add_periodic_task(
+        interval, sender.signature("xiaobao.complaints.tasks.sweep_imports"), name="complaint imports"
+    )

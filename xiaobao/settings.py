@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "xiaobao.core",
     "xiaobao.workflow",
     "xiaobao.workorders",
+    "xiaobao.complaints",
+    "xiaobao.reviews",
     "xiaobao.web",
 ]
 

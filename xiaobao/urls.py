@@ -17,6 +17,8 @@ urlpatterns = [
     path("core/", include("xiaobao.core.urls")),
     path("workflow/", include("xiaobao.workflow.urls")),
     path("workorders/", include("xiaobao.workorders.urls")),
+    path("complaints/", include("xiaobao.complaints.urls")),
+    path("reviews/", include("xiaobao.reviews.urls")),
     path("", include("xiaobao.web.urls")),
 ]
 

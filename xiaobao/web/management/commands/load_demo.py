@@ -11,6 +11,8 @@ LOADERS = [
     ("core", "xiaobao.core.demo.load"),
     ("workflow", "xiaobao.workflow.demo.load"),
     ("workorders", "xiaobao.workorders.demo.load"),
+    ("complaints", "xiaobao.complaints.demo.load"),
+    ("reviews", "xiaobao.reviews.demo.load"),
 ]
 
 
