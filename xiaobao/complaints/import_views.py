@@ -20,9 +20,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from xiaobao.complaints import imports, tasks
-from xiaobao.complaints.refusals import refusal_message
 from xiaobao.core.api_errors import BusinessRuleError
 from xiaobao.core.views import serve_attachment
+from xiaobao.workflow.messages import refusal_message
 
 RECENT = 20
 

@@ -41,7 +41,6 @@ from xiaobao.complaints.forms import (
     WithdrawForm,
 )
 from xiaobao.complaints.models import Complaint, Extension
-from xiaobao.complaints.refusals import refusal_message
 from xiaobao.core import directory
 from xiaobao.core import selectors as core_selectors
 from xiaobao.core.api_errors import BusinessRuleError
@@ -50,6 +49,7 @@ from xiaobao.core.models import User
 from xiaobao.core.scope import scope_for
 from xiaobao.core.views import serve_attachment
 from xiaobao.workflow import selectors as workflow_selectors
+from xiaobao.workflow.messages import put_on_form, refusal_message
 
 PAGE_SIZE = 50
 ADD_PERMISSION = "complaints.add_complaint"
@@ -163,19 +163,6 @@ def _register_choices(user):
     return units, staff
 
 
-def _form_errors(form, refusal: BusinessRuleError, *, fallback: bool = True) -> bool:
-    """Put a service refusal on the fields it names (else, with `fallback`, on the form); True if on a field."""
-    message = refusal_message(refusal)
-    placed = False
-    for field in refusal.fields or {}:
-        if field in form.fields:
-            form.add_error(field, message)
-            placed = True
-    if not placed and fallback:
-        form.add_error(None, message)
-    return placed
-
-
 @require_http_methods(["GET", "POST"])
 @login_required
 def register(request):
@@ -233,7 +220,7 @@ def register(request):
                     files=data["files"],
                 )
             except BusinessRuleError as refusal:
-                _form_errors(form, refusal)
+                put_on_form(form, refusal)
                 status = refusal.status_code
             else:
                 if complaint.registered_at < started:  # the same form sent again: nothing new was written
@@ -412,7 +399,7 @@ def reveal(request, pk: int):
     except BusinessRuleError as refusal:
         if refusal.status_code == 403:
             raise PermissionDenied(refusal_message(refusal)) from refusal
-        _form_errors(form, refusal)
+        put_on_form(form, refusal)
         return render(
             request,
             "complaints/detail.html",
@@ -431,7 +418,7 @@ def _refused(request, pk: int, refusal: BusinessRuleError, *, form_name: str = "
     if refusal.status_code == 403:
         raise PermissionDenied(refusal_message(refusal)) from refusal
     complaint = selectors.get_complaint_for_user(request.user, pk)
-    placed = _form_errors(form, refusal, fallback=False) if form is not None else False
+    placed = put_on_form(form, refusal, fallback=False) if form is not None else False
     context = _detail_context(request, complaint, **({form_name: form} if form is not None else {}))
     # The complaint may have moved on (another tab, another person): the form may be gone, the message must not be.
     context["error"] = None if placed else refusal_message(refusal)

@@ -51,8 +51,8 @@ from xiaobao.reviews.forms import (
     SubmitForm,
 )
 from xiaobao.reviews.models import ConsumerRight, Objection, Opinion, Review
-from xiaobao.reviews.refusals import refusal_message
 from xiaobao.workflow import selectors as workflow_selectors
+from xiaobao.workflow.messages import put_on_form, refusal_message
 
 PAGE_SIZE = 50
 BOXES = [
@@ -171,17 +171,7 @@ def _field_name(field: str) -> list[str]:
 
 
 def _form_errors(form, refusal: BusinessRuleError, *, fallback: bool = True) -> bool:
-    """Put a service refusal on the fields it names (else, with `fallback`, on the form); True if on a field."""
-    message = refusal_message(refusal)
-    placed = False
-    for field in refusal.fields or {}:
-        name = next((n for n in _field_name(str(field)) if n in form.fields), None)
-        if name:
-            form.add_error(name, message)
-            placed = True
-    if not placed and fallback:
-        form.add_error(None, message)
-    return placed
+    return put_on_form(form, refusal, fallback=fallback, field_names=_field_name)
 
 
 # --- detail and workspace -------------------------------------------------------------------------

@@ -24,11 +24,11 @@ from xiaobao.core import selectors as core_selectors
 from xiaobao.core.api_errors import BusinessRuleError
 from xiaobao.core.views import serve_attachment
 from xiaobao.workflow import selectors as workflow_selectors
+from xiaobao.workflow.messages import put_on_form, refusal_message
 from xiaobao.workorders import selectors, services
 from xiaobao.workorders.exports import orders_workbook
 from xiaobao.workorders.forms import FeedbackForm, IssueForm, ListFilterForm, ReasonForm, RefusalForm, ReviewForm
 from xiaobao.workorders.models import WorkOrder
-from xiaobao.workorders.refusals import refusal_message
 
 PAGE_SIZE = 50
 BOXES = [
@@ -139,17 +139,10 @@ def issue(request):
 
 
 def _form_errors(form, refusal: BusinessRuleError, *, fallback: bool = True) -> bool:
-    """Put a service refusal on the fields it names (else, with `fallback`, on the form); True if on a field."""
-    message = refusal_message(refusal)
-    placed = False
-    for field in refusal.fields or {}:
-        name = {"due": "due_days"}.get(field, field)
-        if name in form.fields:
-            form.add_error(name, message)
-            placed = True
-    if not placed and fallback:
-        form.add_error(None, message)
-    return placed
+    # the services name the deadline "due"; the form asks for it as days (or a date)
+    return put_on_form(
+        form, refusal, fallback=fallback, field_names=lambda field: [{"due": "due_days"}.get(field, field)]
+    )
 
 
 def _abilities(user, order: WorkOrder, task) -> dict:
