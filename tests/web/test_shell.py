@@ -99,3 +99,13 @@ def test_every_page_has_the_read_aloud_button(cast, as_user):
     client = as_user(cast.officer_a)
     for url in ["/", "/workflow/", "/core/notifications/"]:
         assert 'data-testid="read-aloud"' in client.get(url).content.decode(), url
+
+
+def test_a_user_without_a_choice_sees_chinese_whatever_the_browser_asks(cast, as_user):
+    client = as_user(cast.officer_a)
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert 'lang="zh-hans"' in html
+    cast.officer_a.language = "en"
+    cast.officer_a.save(update_fields=["language"])
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
+    assert 'lang="en"' in html
