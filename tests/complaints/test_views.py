@@ -729,3 +729,13 @@ def test_the_navigation_shows_complaints_as_built(cast, as_user):
     assert item.built
     html = as_user(cast.officer_a).get("/complaints/").content.decode()
     assert re.search(r'<a href="/complaints/" class="active">', html)
+
+
+def test_the_list_keeps_the_statistics_period(cast, as_user, register):
+    recent = register(subject="近期投诉")
+    older = register(subject="较早投诉", received_at=timezone.now() - timedelta(days=40))
+    since = (timezone.localdate() - timedelta(days=7)).isoformat()
+    html = as_user(cast.hq_admin).get("/complaints/", {"box": "all", "received_from": since}).content.decode()
+    assert recent.number in html
+    assert older.number not in html
+    assert f'name="received_from" value="{since}"' in html  # changing other filters keeps the period

@@ -691,3 +691,18 @@ def test_a_disputed_review_shows_its_objection_record_to_the_department(people, 
     assert 'data-testid="objection" ' in html
     assert 'data-stage="committee"' in html
     assert "监管未要求加粗。" in html
+
+
+def test_the_list_keeps_the_statistics_period(people, as_user, submit):
+    from tests.reviews.conftest import at
+
+    march = submit(title="三月提交的审查")
+    june = submit(title="六月提交的审查", now=at(2025, 6, 2, 9, 0))
+    html = (
+        as_user(people.hq_admin)
+        .get("/reviews/", {"box": "all", "submitted_from": "2025-06-01", "submitted_to": "2025-06-30"})
+        .content.decode()
+    )
+    assert june.number in html
+    assert march.number not in html
+    assert 'name="submitted_from" value="2025-06-01"' in html  # changing other filters keeps the period

@@ -207,3 +207,6 @@ class ListFilterForm(Form):
     overdue = forms.BooleanField(required=False)
     is_repeat = forms.BooleanField(required=False)
     is_major = forms.BooleanField(required=False)
+    # the statistics page links here with its period, so the list shows the complaints behind its figures
+    received_from = forms.DateField(required=False)
+    received_to = forms.DateField(required=False)

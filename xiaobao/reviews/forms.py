@@ -269,3 +269,6 @@ class ListFilterForm(Form):
     form_type = forms.CharField(required=False, max_length=40)
     department = forms.CharField(required=False, max_length=50)
     q = forms.CharField(required=False, max_length=100)
+    # the statistics page links here with its period, so the list shows the reviews behind its figures
+    submitted_from = forms.DateField(required=False)
+    submitted_to = forms.DateField(required=False)
