@@ -69,6 +69,14 @@ def test_record_masks_personal_data_that_slips_into_changes(cast):
     assert AuditEntry.objects.get(pk=entry.pk).changes == {"note": "客户手机138****5678"}
 
 
+def test_a_file_digest_is_kept_whole_though_its_digits_look_like_a_mobile(cast):
+    digest = "c99e8dd2fee2ab13799396666a" + "0" * 38  # a sha256 with "13799396666" inside
+    entry = audit.record(actor=cast.hq_admin, action="test.file", changes={"sha256": digest, "note": "a13799396666b"})
+    stored = AuditEntry.objects.get(pk=entry.pk).changes
+    assert stored["sha256"] == digest
+    assert stored["note"] == "a137****6666b"  # any other text is still masked
+
+
 def test_user_set_mobile_audits_the_mobile_only_masked(cast):
     services.user_set_mobile(user=cast.officer_a, actor=cast.hq_admin, mobile="13812345678")
     row = AuditEntry.objects.get(action="user.mobile")
