@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "xiaobao.workorders",
     "xiaobao.complaints",
     "xiaobao.reviews",
+    "xiaobao.knowledge",
     "xiaobao.web",
 ]
 

@@ -13,6 +13,7 @@ LOADERS = [
     ("workorders", "xiaobao.workorders.demo.load"),
     ("complaints", "xiaobao.complaints.demo.load"),
     ("reviews", "xiaobao.reviews.demo.load"),
+    ("knowledge", "xiaobao.knowledge.demo.load"),
 ]
 
 

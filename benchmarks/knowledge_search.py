@@ -1,0 +1,426 @@
+"""Knowledge search: latency of `search(user, q)` against the bare full-text statement on the same index,
+and the time to build that index.
+
+Run: `.venv/bin/python benchmarks/knowledge_search.py [--docs N]` (SQLite in a temp dir), or with
+`--database-url postgres://...` (or DATABASE_URL) for PostgreSQL: a throwaway test database is created and dropped.
+N documents (default 100,000) of generated consumer-protection text — titles from domain words and templates,
+bodies of 40–120 words drawn with a Zipf-like skew, spread over 40 units, seven kinds, a few categories, 5 %
+restricted to one role — are written in bulk (documents and versions with bulk_create, index entries with
+executemany). index_build_seconds is the index alone: jieba segmentation of every title and body plus the
+inserts (FTS5 through its triggers and an optimize on SQLite; the generated tsvector and its GIN index on
+PostgreSQL). Then, per query, alternating rounds of:
+  search: knowledge.search.search(branch officer, q): segmentation, synonyms, visibility (org path, roles),
+          current versions, BM25 rank, total count, page of 10 with its versions, highlights and snippets;
+  raw:    the backend's bare statement (MATCH / @@, rank, ORDER BY, LIMIT 10) with the same words, no filters.
+Prints JSON: p50/p95 ms per side and query, the p95 ratio (goal <= 2), the build time, the matching rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics as stats
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+# the database is chosen before Django reads its settings
+for i, arg in enumerate(sys.argv):
+    if arg == "--database-url" and i + 1 < len(sys.argv):
+        os.environ["DATABASE_URL"] = sys.argv[i + 1]
+    elif arg.startswith("--database-url="):
+        os.environ["DATABASE_URL"] = arg.split("=", 1)[1]
+os.environ.setdefault("XIAOBAO_TESTING", "1")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "xiaobao.settings")
+if "DATABASE_URL" not in os.environ:
+    os.environ["XIAOBAO_VAR_DIR"] = tempfile.mkdtemp(prefix="xiaobao-bench-")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection, transaction  # noqa: E402
+from django.test.utils import setup_databases, teardown_databases  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+CHUNK = 5000
+ROUNDS = 10
+DOMAIN = [
+    "退保",
+    "犹豫期",
+    "现金价值",
+    "理赔",
+    "索赔",
+    "拒赔",
+    "理赔材料",
+    "理赔时效",
+    "投诉",
+    "投诉处理",
+    "投诉时限",
+    "保全",
+    "保全变更",
+    "核保",
+    "续期",
+    "缴费",
+    "宽限期",
+    "效力中止",
+    "复效",
+    "保单贷款",
+    "受益人",
+    "投保人",
+    "被保险人",
+    "双录",
+    "可回溯",
+    "销售误导",
+    "适当性",
+    "风险测评",
+    "电话回访",
+    "个人信息",
+    "信息泄露",
+    "电话骚扰",
+    "消费者权益保护",
+    "金融知识普及月",
+    "知情权",
+    "自主选择权",
+    "公平交易权",
+    "财产安全权",
+    "依法求偿权",
+    "纠纷调解",
+    "监管转办",
+    "溯源整改",
+    "代理退保",
+    "非法集资",
+    "免责条款",
+    "重大疾病",
+    "医疗保险",
+    "意外险",
+    "年金保险",
+    "分红保险",
+    "万能保险",
+    "互联网保险",
+    "老年客户",
+    "适老化",
+]
+COMMON = [
+    "客户",
+    "公司",
+    "办理",
+    "应当",
+    "规定",
+    "要求",
+    "及时",
+    "处理",
+    "服务",
+    "人员",
+    "管理",
+    "流程",
+    "材料",
+    "时间",
+    "工作日",
+    "机构",
+    "分支机构",
+    "总公司",
+    "部门",
+    "负责",
+    "提供",
+    "说明",
+    "告知",
+    "确认",
+    "审核",
+    "记录",
+    "系统",
+    "信息",
+    "合同",
+    "条款",
+    "产品",
+    "保险",
+    "费用",
+    "金额",
+    "期限",
+    "通知",
+    "答复",
+    "结果",
+    "情况",
+    "问题",
+    "原因",
+    "责任",
+    "考核",
+    "检查",
+    "整改",
+    "报告",
+    "培训",
+    "宣传",
+    "渠道",
+    "柜面",
+    "热线",
+    "官网",
+    "微信",
+    "申请",
+    "变更",
+    "提交",
+    "受理",
+    "核实",
+    "反馈",
+    "跟踪",
+    "评估",
+]
+TITLE_SUFFIX = (
+    "管理办法",
+    "实施细则",
+    "操作指引",
+    "工作规程",
+    "常见问题",
+    "沟通话术",
+    "培训课件",
+    "典型案例",
+    "监管通知",
+)
+KINDS = ("law", "regulation", "policy", "script", "faq", "training", "case")
+QUERIES = {
+    "common_word": "客户",
+    "domain_word": "犹豫期",
+    "two_words": "退保 现金价值",
+    "synonym": "解除合同",
+    "title_words": "投诉处理 管理办法",
+    "long_question": "客户在犹豫期内想退保还说销售人员存在误导应该怎么处理才符合监管要求",
+    "rare_pair": "适老化 非法集资",
+}
+
+
+def make_tree():
+    """HQ, three branches, four central sub-branches each, two sub-branches under each of those (40 units)."""
+    from tests.helpers import make_unit, make_user
+    from xiaobao.core.models import OrgUnit
+
+    L = OrgUnit.Level
+    hq = make_unit("BENCH", "基准总公司", L.HEAD_OFFICE)
+    units, branches = [hq], []
+    for b in range(3):
+        branch = make_unit(f"B{b}", f"第{b + 1}分公司", L.BRANCH, hq)
+        branches.append(branch)
+        units.append(branch)
+        for c in range(4):
+            central = make_unit(f"B{b}C{c}", f"第{b + 1}分公司第{c + 1}中支", L.CENTRAL_SUB_BRANCH, branch)
+            units.append(central)
+            for s in range(2):
+                units.append(make_unit(f"B{b}C{c}S{s}", f"第{b + 1}-{c + 1}-{s + 1}支公司", L.SUB_BRANCH, central))
+    officer = make_user("bench_officer", branches[0], "branch_officer", "张伟")
+    return units, officer
+
+
+def make_dictionary():
+    from xiaobao.knowledge.models import Term
+
+    Term.objects.bulk_create([Term(kind=Term.Kind.WORD, text=w, weight=2000) for w in DOMAIN])
+    Term.objects.create(kind=Term.Kind.SYNONYM, text="退保", synonyms=["解除合同", "解除保险合同"], weight=2000)
+
+
+def texts(n: int, rng: random.Random):
+    """(title, body) of n generated documents."""
+    words = DOMAIN + COMMON
+    weights = [1 / (rank + 1) ** 0.8 for rank in range(len(words))]
+    rng.shuffle(words)
+    for _ in range(n):
+        title = "".join(rng.sample(DOMAIN, rng.randint(1, 2))) + rng.choice(TITLE_SUFFIX)
+        sentence = rng.choices(words, weights, k=rng.randint(40, 120))
+        body = "，".join("".join(sentence[i : i + 6]) for i in range(0, len(sentence), 6)) + "。"
+        if rng.random() < 0.02:
+            body += "投保人可以解除合同。"
+        yield title, body
+
+
+def generate(n: int, units, rng: random.Random) -> dict:
+    """Documents, versions and the index; returns the seconds each part took."""
+    from xiaobao.core.models import Role
+    from xiaobao.knowledge.models import Category, Document, DocumentVersion
+    from xiaobao.knowledge.search.index import insert_rows
+    from xiaobao.knowledge.search.segmenter import joined
+
+    now = timezone.now()
+    root = Category.objects.create(name="监管制度")
+    categories = [root, *(Category.objects.create(name=f"分类{i}", parent=root) for i in range(5))]
+    role = Role.objects.get(code="hq_admin")
+    started = time.perf_counter()
+    generated = list(texts(n, rng))
+    meta = []
+    for start in range(0, n, CHUNK):
+        docs = []
+        for title, _body in generated[start : start + CHUNK]:
+            kind = rng.choice(KINDS)
+            docs.append(
+                Document(
+                    kind=kind,
+                    title=title,
+                    org_unit=rng.choice(units),
+                    category=rng.choice(categories) if rng.random() < 0.7 else None,
+                    effective_from=date(2010, 1, 1) + timedelta(days=rng.randint(0, 5000)),
+                    policy_status="current" if kind == "policy" else "",
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+        with transaction.atomic():
+            docs = Document.objects.bulk_create(docs)
+            versions = DocumentVersion.objects.bulk_create(
+                DocumentVersion(
+                    document=d,
+                    number=1,
+                    title=title,
+                    body=body,
+                    status="published",
+                    created_at=now,
+                    published_at=now,
+                )
+                for d, (title, body) in zip(docs, generated[start : start + CHUNK], strict=True)
+            )
+            restricted = [d for d in docs if rng.random() < 0.05]
+            Document.visible_roles.through.objects.bulk_create(
+                Document.visible_roles.through(document_id=d.pk, role_id=role.pk) for d in restricted
+            )
+        restricted_ids = {d.pk for d in restricted}
+        meta += [(d, v, d.pk in restricted_ids) for d, v in zip(docs, versions, strict=True)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE knowledge_document SET current_version_id = "
+            "(SELECT v.id FROM knowledge_documentversion v WHERE v.document_id = knowledge_document.id)"
+        )
+    documents_seconds = time.perf_counter() - started
+    paths = {u.pk: u.path for u in units}
+    started = time.perf_counter()
+    for start in range(0, n, CHUNK):
+        rows = [
+            (d.pk, v.pk, True, d.kind, d.policy_status, d.category_id, d.effective_from, paths[d.org_unit_id],
+             restricted, joined(v.title), "", joined(v.body))
+            for d, v, restricted in meta[start : start + CHUNK]
+        ]  # fmt: skip
+        with transaction.atomic():
+            insert_rows(rows)
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("INSERT INTO knowledge_searchfts(knowledge_searchfts) VALUES ('optimize')")
+            cursor.execute("ANALYZE")
+        else:
+            cursor.execute("ANALYZE knowledge_searchentry")
+    return {
+        "documents_seconds": round(documents_seconds, 1),
+        "index_build_seconds": round(time.perf_counter() - started, 1),
+    }
+
+
+def timed(fn, repeat: int) -> list[float]:
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def p95(samples: list[float]) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def sides(user, query: str):
+    """(search, raw, matching rows): the raw side uses the words and mode search ended up with."""
+    from xiaobao.knowledge import search
+    from xiaobao.knowledge.search.backends import backend
+    from xiaobao.knowledge.search.segmenter import expand, segment_query
+
+    page = search.search(user, query)
+    engine = backend()
+    expression = engine.expression(expand(segment_query(query)), page.mode)
+    sql = engine.raw_statement()
+
+    def through_search():
+        return [(h.document_id, h.title_html, h.snippet_html) for h in search.search(user, query).hits]
+
+    def raw():
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [expression, 10])
+            return cursor.fetchall()
+
+    with connection.cursor() as cursor:
+        count = f"SELECT COUNT(*) FROM ({sql.replace('ORDER BY score DESC LIMIT %s', '')}) AS x"
+        cursor.execute(count, [expression])
+        matching = cursor.fetchone()[0]
+    return through_search, raw, {"mode": page.mode, "visible_total": page.total, "matching_rows": matching}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--docs", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=10, help="queries timed per side per round")
+    parser.add_argument("--rounds", type=int, default=ROUNDS, help="alternating rounds per query")
+    parser.add_argument("--database-url", help="postgres://... (default: DATABASE_URL, else SQLite in a temp dir)")
+    args = parser.parse_args()
+    if connection.vendor == "postgresql":
+        old = setup_databases(verbosity=0, interactive=False)
+    else:
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        old = None
+    try:
+        from xiaobao.core.models import User
+
+        units, officer = make_tree()
+        make_dictionary()
+        build = generate(args.docs, units, random.Random(20261202))
+        user = User.objects.select_related("org_unit").get(pk=officer.pk)
+        queries = {}
+        for name, query in QUERIES.items():
+            through_search, raw, info = sides(user, query)
+            for fn in (through_search, raw):
+                timed(fn, 3)
+            search_ms: list[float] = []
+            raw_ms: list[float] = []
+            for _ in range(args.rounds):  # alternating, so a change in machine load hits both sides alike
+                search_ms += timed(through_search, args.repeat)
+                raw_ms += timed(raw, args.repeat)
+            queries[name] = {
+                "query": query,
+                **info,
+                "search_ms": {"p50": round(stats.median(search_ms), 3), "p95": round(p95(search_ms), 3)},
+                "raw_ms": {"p50": round(stats.median(raw_ms), 3), "p95": round(p95(raw_ms), 3)},
+                "ratio_p95": round(p95(search_ms) / p95(raw_ms), 3),
+                "ratio_p50": round(stats.median(search_ms) / stats.median(raw_ms), 3),
+            }
+    finally:
+        if old is not None:
+            connection.close()
+            teardown_databases(old, verbosity=0)
+    print(
+        json.dumps(
+            {
+                "benchmark": "knowledge_search",
+                "backend": connection.vendor,
+                "documents": args.docs,
+                "samples_per_side": args.rounds * args.repeat,
+                **build,
+                "queries": queries,
+                "ratio": max(q["ratio_p95"] for q in queries.values()),
+                "goal_ratio": 2.0,
+                "note": (
+                    "search: knowledge.search.search(branch officer, q) — segmentation, synonyms, visibility in SQL, "
+                    "current versions, rank, total, the page's versions, highlights. raw: the backend's bare MATCH/@@ "
+                    "statement with the same words, rank, ORDER BY, LIMIT 10. ratio = the worst query's p95 ratio. "
+                    "index_build_seconds = jieba segmentation of every title and body + entry inserts (+ FTS5 "
+                    "triggers and optimize / generated tsvector and GIN), documents_seconds = documents and versions."
+                ),
+            },
+            indent=2,
+            ensure_ascii=False,
+            default=str,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
