@@ -1,24 +1,24 @@
 from django.urls import path
 
-from xiaobao.complaints import views
+from xiaobao.complaints import detail_views, views
 
 app_name = "complaints"
 urlpatterns = [
     path("", views.complaint_list, name="list"),
     path("new/", views.register, name="register"),
-    path("<int:pk>/", views.detail, name="detail"),
-    path("<int:pk>/reveal/", views.reveal, name="reveal"),
-    path("<int:pk>/accept/", views.accept, name="accept"),
-    path("<int:pk>/assign/", views.assign, name="assign"),
-    path("<int:pk>/classify/", views.classify, name="classify"),
-    path("<int:pk>/extend/", views.extend, name="extend"),
-    path("<int:pk>/decide/", views.decide, name="decide"),
-    path("<int:pk>/response/", views.respond, name="respond"),
-    path("<int:pk>/reexamine/", views.reexamine, name="reexamine"),
-    path("<int:pk>/revisit/", views.revisit, name="revisit"),
-    path("<int:pk>/close/", views.close, name="close"),
-    path("<int:pk>/withdraw/", views.withdraw, name="withdraw"),
-    path("<int:pk>/files/<int:attachment_pk>/", views.download, name="download"),
+    path("<int:pk>/", detail_views.detail, name="detail"),
+    path("<int:pk>/reveal/", detail_views.reveal, name="reveal"),
+    path("<int:pk>/accept/", detail_views.accept, name="accept"),
+    path("<int:pk>/assign/", detail_views.assign, name="assign"),
+    path("<int:pk>/classify/", detail_views.classify, name="classify"),
+    path("<int:pk>/extend/", detail_views.extend, name="extend"),
+    path("<int:pk>/decide/", detail_views.decide, name="decide"),
+    path("<int:pk>/response/", detail_views.respond, name="respond"),
+    path("<int:pk>/reexamine/", detail_views.reexamine, name="reexamine"),
+    path("<int:pk>/revisit/", detail_views.revisit, name="revisit"),
+    path("<int:pk>/close/", detail_views.close, name="close"),
+    path("<int:pk>/withdraw/", detail_views.withdraw, name="withdraw"),
+    path("<int:pk>/files/<int:attachment_pk>/", detail_views.download, name="download"),
 ]
 
 # 批量导入 (xiaobao/complaints/import_views.py), appended here so the page views stay in their own module.

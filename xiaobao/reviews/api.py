@@ -11,14 +11,10 @@ review moved on (reviews.wrong_step) or someone acted first (workflow.stale_vers
 
 from __future__ import annotations
 
-import json
-
-from django.http import Http404
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -27,59 +23,37 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from xiaobao.core.api import HasModelPermission
-from xiaobao.core.api_errors import BusinessRuleError
 from xiaobao.core.views import serve_attachment
-from xiaobao.reviews import error_codes as codes
 from xiaobao.reviews import selectors, services
+from xiaobao.reviews.api_actions import (
+    AssignApi,
+    ChecklistApi,
+    CommitteeApi,
+    IssueApi,
+    JsonObjectField,
+    OpinionAddApi,
+    OpinionDeleteApi,
+    OpinionUpdateApi,
+    RefreshVerificationApi,
+    RereviewApi,
+    RespondApi,
+    ResubmitApi,
+    ReturnApi,
+    WithdrawApi,
+)
 from xiaobao.reviews.api_outputs import (
+    REFUSALS,
     ReviewDetailOutput,
     ReviewFormTypeOutput,
     ReviewObjectionListOutput,
     ReviewOutput,
-    actions_for,
     attachment_for_user,
+    detail_response,
     form_types,
-    reviewers_for,
 )
-from xiaobao.reviews.models import FormVersion, Objection, Opinion, Review
-from xiaobao.workflow import selectors as workflow_selectors
+from xiaobao.reviews.models import FormVersion, Objection, Review
 
 VIEW_PERMISSION = selectors.VIEW_PERMISSION
-
-REFUSALS = {
-    400: OpenApiResponse(
-        description="A refusal: {error, detail, fields}; `error` is a reviews.* or core.upload_* code"
-    ),
-    403: OpenApiResponse(
-        description="permission_denied (no model permission), reviews.not_allowed (not who holds this step), "
-        "or a workflow refusal"
-    ),
-    404: OpenApiResponse(description="No such review (or opinion, objection, file) in the caller's scope"),
-    409: OpenApiResponse(
-        description="reviews.wrong_step (the review is not at this step), workflow.stale_version (`version` is "
-        "not the task's current one), workflow.task_closed"
-    ),
-}
-
-
-@extend_schema_field(OpenApiTypes.OBJECT)
-class JsonObjectField(serializers.Field):
-    """A JSON object, given as one (JSON bodies) or as a JSON string (a multipart field beside files)."""
-
-    default_error_messages = {"invalid": _("须为 JSON 对象。")}
-
-    def to_internal_value(self, data):
-        if isinstance(data, str | bytes):
-            try:
-                data = json.loads(data or "{}")
-            except ValueError:
-                self.fail("invalid")
-        if not isinstance(data, dict):
-            self.fail("invalid")
-        return data
-
-    def to_representation(self, value):
-        return value
 
 
 def _review(request, pk: int) -> Review:
@@ -89,21 +63,6 @@ def _review(request, pk: int) -> Review:
 class _ViewPermission:
     permission_classes = [IsAuthenticated, HasModelPermission]
     required_permission = VIEW_PERMISSION
-
-
-def _detail(request, review: Review, *, status_code: int = status.HTTP_200_OK) -> Response:
-    task = selectors.open_task(review)
-    context = {
-        "request": request,
-        "now": timezone.now(),
-        "review": review,
-        "task": task,
-        "actions": actions_for(request.user, review, task),
-        "opinions": list(selectors.opinions(review)),
-        "attachments": selectors.attachments(review),
-        "timeline": workflow_selectors.timeline_for_object(request.user, review),
-    }
-    return Response(ReviewDetailOutput(review, context=context).data, status=status_code)
 
 
 # --- list, submit, form types, objections ---------------------------------------------------------
@@ -178,7 +137,7 @@ class ReviewListApi(GenericAPIView):
             files=data["files"],
             urgency=data["urgency"],
         )
-        response = _detail(request, _review(request, review.pk), status_code=status.HTTP_201_CREATED)
+        response = detail_response(request, _review(request, review.pk), status_code=status.HTTP_201_CREATED)
         response["Location"] = reverse("api-reviews-detail", args=[review.pk])
         return response
 
@@ -220,369 +179,7 @@ class ReviewDetailApi(_ViewPermission, APIView):
 
     @extend_schema(responses={200: ReviewDetailOutput, 404: REFUSALS[404]})
     def get(self, request, pk: int):
-        return _detail(request, _review(request, pk))
-
-
-# --- the loop's actions ---------------------------------------------------------------------------
-
-
-class VersionInput(serializers.Serializer):
-    version = serializers.IntegerField(
-        required=False,
-        allow_null=True,
-        min_value=1,
-        help_text="The step's task version the caller saw (detail `step.version`); a stale one is a 409",
-    )
-
-
-class ReasonInput(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
-
-
-class _ActionApi(_ViewPermission, APIView):
-    """Shared shape of the actions: find the review in scope (else 404), validate, call one service, answer
-    the review as its detail. `InputSerializer` and `act` are each action's own."""
-
-    InputSerializer = VersionInput
-    serializer_class = VersionInput
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
-
-    def act(self, request, review: Review, data: dict, **kwargs) -> None:  # pragma: no cover - overridden
-        raise NotImplementedError
-
-    def run(self, request, pk: int, **kwargs):
-        review = _review(request, pk)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        self.act(request, review, data.validated_data, **kwargs)
-        return _detail(request, _review(request, pk))
-
-    def post(self, request, pk: int, **kwargs):
-        return self.run(request, pk, **kwargs)
-
-
-def _action_schema(input_serializer, summary: str, description: str = ""):
-    return extend_schema(
-        request=input_serializer,
-        responses={200: ReviewDetailOutput, **REFUSALS},
-        summary=summary,
-        description=description,
-    )
-
-
-class AssignApi(_ActionApi):
-    class InputSerializer(VersionInput):
-        reviewer = serializers.IntegerField(min_value=1, help_text="The user id of a reviewer (审查员)")
-        urgency = serializers.ChoiceField(choices=Review.Urgency.choices, default=Review.Urgency.NORMAL)
-        due_days = serializers.IntegerField(help_text="The review period in working days (1..60)")
-
-    serializer_class = InputSerializer
-
-    @_action_schema(InputSerializer, "Assign a reviewer (消保部)", "Urgent or normal, with the period in working days.")
-    def post(self, request, pk: int):
-        return self.run(request, pk)
-
-    def act(self, request, review, data):
-        reviewer = reviewers_for(request.user).filter(pk=data["reviewer"]).first()
-        if reviewer is None:
-            raise BusinessRuleError(
-                codes.REVIEWER_INVALID,
-                _("所选人员不是在岗的审查员。"),
-                fields={"reviewer": [codes.REVIEWER_INVALID]},
-            )
-        services.review_assign(
-            review=review,
-            actor=request.user,
-            reviewer=reviewer,
-            urgency=data["urgency"],
-            due_days=data["due_days"],
-            expected_version=data.get("version"),
-        )
-
-
-class ReturnApi(_ActionApi):
-    InputSerializer = ReasonInput
-    serializer_class = ReasonInput
-
-    @_action_schema(
-        ReasonInput,
-        "Return for missing material (消保部 before assigning, the reviewer while reviewing)",
-        "An empty reason is reviews.reason_required.",
-    )
-    def post(self, request, pk: int):
-        return self.run(request, pk)
-
-    def act(self, request, review, data):
-        services.review_return(review=review, actor=request.user, reason=data["reason"])
-
-
-class ResubmitApi(_ActionApi):
-    class InputSerializer(serializers.Serializer):
-        data = JsonObjectField(
-            required=False, allow_null=True, default=None, help_text="Corrected form data (all of it), if any"
-        )
-        files = serializers.ListField(child=serializers.FileField(), required=False, default=list)
-
-    serializer_class = InputSerializer
-
-    @_action_schema(InputSerializer, "Resubmit a returned review with the missing material (submitter)")
-    def post(self, request, pk: int):
-        return self.run(request, pk)
-
-    def act(self, request, review, data):
-        services.review_resubmit(review=review, actor=request.user, data=data["data"], files=data["files"])
-
-
-class WithdrawApi(_ActionApi):
-    InputSerializer = ReasonInput
-    serializer_class = ReasonInput
-
-    @_action_schema(ReasonInput, "Withdraw a review before its opinions are answered (submitter or 消保部)")
-    def post(self, request, pk: int):
-        return self.run(request, pk)
-
-    def act(self, request, review, data):
-        services.review_withdraw(review=review, actor=request.user, reason=data["reason"])
-
-
-class ChecklistApi(_ActionApi):
-    class InputSerializer(serializers.Serializer):
-        results = JsonObjectField(
-            help_text='{item id: {"result": "pass" | "issue" | "na", "note": "..."}}; items not given are kept, '
-            "an item given with neither result nor note is cleared"
-        )
-
-    serializer_class = InputSerializer
-
-    @_action_schema(InputSerializer, "Save checklist results (the assigned reviewer; a draft, no step change)")
-    def post(self, request, pk: int):
-        return self.run(request, pk)
-
-    def act(self, request, review, data):
-        services.review_record_checklist(review=review, actor=request.user, results=data["results"])
-
-
-# A pattern, not an enum: another app's `kind` enum would otherwise collide with it in the schema's names.
-@extend_schema_field(
-    {"type": "string", "pattern": "^(general|substantive)$", "description": "general (一般) | substantive (实质性)"}
-)
-class OpinionKindField(serializers.ChoiceField):
-    """An opinion's kind; described inline, so its enum does not collide with other apps' `kind` enums."""
-
-    def __init__(self, **kwargs):
-        super().__init__(choices=Opinion.Kind.choices, **kwargs)
-
-
-class OpinionInput(serializers.Serializer):
-    kind = OpinionKindField()
-    location = serializers.CharField(max_length=200, help_text="The clause or place the opinion concerns")
-    risk = serializers.CharField(max_length=5000)
-    suggestion = serializers.CharField(max_length=5000)
-    right = serializers.CharField(
-        required=False, allow_blank=True, default="", help_text="ConsumerRight value; default: the checklist item's"
-    )
-    checklist_item = serializers.CharField(required=False, allow_blank=True, default="", max_length=40)
-    requires_change = serializers.BooleanField(
-        required=False, default=False, help_text="Substantive only: verify the change before launch"
-    )
-
-
-class OpinionAddApi(_ActionApi):
-    InputSerializer = OpinionInput
-    serializer_class = OpinionInput
-
-    @_action_schema(OpinionInput, "Add an opinion (the assigned reviewer, while reviewing)")
-    def post(self, request, pk: int):
-        return self.run(request, pk)
-
-    def act(self, request, review, data):
-        services.opinion_add(review=review, actor=request.user, **data)
-
-
-def _opinion(review: Review, opinion_pk: int) -> Opinion:
-    found = selectors.opinions(review).filter(pk=opinion_pk).first()
-    if found is None:
-        raise Http404
-    return found
-
-
-class OpinionUpdateApi(_ActionApi):
-    """POST or PATCH: change an opinion (fields not given are kept); DELETE: remove it. While reviewing only."""
-
-    InputSerializer = OpinionInput
-    serializer_class = OpinionInput
-
-    @extend_schema(
-        request=OpinionInput(partial=True),
-        responses={200: ReviewDetailOutput, **REFUSALS},
-        summary="Change an opinion (the assigned reviewer; fields not given are kept)",
-        operation_id="v1_reviews_opinion_update",
-    )
-    def post(self, request, pk: int, opinion_pk: int):
-        return self.run(request, pk, opinion_pk=opinion_pk)
-
-    @extend_schema(
-        request=OpinionInput(partial=True),
-        responses={200: ReviewDetailOutput, **REFUSALS},
-        summary="Change an opinion (the assigned reviewer; fields not given are kept)",
-        operation_id="v1_reviews_opinion_partial_update",
-    )
-    def patch(self, request, pk: int, opinion_pk: int):
-        return self.run(request, pk, opinion_pk=opinion_pk)
-
-    @extend_schema(
-        request=None,
-        responses={200: ReviewDetailOutput, **REFUSALS},
-        summary="Delete an opinion (the assigned reviewer)",
-        operation_id="v1_reviews_opinion_destroy",
-    )
-    def delete(self, request, pk: int, opinion_pk: int):
-        review = _review(request, pk)
-        services.opinion_delete(opinion=_opinion(review, opinion_pk), actor=request.user)
-        return _detail(request, _review(request, pk))
-
-    def run(self, request, pk: int, **kwargs):
-        review = _review(request, pk)
-        data = OpinionInput(data=request.data, partial=True)
-        data.is_valid(raise_exception=True)
-        self.act(request, review, data.validated_data, **kwargs)
-        return _detail(request, _review(request, pk))
-
-    def act(self, request, review, data, opinion_pk: int):
-        services.opinion_update(opinion=_opinion(review, opinion_pk), actor=request.user, **data)
-
-
-class OpinionDeleteApi(_ActionApi):
-    InputSerializer = serializers.Serializer
-    serializer_class = serializers.Serializer
-
-    @_action_schema(None, "Delete an opinion (the assigned reviewer, while reviewing)")
-    def post(self, request, pk: int, opinion_pk: int):
-        return self.run(request, pk, opinion_pk=opinion_pk)
-
-    def act(self, request, review, data, opinion_pk: int):
-        services.opinion_delete(opinion=_opinion(review, opinion_pk), actor=request.user)
-
-
-class IssueApi(_ActionApi):
-    class InputSerializer(VersionInput):
-        conclusion = serializers.CharField(max_length=20000, allow_blank=True)
-
-    serializer_class = InputSerializer
-
-    @_action_schema(
-        InputSerializer,
-        "Issue the opinions with a conclusion (the assigned reviewer)",
-        "Every checklist item needs a result first (reviews.checklist_incomplete names the others). A review "
-        "with no opinion closes.",
-    )
-    def post(self, request, pk: int):
-        return self.run(request, pk)
-
-    def act(self, request, review, data):
-        services.review_issue_opinions(
-            review=review, actor=request.user, conclusion=data["conclusion"], expected_version=data.get("version")
-        )
-
-
-class RespondApi(_ActionApi):
-    class InputSerializer(VersionInput):
-        responses = JsonObjectField(
-            help_text='{opinion id: {"response": "adopted" | "partial" | "rejected", "reason": "..."}} for every '
-            "opinion; a JSON string in multipart"
-        )
-        files = serializers.ListField(
-            child=serializers.FileField(), required=False, default=list, help_text="Evidence of the changes"
-        )
-
-    serializer_class = InputSerializer
-
-    @_action_schema(
-        InputSerializer,
-        "Answer every opinion (submitter)",
-        "部分采纳 or 不采纳 needs a reason and starts the objection procedure; an adopted substantive opinion "
-        "that requires a change opens a verification work order.",
-    )
-    def post(self, request, pk: int):
-        return self.run(request, pk)
-
-    def act(self, request, review, data):
-        services.review_respond(
-            review=review,
-            actor=request.user,
-            responses=data["responses"],
-            files=data["files"],
-            expected_version=data.get("version"),
-        )
-
-
-class RefreshVerificationApi(_ActionApi):
-    InputSerializer = serializers.Serializer
-    serializer_class = serializers.Serializer
-
-    @_action_schema(
-        None,
-        "Check the verification work orders now (the periodic sweep does the same)",
-        "Closes the review once none of its verification orders is open; changes nothing otherwise.",
-    )
-    def post(self, request, pk: int):
-        return self.run(request, pk)
-
-    def act(self, request, review, data):
-        if "refresh" not in actions_for(request.user, review, None):
-            raise BusinessRuleError(codes.NOT_ALLOWED, _("您不能办理这一步。"), status_code=403)
-        services.review_refresh_verification(review=review)
-
-
-def _objection(request, review: Review, objection_pk: int) -> Objection:
-    found = selectors.objections_visible_to(request.user).filter(pk=objection_pk, opinion__review=review).first()
-    if found is None:
-        raise Http404
-    return found
-
-
-class RereviewApi(_ActionApi):
-    class InputSerializer(serializers.Serializer):
-        upheld = serializers.BooleanField(help_text="true: uphold the opinion (to the committee); false: withdraw it")
-        note = serializers.CharField(max_length=5000, allow_blank=True)
-
-    serializer_class = InputSerializer
-
-    @_action_schema(InputSerializer, "Re-review a disputed opinion (review lead: 消保部)")
-    def post(self, request, pk: int, objection_pk: int):
-        return self.run(request, pk, objection_pk=objection_pk)
-
-    def act(self, request, review, data, objection_pk: int):
-        services.objection_rereview(
-            objection=_objection(request, review, objection_pk),
-            actor=request.user,
-            upheld=data["upheld"],
-            note=data["note"],
-        )
-
-
-class CommitteeApi(_ActionApi):
-    class InputSerializer(serializers.Serializer):
-        outcome = serializers.ChoiceField(choices=Objection.Outcome.choices)
-        decision = serializers.CharField(max_length=20000, allow_blank=True)
-        attendees = serializers.ListField(
-            child=serializers.CharField(max_length=50), max_length=50, help_text="The members present"
-        )
-
-    serializer_class = InputSerializer
-
-    @_action_schema(InputSerializer, "Record the committee's binding decision (消保委员会)")
-    def post(self, request, pk: int, objection_pk: int):
-        return self.run(request, pk, objection_pk=objection_pk)
-
-    def act(self, request, review, data, objection_pk: int):
-        services.objection_committee_decide(
-            objection=_objection(request, review, objection_pk),
-            actor=request.user,
-            outcome=data["outcome"],
-            decision=data["decision"],
-            attendees=data["attendees"],
-        )
+        return detail_response(request, _review(request, pk))
 
 
 class AttachmentDownloadApi(_ViewPermission, APIView):

@@ -1,5 +1,6 @@
-"""Review API output shapes, and the few read helpers the pages and the API share (what the caller may do
-now, the form types on offer, a review's file, the reviewers to choose from), so the two cannot disagree.
+"""Review API output shapes, the detail answer and the refusals the endpoints document, and the few read
+helpers the pages and the API share (what the caller may do now, the form types on offer, a review's file, the
+reviewers to choose from), so the two cannot disagree.
 """
 
 from __future__ import annotations
@@ -8,8 +9,9 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers
+from drf_spectacular.utils import OpenApiResponse, extend_schema_field
+from rest_framework import serializers, status
+from rest_framework.response import Response
 
 from xiaobao.core import selectors as core_selectors
 from xiaobao.core.directory import users_with_role
@@ -347,3 +349,37 @@ class ReviewDetailOutput(ReviewOutput):
     @extend_schema_field(TransitionOutput(many=True))
     def get_timeline(self, review):
         return TransitionOutput(self.context.get("timeline", []), many=True).data
+
+
+# --- the API's answers ----------------------------------------------------------------------------
+
+REFUSALS = {
+    400: OpenApiResponse(
+        description="A refusal: {error, detail, fields}; `error` is a reviews.* or core.upload_* code"
+    ),
+    403: OpenApiResponse(
+        description="permission_denied (no model permission), reviews.not_allowed (not who holds this step), "
+        "or a workflow refusal"
+    ),
+    404: OpenApiResponse(description="No such review (or opinion, objection, file) in the caller's scope"),
+    409: OpenApiResponse(
+        description="reviews.wrong_step (the review is not at this step), workflow.stale_version (`version` is "
+        "not the task's current one), workflow.task_closed"
+    ),
+}
+
+
+def detail_response(request, review: Review, *, status_code: int = status.HTTP_200_OK) -> Response:
+    """The review as its detail, with what the caller may do now (the list and detail endpoints and the actions)."""
+    task = selectors.open_task(review)
+    context = {
+        "request": request,
+        "now": timezone.now(),
+        "review": review,
+        "task": task,
+        "actions": actions_for(request.user, review, task),
+        "opinions": list(selectors.opinions(review)),
+        "attachments": selectors.attachments(review),
+        "timeline": workflow_selectors.timeline_for_object(request.user, review),
+    }
+    return Response(ReviewDetailOutput(review, context=context).data, status=status_code)

@@ -26,6 +26,7 @@ from xiaobao.core.api import HasModelPermission
 from xiaobao.core.api_errors import BusinessRuleError
 from xiaobao.core.views import serve_attachment
 from xiaobao.workflow import selectors as workflow_selectors
+from xiaobao.workflow.api_actions import ObjectActionApi, VersionInput, action_schema
 from xiaobao.workorders import error_codes as codes
 from xiaobao.workorders import selectors, services
 from xiaobao.workorders.api_outputs import STEP_ACTIONS, UnitRefOutput, WorkOrderDetailOutput, WorkOrderOutput
@@ -232,64 +233,33 @@ class WorkOrderDetailApi(_ViewPermission, APIView):
 # --- the loop's actions ---------------------------------------------------------------------------
 
 
-class VersionInput(serializers.Serializer):
-    version = serializers.IntegerField(
-        required=False,
-        allow_null=True,
-        min_value=1,
-        help_text="The step's task version the caller saw (detail `step.version`); a stale one is a 409",
-    )
-
-
-class _ActionApi(_ViewPermission, APIView):
+class _ActionApi(ObjectActionApi):
     """Shared shape of the actions: find the order in scope (else 404), validate, call one service, answer
     the order as its detail. `InputSerializer` and `act` are each action's own."""
 
-    InputSerializer = VersionInput
-    serializer_class = VersionInput
+    required_permission = VIEW_PERMISSION
+    detail_output = WorkOrderDetailOutput
+    refusals = REFUSALS
 
-    def act(self, request, order: WorkOrder, data: dict) -> None:  # pragma: no cover - each action overrides
-        raise NotImplementedError
+    def find(self, request, pk: int) -> WorkOrder:
+        return _order(request, pk)
 
-    def post(self, request, pk: int):
-        order = _order(request, pk)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        self.act(request, order, data.validated_data)
-        return _detail(request, _order(request, pk))
+    def answer(self, request, order: WorkOrder) -> Response:
+        return _detail(request, order)
 
 
-def _action_schema(input_serializer, summary: str, description: str = ""):
-    return extend_schema(
-        request=input_serializer,
-        responses={200: WorkOrderDetailOutput, **REFUSALS},
-        summary=summary,
-        description=description,
-    )
-
-
+@action_schema("Accept the order (recipient)", "The caller then holds its handling step.")
 class AcceptApi(_ActionApi):
-    @_action_schema(VersionInput, "Accept the order (recipient)", "The caller then holds its handling step.")
-    def post(self, request, pk: int):
-        return super().post(request, pk)
-
     def act(self, request, order, data):
         services.workorder_accept(order=order, actor=request.user, expected_version=data.get("version"))
 
 
+@action_schema(
+    "Refuse the order (recipient)", "Back to the issuer with a reason; an empty reason is workorders.reason_required."
+)
 class RefuseApi(_ActionApi):
     class InputSerializer(VersionInput):
         reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
-
-    serializer_class = InputSerializer
-
-    @_action_schema(
-        InputSerializer,
-        "Refuse the order (recipient)",
-        "Back to the issuer with a reason; an empty reason is workorders.reason_required.",
-    )
-    def post(self, request, pk: int):
-        return super().post(request, pk)
 
     def act(self, request, order, data):
         services.workorder_refuse(
@@ -297,6 +267,7 @@ class RefuseApi(_ActionApi):
         )
 
 
+@action_schema("Answer a refusal (issuer)", "Resend the order (perhaps clarified) or withdraw it.")
 class ResolveRefusalApi(_ActionApi):
     class InputSerializer(VersionInput):
         resend = serializers.BooleanField(help_text="true: send it again; false: withdraw it (needs a comment)")
@@ -308,14 +279,6 @@ class ResolveRefusalApi(_ActionApi):
             choices=WorkOrder.DayUnit.choices, required=False, allow_null=True, help_text="How due_days count"
         )
         due_date = serializers.DateField(required=False, allow_null=True, help_text="Or: due at the end of this day")
-
-    serializer_class = InputSerializer
-
-    @_action_schema(
-        InputSerializer, "Answer a refusal (issuer)", "Resend the order (perhaps clarified) or withdraw it."
-    )
-    def post(self, request, pk: int):
-        return super().post(request, pk)
 
     def act(self, request, order, data):
         services.workorder_resolve_refusal(
@@ -330,6 +293,10 @@ class ResolveRefusalApi(_ActionApi):
         )
 
 
+@action_schema(
+    "Report back with evidence (handler)",
+    "multipart/form-data with `text` and any number of `files`; the issuer then reviews it.",
+)
 class FeedbackApi(_ActionApi):
     class InputSerializer(VersionInput):
         text = serializers.CharField(required=False, allow_blank=True, default="", max_length=20000)
@@ -340,16 +307,7 @@ class FeedbackApi(_ActionApi):
             help_text="Evidence (multipart); each file is checked by its bytes: PDF, Office, images, text, MP4",
         )
 
-    serializer_class = InputSerializer
     parser_classes = [MultiPartParser, FormParser, JSONParser]
-
-    @_action_schema(
-        InputSerializer,
-        "Report back with evidence (handler)",
-        "multipart/form-data with `text` and any number of `files`; the issuer then reviews it.",
-    )
-    def post(self, request, pk: int):
-        return super().post(request, pk)
 
     def act(self, request, order, data):
         services.workorder_submit_feedback(
@@ -361,18 +319,13 @@ class FeedbackApi(_ActionApi):
         )
 
 
+@action_schema("Accept or return the report (issuer)")
 class ReviewApi(_ActionApi):
     class InputSerializer(VersionInput):
         approved = serializers.BooleanField(help_text="true: accept the report (closes the order); false: return it")
         comment = serializers.CharField(
             required=False, allow_blank=True, default="", max_length=2000, help_text="Required when returning"
         )
-
-    serializer_class = InputSerializer
-
-    @_action_schema(InputSerializer, "Accept or return the report (issuer)")
-    def post(self, request, pk: int):
-        return super().post(request, pk)
 
     def act(self, request, order, data):
         services.workorder_review(
@@ -384,19 +337,13 @@ class ReviewApi(_ActionApi):
         )
 
 
+@action_schema(
+    "Withdraw an open order (issuer or company-wide admin)",
+    "A batch parent withdraws every open child. Not tied to a step, so it takes no version.",
+)
 class CancelApi(_ActionApi):
     class InputSerializer(serializers.Serializer):
         reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
-
-    serializer_class = InputSerializer
-
-    @_action_schema(
-        InputSerializer,
-        "Withdraw an open order (issuer or company-wide admin)",
-        "A batch parent withdraws every open child. Not tied to a step, so it takes no version.",
-    )
-    def post(self, request, pk: int):
-        return super().post(request, pk)
 
     def act(self, request, order, data):
         services.workorder_cancel(order=order, actor=request.user, reason=data["reason"])

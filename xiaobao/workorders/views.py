@@ -18,13 +18,14 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from xiaobao.core import selectors as core_selectors
 from xiaobao.core.api_errors import BusinessRuleError
 from xiaobao.core.views import serve_attachment
 from xiaobao.workflow import selectors as workflow_selectors
-from xiaobao.workflow.messages import put_on_form, refusal_message
+from xiaobao.workflow.messages import put_on_form
+from xiaobao.workflow.page_actions import ObjectPage
 from xiaobao.workorders import selectors, services
 from xiaobao.workorders.exports import orders_workbook
 from xiaobao.workorders.forms import FeedbackForm, IssueForm, ListFilterForm, ReasonForm, RefusalForm, ReviewForm
@@ -129,7 +130,7 @@ def issue(request):
                     files=data["files"],
                 )
             except BusinessRuleError as refusal:
-                _form_errors(form, refusal)
+                put_on_form(form, refusal, field_names=_due_field)
                 status = refusal.status_code
             else:
                 messages.success(request, _("工单已下发：%(number)s") % {"number": order.number})
@@ -138,11 +139,9 @@ def issue(request):
     return render(request, "workorders/issue.html", {"form": form, "tree": _tree(units, chosen)}, status=status)
 
 
-def _form_errors(form, refusal: BusinessRuleError, *, fallback: bool = True) -> bool:
+def _due_field(field: str) -> list[str]:
     # the services name the deadline "due"; the form asks for it as days (or a date)
-    return put_on_form(
-        form, refusal, fallback=fallback, field_names=lambda field: [{"due": "due_days"}.get(field, field)]
-    )
+    return [{"due": "due_days"}.get(field, field)]
 
 
 def _abilities(user, order: WorkOrder, task) -> dict:
@@ -224,151 +223,62 @@ def _detail_context(request, order: WorkOrder, **forms) -> dict:
     return context
 
 
-def _refused(request, pk: int, refusal: BusinessRuleError, *, form_name: str = "", form=None):
-    """Re-render the detail page with the refusal: on the form's fields if it names them, else at the top."""
-    if refusal.status_code == 403:
-        raise PermissionDenied(refusal_message(refusal)) from refusal
-    order = selectors.get_work_order_for_user(request.user, pk)
-    placed = _form_errors(form, refusal, fallback=False) if form is not None else False
-    context = _detail_context(request, order, **({form_name: form} if form is not None else {}))
-    # The order may have moved on (another tab, another person): the form may be gone, the message must not be.
-    context["error"] = None if placed else refusal_message(refusal)
-    return render(request, "workorders/detail.html", context, status=refusal.status_code)
+detail_page = ObjectPage(
+    get_object=selectors.get_work_order_for_user,
+    context=_detail_context,
+    template="workorders/detail.html",
+    url_name="workorders:detail",
+    field_names=_due_field,
+)
 
 
-def _act(request, pk: int, action, *, notice: str, form_name: str = "", form=None):
-    """Run a service; a refusal re-renders the page with the message (400/409), "may not" is a 403."""
-    order = selectors.get_work_order_for_user(request.user, pk)
-    try:
-        action(order)
-    except BusinessRuleError as refusal:  # WorkflowError is one
-        return _refused(request, pk, refusal, form_name=form_name, form=form)
-    messages.success(request, notice)
-    return redirect("workorders:detail", pk=pk)
+@detail_page.action(ReasonForm, notice=gettext_lazy("已接收工单，请办理后反馈。"), strict=False)
+def accept(request, order, data):
+    services.workorder_accept(order=order, actor=request.user, expected_version=data["version"])
 
 
-def _invalid(request, pk: int, form_name: str, form):
-    order = selectors.get_work_order_for_user(request.user, pk)
-    return render(request, "workorders/detail.html", _detail_context(request, order, **{form_name: form}), status=400)
-
-
-def _version(form) -> int | None:
-    return form.cleaned_data.get("version") if form.is_valid() else None
-
-
-@require_POST
-@login_required
-def accept(request, pk: int):
-    form = ReasonForm(request.POST)
-    return _act(
-        request,
-        pk,
-        lambda order: services.workorder_accept(order=order, actor=request.user, expected_version=_version(form)),
-        notice=_("已接收工单，请办理后反馈。"),
+@detail_page.action(ReasonForm, "refuse_form", notice=gettext_lazy("已拒收，工单退回下发人。"), strict=False)
+def refuse(request, order, data):
+    services.workorder_refuse(
+        order=order, actor=request.user, reason=data.get("reason", ""), expected_version=data["version"]
     )
 
 
-@require_POST
-@login_required
-def refuse(request, pk: int):
-    form = ReasonForm(request.POST)
-    form.is_valid()
-    return _act(
-        request,
-        pk,
-        lambda order: services.workorder_refuse(
-            order=order, actor=request.user, reason=form.cleaned_data.get("reason", ""), expected_version=_version(form)
-        ),
-        notice=_("已拒收，工单退回下发人。"),
-        form_name="refuse_form",
-        form=form,
+@detail_page.action(RefusalForm, "refusal_form", notice=gettext_lazy("已处理拒收。"))
+def resolve_refusal(request, order, data):
+    services.workorder_resolve_refusal(
+        order=order,
+        actor=request.user,
+        resend=data["resend"],
+        comment=data["comment"],
+        due_days=data.get("due_days"),
+        day_unit=data.get("day_unit") or None,
+        due_date=data.get("due_date"),
+        expected_version=data.get("version"),
     )
 
 
-@require_POST
-@login_required
-def resolve_refusal(request, pk: int):
-    form = RefusalForm(request.POST)
-    if not form.is_valid():
-        return _invalid(request, pk, "refusal_form", form)
-    return _act(
-        request,
-        pk,
-        lambda order: services.workorder_resolve_refusal(
-            order=order,
-            actor=request.user,
-            resend=form.cleaned_data["resend"],
-            comment=form.cleaned_data["comment"],
-            due_days=form.cleaned_data.get("due_days"),
-            day_unit=form.cleaned_data.get("day_unit") or None,
-            due_date=form.cleaned_data.get("due_date"),
-            expected_version=form.cleaned_data.get("version"),
-        ),
-        notice=_("已处理拒收。"),
-        form_name="refusal_form",
-        form=form,
+@detail_page.action(FeedbackForm, "feedback_form", notice=gettext_lazy("已反馈，等待验收。"))
+def feedback(request, order, data):
+    services.workorder_submit_feedback(
+        order=order, actor=request.user, text=data["text"], files=data["files"], expected_version=data.get("version")
     )
 
 
-@require_POST
-@login_required
-def feedback(request, pk: int):
-    form = FeedbackForm(request.POST, request.FILES)
-    if not form.is_valid():
-        return _invalid(request, pk, "feedback_form", form)
-    return _act(
-        request,
-        pk,
-        lambda order: services.workorder_submit_feedback(
-            order=order,
-            actor=request.user,
-            text=form.cleaned_data["text"],
-            files=form.cleaned_data["files"],
-            expected_version=form.cleaned_data.get("version"),
-        ),
-        notice=_("已反馈，等待验收。"),
-        form_name="feedback_form",
-        form=form,
+@detail_page.action(ReviewForm, "review_form", notice=gettext_lazy("已验收。"))
+def review(request, order, data):
+    services.workorder_review(
+        order=order,
+        actor=request.user,
+        approved=data["approved"],
+        comment=data["comment"],
+        expected_version=data.get("version"),
     )
 
 
-@require_POST
-@login_required
-def review(request, pk: int):
-    form = ReviewForm(request.POST)
-    if not form.is_valid():
-        return _invalid(request, pk, "review_form", form)
-    return _act(
-        request,
-        pk,
-        lambda order: services.workorder_review(
-            order=order,
-            actor=request.user,
-            approved=form.cleaned_data["approved"],
-            comment=form.cleaned_data["comment"],
-            expected_version=form.cleaned_data.get("version"),
-        ),
-        notice=_("已验收。"),
-        form_name="review_form",
-        form=form,
-    )
-
-
-@require_POST
-@login_required
-def cancel(request, pk: int):
-    form = ReasonForm(request.POST)
-    form.is_valid()
-    return _act(
-        request,
-        pk,
-        lambda order: services.workorder_cancel(
-            order=order, actor=request.user, reason=form.cleaned_data.get("reason", "")
-        ),
-        notice=_("工单已撤销。"),
-        form_name="cancel_form",
-        form=form,
-    )
+@detail_page.action(ReasonForm, "cancel_form", notice=gettext_lazy("工单已撤销。"), strict=False)
+def cancel(request, order, data):
+    services.workorder_cancel(order=order, actor=request.user, reason=data.get("reason", ""))
 
 
 @require_GET
