@@ -231,16 +231,10 @@ def attachments_add(*, owner: models.Model, files, actor: User | None, purpose: 
     `uploads.check_upload` for the refusals; UPLOAD_TOO_MANY beyond `max_files`). The owner's org
     unit scopes the attachments. One audit row per file, with its name, type, size and hash.
     """
-    import hashlib
-
-    from django.contrib.contenttypes.models import ContentType
-    from django.core.files.base import ContentFile
-    from django.utils import timezone
     from django.utils.translation import gettext as _
 
     from xiaobao.core import error_codes as codes
     from xiaobao.core.api_errors import BusinessRuleError
-    from xiaobao.core.models import Attachment
     from xiaobao.core.uploads import check_upload
 
     files = [f for f in files or [] if f]
@@ -251,35 +245,48 @@ def attachments_add(*, owner: models.Model, files, actor: User | None, purpose: 
             fields={"files": [codes.UPLOAD_TOO_MANY]},
         )
     checked = [check_upload(f) for f in files]  # all refusals before any write
-    content_type = ContentType.objects.get_for_model(owner)
-    now = timezone.now()
-    stored = []
     with transaction.atomic():
-        for item in checked:
-            row = Attachment(
-                org_unit_id=owner.org_unit_id,
-                content_type=content_type,
-                object_id=str(owner.pk),
-                purpose=purpose,
-                name=item.name,
-                kind=item.kind.code,
-                mime=item.kind.mime,
-                extension=item.kind.extension,
-                size=item.size,
-                sha256=hashlib.sha256(item.content).hexdigest(),
-                uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
-                uploaded_at=now,
-            )
-            row.file.save("upload", ContentFile(item.content), save=False)
-            row.save()
-            audit.record(
-                actor=actor,
-                action="attachment.add",
-                obj=owner,
-                changes={"file": item.name, "kind": item.kind.code, "size": item.size, "sha256": row.sha256},
-            )
-            stored.append(row)
-    return stored
+        return [attachment_store(owner=owner, item=item, actor=actor, purpose=purpose) for item in checked]
+
+
+def attachment_store(*, owner: models.Model, item, actor: User | None, purpose: str = "", org_unit_id=None):
+    """Store one file already checked by `uploads.check_upload` (a CheckedUpload) against `owner`.
+
+    For callers that check with their own list of kinds or limits (the knowledge import reads Word, PDF
+    and zip files, which are not evidence kinds). The attachment is scoped to `org_unit_id`, by default
+    the owner's unit. Runs in the caller's transaction; one audit row with the name, type, size and hash.
+    """
+    import hashlib
+
+    from django.contrib.contenttypes.models import ContentType
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from xiaobao.core.models import Attachment
+
+    row = Attachment(
+        org_unit_id=org_unit_id or owner.org_unit_id,
+        content_type=ContentType.objects.get_for_model(owner),
+        object_id=str(owner.pk),
+        purpose=purpose,
+        name=item.name,
+        kind=item.kind.code,
+        mime=item.kind.mime,
+        extension=item.kind.extension,
+        size=item.size,
+        sha256=hashlib.sha256(item.content).hexdigest(),
+        uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        uploaded_at=timezone.now(),
+    )
+    row.file.save("upload", ContentFile(item.content), save=False)
+    row.save()
+    audit.record(
+        actor=actor,
+        action="attachment.add",
+        obj=owner,
+        changes={"file": item.name, "kind": item.kind.code, "size": item.size, "sha256": row.sha256},
+    )
+    return row
 
 
 # --- working-day calendar ------------------------------------------------------------------
