@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -14,6 +16,7 @@ from xiaobao.core.models import RoleAssignment
 from xiaobao.core.roles import role_group
 from xiaobao.knowledge import search
 from xiaobao.knowledge.models import Document, DocumentVersion
+from xiaobao.knowledge.search import backends
 
 pytestmark = pytest.mark.django_db
 
@@ -40,10 +43,26 @@ def test_a_domain_term_matches_as_one_word(cast, kb):
     assert kb.hq_cancel.pk not in found
 
 
-def test_words_are_all_required_while_some_document_has_them_all(cast, kb):
-    page = search.search(cast.hq_admin, "双录 抽检 北京")
-    assert page.mode == "and"
+def test_words_are_all_required_while_a_page_has_them_all(cast, kb):
+    page = search.search(cast.hq_admin, "双录 抽检 北京", limit=1)
+    assert (page.mode, page.and_total, page.total) == ("and", 1, 1)
     assert ids(page) == [kb.branch_a_rule.pk]
+
+
+def test_a_short_page_is_filled_with_some_words_after_every_word(cast, kb):
+    page = search.search(cast.hq_admin, "双录 抽检 北京")
+    assert (page.mode, page.and_total) == ("filled", 1)
+    assert ids(page)[0] == kb.branch_a_rule.pk
+    assert {kb.branch_b_rule.pk, kb.restricted.pk} <= set(ids(page)[1:])
+    assert page.total == len(page.hits) == len(set(ids(page)))
+
+
+def test_filled_pages_agree_on_the_total_and_never_repeat(cast, kb):
+    first = search.search(cast.hq_admin, "双录 抽检 北京", limit=2)
+    second = search.search(cast.hq_admin, "双录 抽检 北京", limit=2, offset=2)
+    assert first.total == second.total >= 3
+    assert ids(first)[0] == kb.branch_a_rule.pk
+    assert not set(ids(first)) & set(ids(second))
 
 
 def test_a_long_question_falls_back_to_any_word(cast, kb):
@@ -134,6 +153,13 @@ def test_a_role_restricted_document_is_hidden_from_other_roles(cast, kb):
     assert kb.restricted.pk in ids(search.search(cast.hq_admin, "检查底稿"))
     assert kb.restricted.pk not in ids(search.search(cast.manager, "检查底稿"))
     assert kb.restricted.pk not in ids(search.search(cast.outsider, "检查底稿"))
+
+
+def test_reading_needs_the_view_permission(cast, kb):
+    # the outsider works in branch A (head office's documents would reach them) but holds no role
+    assert search.search(cast.outsider, "犹豫期").total == 0
+    assert search.answer(cast.outsider, "犹豫期内退保能退多少？") == []
+    assert kb.hq_refund.pk in ids(search.search(cast.officer_a, "犹豫期"))
 
 
 def test_nobody_signed_in_finds_nothing(cast, kb):
@@ -267,3 +293,38 @@ def test_hostile_queries_return_a_page(cast, kb, query):
 def test_arbitrary_text_never_raises(cast, kb, query):
     page = search.search(cast.officer_a, query, filters={"kind": ["policy", "faq", "law", "script"]})
     assert page.total >= len(page.hits)
+
+
+def test_sqlite_maps_the_database_file_once_per_connection(cast, kb):
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite only")
+    if hasattr(connection, "_xiaobao_mmap_for"):  # as on a connection search has not used yet
+        del connection._xiaobao_mmap_for
+
+    def pragmas(captured):
+        return [q["sql"] for q in captured.captured_queries if "mmap_size" in q["sql"]]
+
+    with CaptureQueriesContext(connection) as first:
+        found = ids(search.search(cast.hq_admin, "退保"))
+    with CaptureQueriesContext(connection) as second:
+        assert ids(search.search(cast.hq_admin, "退保")) == found
+    assert pragmas(first) == [f"PRAGMA mmap_size = {backends.SQLITE_MMAP_BYTES}"]
+    assert pragmas(second) == []
+
+
+def test_a_broad_query_on_postgresql_ranks_only_the_first_rows_found(cast, kb, postgres_only, monkeypatch):
+
+    monkeypatch.setattr(backends, "PG_RANK_CAP", 2)
+    page = search.search(cast.hq_admin, "退保", limit=10)
+    assert (page.capped, page.total, len(page.hits)) == (True, 2, 2)
+    assert not search.search(cast.hq_admin, "检查底稿").capped
+
+
+def test_postgresql_weighs_a_rare_word_above_a_common_one(cast, kb, postgres_only):
+    # 客户 is in every document, 适老化 in two: the one saying 适老化 more outranks the one saying 客户 more
+    for i in range(8):
+        create(cast, title=f"服务规范{i}", body="客户服务。")
+    common = create(cast, title="服务说明甲", body="客户 客户 客户 客户 客户 客户 适老化")
+    rare = create(cast, title="服务说明乙", body="适老化 适老化 适老化 适老化 适老化 适老化 客户")
+    found = ids(search.search(cast.hq_admin, "客户 适老化"))
+    assert found.index(rare.pk) < found.index(common.pk)

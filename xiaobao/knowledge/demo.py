@@ -202,11 +202,18 @@ class Loader:
 
 
 @transaction.atomic
-def load() -> dict:
+def load(*, history: bool = True) -> dict:
+    """The dictionary and the corpus; with `history`, then the editing demo (versions, an approval waiting,
+    a rejection, review reminders: `knowledge.demo_versions`). The relevance test measures the corpus alone."""
     added_terms = load_terms()
     loader = Loader()
     loader.regulations()
     loader.policies()
     loader.faq()
     loader.materials()
-    return {"terms": added_terms, "documents": loader.added}
+    result = {"terms": added_terms, "documents": loader.added}
+    if history:
+        from xiaobao.knowledge import demo_versions
+
+        result.update(demo_versions.load())
+    return result

@@ -77,6 +77,9 @@ class Document(OrgScopedModel):
     )
     # periodic review of an internal policy (a work order to the owner before it is due)
     review_due_on = models.DateField(_("定期评估日期"), null=True, blank=True)
+    # the review date a reminder work order was last opened for: one reminder per review date, however
+    # often the sweep runs (a new review date after the review re-arms it)
+    review_reminded_for = models.DateField(_("已提醒的评估日期"), null=True, blank=True)
     current_version = models.ForeignKey(
         "DocumentVersion",
         verbose_name=_("现行版本"),
@@ -141,6 +144,55 @@ class DocumentVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} v{self.number}"
+
+
+class ImportBatch(OrgScopedModel):
+    """批量导入: a zip of .docx/.pdf/.txt/.md files (a folder), unpacked and imported file by file by the worker.
+
+    `org_unit` is the owning unit of the documents it creates (and who may see the batch); the zip itself is
+    a core Attachment owned by this row; `report` lists every file with its outcome.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("导入中")
+        DONE = "done", _("已完成")
+        REJECTED = "rejected", _("已拒绝")
+        FAILED = "failed", _("失败")
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("上传时间"))
+    file_name = models.CharField(_("文件名"), max_length=200)
+    # what every imported document gets
+    kind = models.CharField(_("类型"), max_length=20, choices=Document.Kind.choices)
+    category = models.ForeignKey(
+        Category, verbose_name=_("分类"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    publish = models.BooleanField(_("导入后发布"), default=True)
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.QUEUED)
+    total_files = models.PositiveIntegerField(_("文件数"), default=0)
+    processed_files = models.PositiveIntegerField(_("已处理"), default=0)
+    imported = models.PositiveIntegerField(_("已导入"), default=0)
+    failed = models.PositiveIntegerField(_("未导入"), default=0)
+    # [{"name": "制度/投诉管理办法.docx", "ok": true, "document_id": 12, "error": "", "code": ""}, …]
+    report = models.JSONField(_("逐个文件结果"), default=list, blank=True)
+    message = models.TextField(_("说明"), blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("知识批量导入")
+        verbose_name_plural = _("知识批量导入")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "created_at"], name="knowledge_import_status_idx")]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.processed_files / self.total_files) if self.total_files else 0
 
 
 class Term(models.Model):

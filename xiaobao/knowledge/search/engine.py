@@ -8,8 +8,11 @@ Visibility is part of that statement (DESIGN.md: scope in SQL, never after):
 - a document with `visible_roles` is read only by holders of one of them (superusers excepted);
 - current versions only, unless `include_history` (then superseded versions too).
 
-All words are AND-ed first (synonyms OR-ed within a word); when that finds nothing and the query had
-several words, they are OR-ed (an agent's long sentence rarely has every word in one document).
+Reading needs knowledge.view_document as well (the same rule as `knowledge.selectors.documents_for`).
+
+All words are AND-ed first (synonyms OR-ed within a word); when that finds less than the page asked for and
+the query had several words, the page is filled with rows matching only some of the words, ranked after
+every row that has them all (an agent's long sentence rarely has every word in one document).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ MAX_LIMIT = 100
 MAX_OFFSET = 10_000
 FILTER_KEYS = {"kind", "policy_status", "category", "date_from", "date_to"}
 ROLE_TABLE = Document.visible_roles.through._meta.db_table
+VIEW_PERMISSION = "knowledge.view_document"
 
 
 @dataclass(frozen=True)
@@ -47,13 +51,27 @@ class Hit:
     policy_status: str
     is_current: bool = True
 
+    @property
+    def kind_label(self) -> str:
+        return Document.Kind(self.kind).label if self.kind in Document.Kind.values else self.kind
+
+    @property
+    def policy_status_label(self) -> str:
+        statuses = Document.PolicyStatus
+        return statuses(self.policy_status).label if self.policy_status in statuses.values else ""
+
 
 @dataclass(frozen=True)
 class SearchPage:
     total: int
     hits: list[Hit] = field(default_factory=list)
     words: tuple[str, ...] = ()  # the query's words and their synonyms, as searched
-    mode: str = "and"  # "or" when every word together found nothing
+    # "and": every hit has every word; "or": none has them all; "filled": `and_total` hits have them all,
+    # then come hits with only some of the words
+    mode: str = "and"
+    and_total: int = 0
+    # a broad query on PostgreSQL ranks only its first `CAP` matching rows: `total` is then "at least"
+    capped: bool = False
 
 
 @dataclass(frozen=True)
@@ -83,6 +101,8 @@ def _role_ids(user) -> tuple[int, ...]:
 
 def _visibility(user) -> tuple[list[str], list]:
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        raise _Nothing
+    if not user.has_perm(VIEW_PERMISSION):
         raise _Nothing
     where: list[str] = []
     params: list = []
@@ -173,47 +193,63 @@ def _filters(filters: dict | None) -> tuple[list[str], list]:
     return where, params
 
 
-def _query(groups, mode, where, params, limit, offset, include_history):
-    engine = backend()
-    match = engine.match(groups, mode)
+def _query(match, where, params, limit, offset, include_history):
+    """(rows, total, capped) of one statement: the page's rows, ranked, and how many matched in all — at most
+    the backend's cap, when it ranks only the first rows of a broad query (then `capped`)."""
     conditions = [c for c in (match.where_sql, *where) if c] or ["1 = 1"]
     if not include_history:
         conditions.append("e.is_current")
+    found = f"FROM {match.from_sql} WHERE {' AND '.join(conditions)}"
+    if match.cap:
+        found = f"FROM (SELECT e.* {found} LIMIT {int(match.cap)}) AS e"
     sql = (
-        f"SELECT e.version_id, e.is_current, {match.score_sql} AS score, COUNT(*) OVER () AS total "  # noqa: S608
-        f"FROM {match.from_sql} WHERE {' AND '.join(conditions)} "
-        "ORDER BY score DESC, e.id LIMIT %s OFFSET %s"
+        f"SELECT e.version_id, e.is_current, {match.score_sql} AS score, COUNT(*) OVER () AS total "
+        f"{found} ORDER BY score DESC, e.id LIMIT %s OFFSET %s"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*match.params, *params, limit, offset])
+        cursor.execute(sql, [*match.score_params, *match.params, *params, limit, offset])
         rows = cursor.fetchall()
         if rows or not offset:
-            return rows, (rows[0][3] if rows else 0)
-        count_sql = f"SELECT COUNT(*) FROM {match.from_sql} WHERE {' AND '.join(conditions)}"  # noqa: S608
-        cursor.execute(count_sql, [*match.params, *params])
-        return rows, cursor.fetchone()[0]
+            total = rows[0][3] if rows else 0
+        else:
+            cursor.execute(f"SELECT COUNT(*) {found}", [*match.params, *params])
+            total = cursor.fetchone()[0]
+    return rows, total, bool(match.cap and total >= match.cap)
 
 
 def _find(user, query, filters, limit, offset, include_history):
-    """(rows, total, words, mode, versions by id) for the page."""
+    """(rows, total, capped, words, mode, and_total, versions by id) for the page."""
     limit = max(1, min(int(limit), MAX_LIMIT))
     offset = max(0, min(int(offset), MAX_OFFSET))
     groups = expand(segment_query(query if isinstance(query, str) else ""))
     words = tuple(w for group in groups for w in group)
     if not groups:
-        return [], 0, words, "and", {}
+        return [], 0, False, words, "and", 0, {}
     try:
         where, params = _visibility(user)
         more_where, more_params = _filters(filters)
     except _Nothing:
-        return [], 0, words, "and", {}
+        return [], 0, False, words, "and", 0, {}
     where, params = where + more_where, params + more_params
-    mode = "and"
-    rows, total = _query(groups, mode, where, params, limit, offset, include_history)
-    if not total and len(groups) > 1:
-        mode = "or"
-        rows, total = _query(groups, mode, where, params, limit, offset, include_history)
-    return rows, total, words, mode, _versions([r[0] for r in rows])
+    engine = backend()
+    engine.prepare()
+    rows, total, capped = _query(engine.match(groups, "and"), where, params, limit, offset, include_history)
+    and_total, mode = total, "and"
+    if len(groups) > 1 and and_total < limit:
+        # fewer than a page has every word: the rows with only some of them follow, on later pages too
+        # (decided on the first page's size, so every page of one query agrees on the total)
+        exclude, exclude_params = engine.exclude_all(groups)
+        more, rest, capped = _query(
+            engine.match(groups, "or"),
+            [*where, exclude],
+            [*params, *exclude_params],
+            limit - len(rows),
+            max(0, offset - and_total),
+            include_history,
+        )
+        if rest:
+            rows, total, mode = rows + more, and_total + rest, ("filled" if and_total else "or")
+    return rows, total, capped, words, mode, and_total, _versions([r[0] for r in rows])
 
 
 @dataclass(frozen=True)
@@ -256,7 +292,7 @@ def search(
     or unmatched query gives an empty page. `filters`: kind and policy_status (a value or a list), category
     (an id or a Category; its subtree is included), date_from / date_to (effective_from range, inclusive).
     """
-    rows, total, words, mode, versions = _find(user, query, filters, limit, offset, include_history)
+    rows, total, capped, words, mode, and_total, versions = _find(user, query, filters, limit, offset, include_history)
     hits = []
     for version_id, is_current, score, _total in rows:
         version = versions.get(version_id)
@@ -277,12 +313,14 @@ def search(
                 is_current=bool(is_current),
             )
         )
-    return SearchPage(total=total, hits=hits, words=words, mode=mode)
+    return SearchPage(total=total, hits=hits, words=words, mode=mode, and_total=and_total, capped=capped)
 
 
 def answer(user, question: str, *, limit: int = 3) -> list[Answer]:
     """The best FAQ answers for an agent's question, with their scores and sources (the FAQ's title)."""
-    rows, _total, _words, _mode, versions = _find(user, question, {"kind": Document.Kind.FAQ}, limit, 0, False)
+    rows, _total, _capped, _words, _mode, _and, versions = _find(
+        user, question, {"kind": Document.Kind.FAQ}, limit, 0, False
+    )
     answers = []
     for version_id, _current, score, _count in rows:
         version = versions.get(version_id)

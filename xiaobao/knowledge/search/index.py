@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from django.db import connection, transaction
 
 from xiaobao.knowledge.models import Document, DocumentVersion
-from xiaobao.knowledge.search.backends import ENTRY
+from xiaobao.knowledge.search.backends import ENTRY, forget_frequencies
 from xiaobao.knowledge.search.segmenter import joined
 
 SEARCHABLE = (DocumentVersion.Status.PUBLISHED, DocumentVersion.Status.SUPERSEDED)
@@ -66,6 +66,7 @@ def insert_rows(rows: Iterable[tuple]) -> None:
     if rows:
         with connection.cursor() as cursor:
             cursor.executemany(INSERT_SQL, rows)
+        forget_frequencies()
 
 
 @transaction.atomic
@@ -76,6 +77,7 @@ def index_version(version: DocumentVersion) -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {ENTRY} WHERE version_id = %s", [version.pk])  # noqa: S608
         if version.status not in SEARCHABLE or document.is_archived:
+            forget_frequencies()
             return
         if document.current_version_id == version.pk:
             cursor.execute(f"UPDATE {ENTRY} SET is_current = %s WHERE document_id = %s", [False, document.pk])  # noqa: S608
@@ -94,6 +96,7 @@ def unindex_document(document: Document) -> None:
     """Remove every entry of the document (archived, deleted)."""
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {ENTRY} WHERE document_id = %s", [document.pk])  # noqa: S608
+    forget_frequencies()
 
 
 def rebuild(progress: Callable[[int, int], None] | None = None, *, batch_size: int = 500) -> int:

@@ -1,0 +1,1 @@
+"""Sample knowledge files for the import tests, generated in code (no binary fixtures to go stale)."""

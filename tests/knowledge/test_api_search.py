@@ -1,0 +1,148 @@
+"""GET /api/v1/knowledge/search, /answer and /documents/<pk>/: results, filters, paging, the error shape,
+visibility (404 outside reach) and the view permission (403)."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+pytestmark = pytest.mark.django_db
+
+SEARCH = "/api/v1/knowledge/search"
+ANSWER = "/api/v1/knowledge/answer"
+
+
+def api(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def ids(response) -> list[int]:
+    return [hit["document_id"] for hit in response.json()["results"]]
+
+
+def test_search_returns_ranked_hits_with_highlights(cast, kb):
+    response = api(cast.officer_a).get(SEARCH, {"q": "犹豫期 退保"})
+    assert response.status_code == 200
+    data = response.json()
+    assert data["count"] >= 2 and data["page"] == 1
+    assert data["mode"] == "filled" and data["and_total"] >= 2  # fewer than a page has both words
+    hit = next(h for h in data["results"] if h["document_id"] == kb.hq_refund.pk)
+    assert hit["title_html"] == "<mark>犹豫期</mark><mark>退保</mark>管理办法"
+    assert hit["url"] == f"/knowledge/{kb.hq_refund.pk}/"
+    assert hit["is_current"] is True and hit["score"] > 0
+    scores = [h["score"] for h in data["results"]][: data["and_total"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_search_filters(cast, kb):
+    client = api(cast.hq_admin)
+    assert ids(client.get(SEARCH, {"q": "退保", "kind": "law"})) == [kb.hq_cancel.pk]
+    assert sorted(ids(client.get(SEARCH + "?q=退保&kind=faq&kind=script"))) == sorted([kb.faq.pk, kb.script.pk])
+    assert ids(client.get(SEARCH, {"q": "退保", "policy_status": "repealed"})) == [kb.hq_body_refund.pk]
+    assert ids(client.get(SEARCH, {"q": "退保", "category": kb.complaints_cat.pk})) == [kb.hq_refund.pk]
+    dated = ids(client.get(SEARCH, {"q": "退保", "date_from": "2016-01-01", "date_to": "2024-01-01"}))
+    assert sorted(dated) == sorted([kb.hq_refund.pk, kb.hq_body_refund.pk])
+
+
+def test_search_pages(cast, kb):
+    client = api(cast.hq_admin)
+    first = client.get(SEARCH, {"q": "退保", "page_size": 2}).json()
+    second = client.get(SEARCH, {"q": "退保", "page_size": 2, "page": 2}).json()
+    assert first["count"] == second["count"] >= 4
+    assert not {h["document_id"] for h in first["results"]} & {h["document_id"] for h in second["results"]}
+
+
+def test_invalid_parameters_get_the_error_shape(cast, kb):
+    response = api(cast.hq_admin).get(SEARCH, {"q": "退保", "kind": "nonsense", "page": 0, "date_from": "x"})
+    assert response.status_code == 400
+    body = response.json()
+    assert body["error"] == "invalid"
+    assert {"kind", "page", "date_from"} <= set(body["fields"])
+    assert api(cast.hq_admin).get(SEARCH, {"q": "退保", "page": 10**6}).status_code == 400
+
+
+def test_hostile_queries_are_an_empty_or_normal_page(cast, kb):
+    client = api(cast.hq_admin)
+    for query in ("", '"', "NEAR(退保", "'; DROP TABLE x; --", "a & b | !c", "\u0000退保"):
+        response = client.get(SEARCH, {"q": query})
+        assert response.status_code in (200, 400)  # a NUL is refused by the field, never a 500
+    assert client.get(SEARCH, {"q": ""}).json()["count"] == 0
+
+
+def test_history_only_when_asked(cast, kb):
+    from tests.knowledge.test_search import publish_new_version
+
+    old = kb.branch_a_rule.current_version
+    publish_new_version(kb.branch_a_rule, title="北京分公司视频抽检细则", body="每月抽检。")
+    client = api(cast.officer_a)
+    plain = client.get(SEARCH, {"q": "北京 抽检"}).json()["results"]
+    history = client.get(SEARCH, {"q": "北京 抽检", "include_history": "true"}).json()["results"]
+    assert old.pk not in [h["version_id"] for h in plain]
+    assert (old.pk, False) in [(h["version_id"], h["is_current"]) for h in history]
+
+
+def test_search_respects_visibility(cast, kb):
+    found = ids(api(cast.officer_a).get(SEARCH, {"q": "双录"}))
+    assert kb.branch_a_rule.pk in found
+    assert kb.branch_b_rule.pk not in found and kb.restricted.pk not in found
+
+
+def test_answer_returns_faq_with_score_and_source(cast, kb):
+    response = api(cast.officer_a).get(ANSWER, {"q": "犹豫期内退保能退多少？", "limit": 2})
+    assert response.status_code == 200
+    [item] = response.json()["results"]
+    assert item["document_id"] == kb.faq.pk
+    assert item["answer"].startswith("犹豫期内解除合同")
+    assert item["source_title"] == "犹豫期内退保能退多少钱"
+    assert item["source_url"] == f"/knowledge/{kb.faq.pk}/"
+    assert item["score"] > 0
+
+
+def test_answer_without_question_or_match_is_empty(cast, kb):
+    assert api(cast.officer_a).get(ANSWER).json()["results"] == []
+    assert api(cast.officer_a).get(ANSWER, {"q": "火星移民"}).json()["results"] == []
+    assert api(cast.officer_a).get(ANSWER, {"q": "退保", "limit": 99}).status_code == 400
+
+
+def test_document_detail(cast, kb):
+    kb.faq.tags = ["知情权"]
+    kb.faq.save(update_fields=["tags"])
+    response = api(cast.officer_a).get(f"/api/v1/knowledge/documents/{kb.faq.pk}/")
+    assert response.status_code == 200
+    data = response.json()
+    assert data["kind"] == "faq" and data["tags"] == ["知情权"]
+    assert data["category"]["name"] == "常见问题"
+    assert data["current_version"]["question"] == "犹豫期内退保能退多少钱？"
+    assert data["current_version"]["alternatives"] == ["冷静期退保退全款吗"]
+
+
+def test_document_outside_reach_is_404(cast, kb):
+    client = api(cast.officer_a)
+    for document in (kb.branch_b_rule, kb.restricted):
+        response = client.get(f"/api/v1/knowledge/documents/{document.pk}/")
+        assert response.status_code == 404
+        assert response.json()["error"] == "not_found"
+    assert client.get("/api/v1/knowledge/documents/999999999/").status_code == 404
+
+
+def test_no_view_permission_is_403_and_anonymous_401(cast, kb):
+    for url in (f"{SEARCH}?q=退保", f"{ANSWER}?q=退保", f"/api/v1/knowledge/documents/{kb.hq_refund.pk}/"):
+        response = api(cast.outsider).get(url)
+        assert response.status_code == 403
+        assert response.json()["error"] == "permission_denied"
+        assert APIClient().get(url).status_code == 401
+
+
+def test_read_endpoints_refuse_writes(cast, kb):
+    client = api(cast.hq_admin)
+    assert client.post(SEARCH, {"q": "退保"}).status_code == 405
+    assert client.post(ANSWER, {"q": "退保"}).status_code == 405
+
+
+def test_schema_names_the_endpoints(cast):
+    response = api(cast.hq_admin).get("/api/schema/")
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "/api/v1/knowledge/search" in text and "/api/v1/knowledge/answer" in text
