@@ -1,0 +1,92 @@
+"""The plans demo (`xiaobao.plans.demo.load`): the seed year's plans through the real services, and the
+activity records adding up exactly to the seed year's published education figures.
+
+Loaded once for this module (on top of core's org tree and people), inside a transaction rolled back
+at the end.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.db import transaction
+from django.test import override_settings
+
+from xiaobao.core import demo as core_demo
+from xiaobao.core.models import User
+from xiaobao.plans import demo, selectors
+from xiaobao.plans.models import Activity, Plan
+from xiaobao.workflow.models import ProcessInstance
+
+
+@pytest.fixture(scope="module")
+def loaded_demo(django_db_setup, django_db_blocker, tmp_path_factory):
+    media = tmp_path_factory.mktemp("media")
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media), transaction.atomic():
+        core_demo.load()
+        first = demo.load()
+        second = demo.load()
+        yield {"first": first, "second": second}
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def loaded(loaded_demo, db):
+    return loaded_demo
+
+
+def _admin():
+    return User.objects.get(username=demo.ADMIN)
+
+
+def test_the_year_adds_up_to_the_seed_figures(loaded):
+    totals = selectors.rollup(_admin(), year=demo.YEAR).totals
+    assert {k: totals[k] for k in demo.TOTALS} == demo.TOTALS
+    assert totals["events"] == 347 and totals["reach"] == 7_855_300
+
+
+def test_the_indicator_figures_agree_with_the_rollup(loaded):
+    figures = selectors.activity_figures(date_from=date(2024, 1, 1), date_to=date(2024, 12, 31), plan_kind="campaign")
+    assert sum(row["events"] for row in figures.values()) == 347
+    assert sum(row["articles"] for row in figures.values()) == 178
+    assert sum(row["videos"] for row in figures.values()) == 50
+
+
+def test_the_campaign_reaches_every_branch_and_its_orders_are_in_varied_states(loaded):
+    campaign = Plan.objects.get(kind=Plan.Kind.CAMPAIGN, status=Plan.Status.IN_PROGRESS)
+    rows = selectors.tasks_progress(_admin(), campaign)
+    assert len(rows) == 4 and all(r["total"] == 3 for r in rows)
+    statuses = {u["status"] for r in rows for u in r["units"]}
+    assert {"closed", "submitted", "in_progress"} <= statuses
+    assert any(u["supervised"] for r in rows for u in r["units"])
+    assert sorted(u.code for u in campaign.participating_units.all()) == ["BJ", "HB", "TJ"]
+
+
+def test_the_training_plan_counts_the_seed_years_person_times(loaded):
+    figures = selectors.activity_figures(date_from=date(2024, 1, 1), date_to=date(2024, 12, 31), plan_kind="training")
+    assert sum(row["events"] for row in figures.values()) == 13
+    assert sum(row["participants"] for row in figures.values()) == 5010
+
+
+def test_every_activity_follows_the_rules(loaded):
+    assert (
+        not Activity.objects.filter(form=Activity.Form.OFFLINE, target="").exclude(task__plan__kind="training").exists()
+    )
+    assert not Activity.objects.exclude(form=Activity.Form.OFFLINE).exclude(target="").exists()
+    assert all(a.task.units.filter(pk=a.org_unit_id).exists() for a in Activity.objects.select_related("task"))
+
+
+def test_the_plans_are_in_their_statuses_with_their_approvals(loaded):
+    assert sorted(Plan.objects.values_list("kind", "status")) == [
+        ("annual", "in_progress"),
+        ("campaign", "draft"),
+        ("campaign", "in_progress"),
+        ("training", "closed"),
+    ]
+    assert ProcessInstance.objects.filter(definition__key=selectors.PROCESS_KEY, status="completed").count() == 3
+
+
+def test_loading_twice_adds_nothing(loaded):
+    assert loaded["first"]["activities"] == 347 + 13
+    assert loaded["second"] == {"plans": 0, "activities": 0}
