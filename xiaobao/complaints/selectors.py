@@ -340,3 +340,74 @@ def _statistics_categories(rows: list[dict]) -> list[dict]:
             row.update(key=category.code, label=category.name, sort=(0, category.sort, category.code))
     rows.sort(key=lambda row: row.pop("sort"))
     return rows
+
+
+# --- figures for indicators (issue 9): unscoped, per unit, no person behind them ---------------------------
+# The indicator engine (xiaobao.indicators, above this app) computes every unit's figures for a period in one
+# query per source and scopes what it shows itself. Same definitions as `statistics` above, so the cockpit and
+# the statistics page agree: complaints received in the period, of which closed, closed on time, repeat.
+
+
+def _elapsed_seconds(start: str, end: str):
+    """Seconds from `start` to `end` computed by the database itself. The ORM's datetime subtraction runs a
+    Python function per row on SQLite, which is most of the time over a year of complaints."""
+    from django.db.models import F, FloatField, Func
+
+    class Elapsed(Func):
+        output_field = FloatField()
+
+        def as_sql(self, compiler, connection, **extra):
+            # the two backends the project runs on (DESIGN.md): SQLite and PostgreSQL
+            (end_sql, end_params), (start_sql, start_params) = (compiler.compile(e) for e in self.source_expressions)
+            if connection.vendor == "sqlite":
+                sql = f"((julianday({end_sql}) - julianday({start_sql})) * 86400.0)"
+            else:
+                sql = f"EXTRACT(EPOCH FROM ({end_sql} - {start_sql}))"
+            return sql, (*end_params, *start_params)
+
+    return Elapsed(F(end), F(start))
+
+
+def figures_by_unit(date_from, date_to, *, now=None) -> dict[int, dict]:
+    """{responsible unit id: {received, closed, on_time, repeat, handling_days}} for complaints received from
+    `date_from` to `date_to` (dates, inclusive, local time) — each unit's own complaints, not its subtree.
+    handling_days is the sum over the closed ones of days from receipt to closure (avg = handling_days / closed).
+    One grouped query."""
+    from django.db.models import Sum
+
+    measures = _statistics_measures(now or timezone.now())
+    closed = Q(status=Complaint.Status.CLOSED)
+    rows = (
+        Complaint.objects.filter(received_at__gte=_moment(date_from), received_at__lte=_moment(date_to, end=True))
+        .order_by()
+        .values("org_unit")
+        .annotate(
+            received=measures["total"],
+            closed=measures["closed"],
+            on_time=measures["on_time"],
+            repeat=measures["repeat"],
+            handling=Sum(_elapsed_seconds("received_at", "closed_at"), filter=closed),
+        )
+    )
+    found = {}
+    for row in rows:
+        unit = row.pop("org_unit")
+        row["handling_days"] = (row.pop("handling") or 0.0) / 86400
+        found[unit] = row
+    return found
+
+
+def figures_watermark() -> tuple:
+    """Changes whenever a figure above can change (a complaint received, closed, decided, marked repeat):
+    the indicator sweep recomputes only when this moved. One aggregate query."""
+    from django.db.models import Count, Max
+
+    row = Complaint.objects.order_by().aggregate(
+        n=Count("pk"),
+        last=Max("pk"),
+        closed=Count("pk", filter=Q(status=Complaint.Status.CLOSED)),
+        closed_at=Max("closed_at"),
+        decided_at=Max("decided_at"),
+        repeat=Count("pk", filter=Q(is_repeat=True)),
+    )
+    return tuple(str(row[k]) for k in ("n", "last", "closed", "closed_at", "decided_at", "repeat"))

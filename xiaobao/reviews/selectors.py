@@ -408,3 +408,45 @@ def statistics(user, filters: dict | None = None) -> dict:
         "opinions_by_right": _stats_opinions_by(base, "right", ConsumerRight.choices),
         "objections": _stats_objections(base),
     }
+
+
+# --- figures for indicators (issue 9): unscoped, per unit, no person behind them ---------------------------
+# The indicator engine (xiaobao.indicators, above this app) computes every unit's figures for a period and
+# scopes what it shows itself. Same definitions as `statistics` above (reviews by submission date; 采纳率 =
+# finally adopted ÷ answered), so the cockpit and the review statistics agree.
+
+
+def figures_by_unit(date_from, date_to) -> dict[int, dict]:
+    """{submitting unit id: {reviews, substantive, answered, adopted}} for reviews submitted from `date_from`
+    to `date_to` (dates, inclusive) and their opinions — each unit's own reviews, not its subtree.
+    Two grouped queries."""
+    from django.db.models import Count
+
+    base = Review.objects.filter(
+        submitted_at__gte=_day_start(date_from), submitted_at__lt=_day_start(date_to) + timedelta(days=1)
+    ).order_by()
+    found: dict[int, dict] = {}
+    for unit, n in base.values_list("org_unit").annotate(n=Count("pk")):
+        found[unit] = {"reviews": n, "substantive": 0, "answered": 0, "adopted": 0}
+    measures = _stats_opinion_measures()
+    opinions = (
+        Opinion.objects.filter(review__in=base.values("pk"))
+        .order_by()
+        .values("review__org_unit")
+        .annotate(substantive=measures["substantive"], answered=measures["answered"], adopted=measures["adopted"])
+    )
+    for row in opinions:
+        found[row.pop("review__org_unit")].update(row)
+    return found
+
+
+def figures_watermark() -> tuple:
+    """Changes whenever a figure above can change (a review submitted, an opinion added or answered); the
+    indicator sweep recomputes only when this moved. Two aggregate queries."""
+    from django.db.models import Count, Max
+
+    reviews = Review.objects.order_by().aggregate(n=Count("pk"), last=Max("pk"))
+    opinions = Opinion.objects.order_by().aggregate(
+        n=Count("pk"), answered=Count("pk", filter=~Q(response="")), adopted=Count("pk", filter=Q(final_adopted=True))
+    )
+    return (*(str(v) for v in reviews.values()), *(str(v) for v in opinions.values()))

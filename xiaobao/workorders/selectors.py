@@ -200,3 +200,43 @@ def order_states(ids) -> dict[int, tuple[bool, str, object]]:
     read orders through `work_orders_visible_to`)."""
     rows = WorkOrder.objects.filter(pk__in=list(ids)).only("pk", "status", "closed_at", "is_batch")
     return {order.pk: (order.is_open, order.status, order.closed_at) for order in rows}
+
+
+# --- figures for indicators (issue 9): unscoped, per unit, no person behind them ---------------------------
+
+
+def figures_by_unit(date_from, date_to) -> dict[int, dict]:
+    """{recipient unit id: {closed, on_time}} for per-unit orders (not batch parents) closed from `date_from`
+    to `date_to` (dates, inclusive, local time). On time: the recipient reported back by the deadline (once
+    reported the clock is the issuer's, as for `overdue`); an order closed without a report counts its
+    closure. Each unit's own orders, not its subtree. One grouped query."""
+    from datetime import datetime, time, timedelta
+
+    from django.db.models import F
+    from django.db.models.functions import Coalesce
+
+    start = timezone.make_aware(datetime.combine(date_from, time.min))
+    end = timezone.make_aware(datetime.combine(date_to, time.min)) + timedelta(days=1)
+    rows = (
+        WorkOrder.objects.filter(
+            is_batch=False, status=WorkOrder.Status.CLOSED, closed_at__gte=start, closed_at__lt=end
+        )
+        .annotate(reported=Coalesce("submitted_at", "closed_at"))
+        .order_by()
+        .values("org_unit")
+        .annotate(closed=Count("pk"), on_time=Count("pk", filter=Q(reported__lte=F("due_at"))))
+    )
+    return {row.pop("org_unit"): row for row in rows}
+
+
+def figures_watermark() -> tuple:
+    """Changes whenever a figure above can change (an order closed); the indicator sweep recomputes only when
+    this moved. One aggregate query."""
+    from django.db.models import Max
+
+    row = (
+        WorkOrder.objects.filter(status=WorkOrder.Status.CLOSED)
+        .order_by()
+        .aggregate(n=Count("pk"), at=Max("closed_at"))
+    )
+    return (str(row["n"]), str(row["at"]))

@@ -1,0 +1,196 @@
+"""Fixtures for the indicator engine tests: a small world of complaints, reviews, work orders and plan
+activities over the cast's org tree (HQ ─ A ─ A1, HQ ─ B ─ B1), written with the ORM so every date and
+status is exact, and the figures of 2025-Q1 worked out by hand (EXPECTED)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from xiaobao.complaints.models import Complaint
+from xiaobao.indicators.models import IndicatorDefinition
+
+
+def at(*args) -> datetime:
+    """An aware moment in Asia/Shanghai."""
+    return timezone.make_aware(datetime(*args))
+
+
+NOW = at(2025, 4, 15, 9, 0)
+S = Complaint.Status
+
+
+def complaint(unit, received, *, closed_days=None, decided_days=None, due_days=15, repeat=False, status=None):
+    decided_days = closed_days if decided_days is None else decided_days
+    return Complaint.objects.create(
+        org_unit=unit,
+        channel=Complaint.Channel.HOTLINE,
+        received_at=received,
+        registered_at=received,
+        complainant_name="王秀兰",
+        subject="理赔款迟迟未到账",
+        content="投诉人反映理赔款超过约定时限仍未支付。",
+        status=status or (S.CLOSED if closed_days is not None else S.HANDLING),
+        due_at=received + timedelta(days=due_days),
+        decided_at=received + timedelta(days=decided_days) if decided_days is not None else None,
+        closed_at=received + timedelta(days=closed_days) if closed_days is not None else None,
+        is_repeat=repeat,
+    )
+
+
+def review(unit, submitter, submitted, opinions):
+    """A review of `unit` with opinions [(kind, response, final_adopted)]."""
+    from xiaobao.reviews.models import FormVersion, Opinion, Review
+
+    row = Review.objects.create(
+        org_unit=unit,
+        form_version=FormVersion.objects.filter(is_current=True).order_by("pk").first(),
+        title="新产品审查",
+        submitter=submitter,
+        submitted_at=submitted,
+        status=Review.Status.CLOSED,
+    )
+    for seq, (kind, response, adopted) in enumerate(opinions, 1):
+        Opinion.objects.create(
+            review=row,
+            seq=seq,
+            kind=kind,
+            location="第3条",
+            risk="表述不清",
+            suggestion="修改",
+            created_by=submitter,
+            created_at=submitted,
+            response=response,
+            final_adopted=adopted,
+        )
+    return row
+
+
+def work_order(unit, issuer, *, closed, due, submitted):
+    from xiaobao.workorders.models import WorkOrder
+
+    return WorkOrder.objects.create(
+        org_unit=unit,
+        title="整改",
+        kind=WorkOrder.Kind.RECTIFICATION,
+        content="整改",
+        issuer=issuer,
+        issuer_unit=issuer.org_unit,
+        due_at=due,
+        created_at=due - timedelta(days=10),
+        submitted_at=submitted,
+        closed_at=closed,
+        status=WorkOrder.Status.CLOSED,
+    )
+
+
+def activity(unit, user, held_on, *, task=None, **counts):
+    from xiaobao.plans.models import Activity
+
+    return Activity.objects.create(
+        org_unit=unit,
+        task=task,
+        held_on=held_on,
+        title="金融知识进社区",
+        form=Activity.Form.OFFLINE,
+        target=Activity.Target.COMMUNITY,
+        created_by=user,
+        created_at=NOW,
+        **counts,
+    )
+
+
+def training_task(unit, user):
+    from xiaobao.plans.models import Plan, PlanTask
+
+    plan = Plan.objects.create(
+        org_unit=unit,
+        name="2025年消保培训计划",
+        kind=Plan.Kind.TRAINING,
+        period_start=date(2025, 1, 1),
+        period_end=date(2025, 12, 31),
+        description="培训",
+        created_by=user,
+        created_at=NOW,
+        updated_at=NOW,
+    )
+    return PlanTask.objects.create(plan=plan, title="消保知识培训")
+
+
+@pytest.fixture
+def world(cast):
+    """2025-Q1, by unit (own records; a unit's value adds its subtree):
+
+    complaints (received, closed on day n, due day 15):
+      A:  closed day 10 on time; closed day 22 (decided day 20) late; open; repeat closed day 8 on time
+      A1: closed day 5 on time; closed day 7 on time
+      B:  closed day 18 late
+      outside Q1: A received 2024-12-30 and A 2025-04-02 (both closed on time)
+    reviews submitted in Q1: A: substantive adopted, substantive rejected, general unanswered; B: general adopted
+    work orders closed in Q1: A on time, A late; B1 on time closed 2025-04-01 (Q2)
+    activities: A 2 (reach 1000+5000, articles 0+1, participants 50+0), A1 1 (reach 200);
+                B training session (participants 30) on a 培训计划 plan
+    """
+    from xiaobao.reviews.models import Opinion
+
+    c = cast
+    complaint(c.branch_a, at(2025, 1, 10, 9), closed_days=10)
+    complaint(c.branch_a, at(2025, 2, 3, 9), closed_days=22, decided_days=20)
+    complaint(c.branch_a, at(2025, 3, 28, 9))
+    complaint(c.branch_a, at(2025, 3, 1, 9), closed_days=8, repeat=True)
+    complaint(c.sub_a, at(2025, 1, 20, 9), closed_days=5)
+    complaint(c.sub_a, at(2025, 3, 31, 23, 30), closed_days=7)  # the last evening of the quarter counts
+    complaint(c.branch_b, at(2025, 2, 14, 9), closed_days=18)
+    complaint(c.branch_a, at(2024, 12, 31, 23, 59), closed_days=3)
+    complaint(c.branch_a, at(2025, 4, 1, 0, 0), closed_days=3)
+
+    K, R = Opinion.Kind, Opinion.Response
+    review(
+        c.branch_a,
+        c.officer_a,
+        at(2025, 2, 1, 10),
+        [(K.SUBSTANTIVE, R.ADOPTED, True), (K.SUBSTANTIVE, R.REJECTED, False), (K.GENERAL, "", None)],
+    )
+    review(c.branch_b, c.officer_b, at(2025, 3, 5, 10), [(K.GENERAL, R.ADOPTED, True)])
+
+    work_order(c.branch_a, c.hq_admin, closed=at(2025, 2, 10, 9), due=at(2025, 2, 9, 18), submitted=at(2025, 2, 8, 9))
+    work_order(c.branch_a, c.hq_admin, closed=at(2025, 3, 10, 9), due=at(2025, 3, 5, 18), submitted=at(2025, 3, 7, 9))
+    work_order(c.sub_b, c.hq_admin, closed=at(2025, 4, 1, 9), due=at(2025, 4, 5, 18), submitted=at(2025, 3, 30, 9))
+
+    activity(c.branch_a, c.officer_a, date(2025, 3, 15), reach=1000, participants=50)
+    activity(c.branch_a, c.officer_a, date(2025, 3, 16), reach=5000, articles=1)
+    activity(c.sub_a, c.officer_a, date(2025, 2, 1), reach=200)
+    activity(c.branch_b, c.officer_b, date(2025, 3, 20), task=training_task(c.branch_b, c.officer_b), participants=30)
+    return c
+
+
+def q(value) -> Decimal:
+    return Decimal(str(value)).quantize(Decimal("0.000001"))
+
+
+def expected(cast) -> dict[str, dict]:
+    """{indicator code: {unit: value}} for 2025-Q1, by hand (see `world`)."""
+    c = cast
+    return {
+        "complaints_count": {c.sub_a: 2, c.branch_a: 6, c.branch_b: 1, c.sub_b: 0, c.hq: 7},
+        # A: 4 of 5 closed on time (80 %), not the mean of A's own 2/3 and A1's 2/2; HQ 4/6, not mean(80, 0)
+        "complaints_on_time_rate": {c.sub_a: 100, c.branch_a: 80, c.branch_b: 0, c.sub_b: None, c.hq: q(400 / 6)},
+        "complaints_repeat_rate": {c.sub_a: 0, c.branch_a: q(100 / 6), c.branch_b: 0, c.sub_b: None, c.hq: q(100 / 7)},
+        # days from receipt to closure: A 10, 22, 8; A1 5, 7; B 18
+        "complaints_avg_days": {c.sub_a: 6, c.branch_a: q(52 / 5), c.branch_b: 18, c.sub_b: None, c.hq: q(70 / 6)},
+        "reviews_count": {c.sub_a: 0, c.branch_a: 1, c.branch_b: 1, c.hq: 2},
+        "reviews_substantive_opinions": {c.branch_a: 2, c.branch_b: 0, c.hq: 2},
+        "reviews_adoption_rate": {c.branch_a: 50, c.branch_b: 100, c.sub_b: None, c.hq: q(200 / 3)},
+        "workorders_on_time_rate": {c.branch_a: 50, c.branch_b: None, c.sub_b: None, c.hq: 50},
+        "education_events": {c.sub_a: 1, c.branch_a: 3, c.branch_b: 0, c.hq: 3},
+        "education_reach": {c.sub_a: 200, c.branch_a: 6200, c.branch_b: 0, c.hq: 6200},
+        "education_articles": {c.branch_a: 1, c.hq: 1},
+        "training_person_times": {c.branch_a: 0, c.branch_b: 30, c.hq: 30},
+    }
+
+
+def definition(code: str) -> IndicatorDefinition:
+    return IndicatorDefinition.objects.get(code=code)

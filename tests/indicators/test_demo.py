@@ -1,0 +1,79 @@
+"""The indicators demo: values for every unit by quarter and year from the other modules' demo data, the
+2024 collected figures rolled up to the published company figures, targets, and alerts with work orders.
+
+Loaded once for this module inside a transaction rolled back at the end (as the other apps' demo tests)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.db import transaction
+from django.test import override_settings
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from xiaobao.core.models import OrgUnit
+from xiaobao.indicators.models import Alert, IndicatorValue, Target
+from xiaobao.web.management.commands.load_demo import LOADERS
+from xiaobao.workorders.models import WorkOrder
+
+EXTRA = [("plans", "xiaobao.plans.demo.load"), ("indicators", "xiaobao.indicators.demo.load")]
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker, tmp_path_factory):
+    media = tmp_path_factory.mktemp("media")
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media), transaction.atomic():
+        names = [name for name, _path in LOADERS]
+        result = None
+        for name, dotted_path in [*LOADERS, *(extra for extra in EXTRA if extra[0] not in names)]:
+            result = import_string(dotted_path)()
+        yield result
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def loaded(demo, db):
+    return demo
+
+
+def value(code: str, unit_code: str, period: str):
+    return IndicatorValue.objects.get(
+        definition__code=code, org_unit__code=unit_code, period=period, is_current=True
+    ).value
+
+
+def test_every_unit_has_computed_values_by_quarter_and_year(loaded):
+    units = OrgUnit.objects.count()
+    for period in ("2024-Q1", "2024-Q4", "2024", "2025-Q1", "2025"):
+        assert (
+            IndicatorValue.objects.filter(period=period, is_current=True, definition__code="complaints_count").count()
+            == units
+        )
+    this_year = str(timezone.localdate().year)
+    assert value("complaints_count", "HQ", this_year) > 0  # the complaints demo runs up to today
+
+
+def test_the_2024_service_figures_roll_up_to_the_published_ones(loaded):
+    assert round(value("e_rate_underwriting", "HQ", "2024"), 2) == Decimal("99.28")
+    assert round(value("e_rate_preservation", "HQ", "2024"), 2) == Decimal("96.23")
+    assert round(value("e_rate_claims", "HQ", "2024"), 2) == Decimal("95.64")
+    assert round(value("claims_paid_rate", "HQ", "2024"), 2) == Decimal("99.76")
+    assert value("claims_closed", "HQ", "2024") == 123_300
+    assert value("service_quality_index", "HQ", "2024") == Decimal("84.65")
+    assert value("premium_income_100m", "HQ", "2024") == Decimal("56.32")
+    assert value("complaints_per_100m_premium", "HQ", "2024") is not None
+
+
+def test_education_figures_come_from_the_plan_activities(loaded):
+    assert value("education_events", "HQ", "2024") == 347
+    assert value("education_reach", "HQ", "2024") == 7_855_300
+
+
+def test_targets_and_alerts_with_their_work_orders(loaded):
+    assert Target.objects.filter(year=2024, org_unit__code="HQ").exists()
+    alerts = list(Alert.objects.all())
+    assert alerts, "the demo shows a few alerts"
+    for alert in alerts:
+        assert WorkOrder.objects.filter(pk=alert.workorder_id, org_unit=alert.org_unit).exists()
