@@ -11,6 +11,9 @@ urlpatterns = [
     path("workorders/", include("xiaobao.workorders.api")),
     path("complaints/", include("xiaobao.complaints.api")),
     path("reviews/", include("xiaobao.reviews.api")),
+    path("plans/", include("xiaobao.plans.api")),
+    path("knowledge/", include("xiaobao.knowledge.api")),
+    path("indicators/", include("xiaobao.indicators.api")),
     # Last: anything unmatched under /api/v1/ answers in the API's error shape, not Django's HTML 404.
     re_path(r"^.*$", core_api.NotFoundApi.as_view(), name="api-not-found"),
 ]

@@ -33,3 +33,12 @@ def setup_periodic_tasks(sender, **kwargs):
     sender.add_periodic_task(
         interval, sender.signature("xiaobao.complaints.tasks.sweep_imports"), name="complaint imports"
     )
+    # knowledge: zip imports (as complaints), and policies whose periodic review is near get a work order
+    sender.add_periodic_task(
+        interval, sender.signature("xiaobao.knowledge.tasks.sweep_imports"), name="knowledge imports"
+    )
+    sender.add_periodic_task(
+        DAY, sender.signature("xiaobao.knowledge.tasks.sweep_review_reminders"), name="policy review reminders"
+    )
+    # indicators: recompute values whose source data changed, then raise alerts for new threshold breaches
+    sender.add_periodic_task(interval, sender.signature("xiaobao.indicators.tasks.sweep"), name="indicators")

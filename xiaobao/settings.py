@@ -69,7 +69,9 @@ INSTALLED_APPS = [
     "xiaobao.workorders",
     "xiaobao.complaints",
     "xiaobao.reviews",
+    "xiaobao.plans",
     "xiaobao.knowledge",
+    "xiaobao.indicators",
     "xiaobao.web",
 ]
 
@@ -250,6 +252,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several apps have a `kind` and a `status` with their own choices: name each enum after its model so
+    # the schema has one component per meaning instead of colliding names.
+    "ENUM_NAME_OVERRIDES": {
+        "PlanKindEnum": "xiaobao.plans.models.Plan.Kind",
+        "PlanStatusEnum": "xiaobao.plans.models.Plan.Status",
+        "WorkOrderKindEnum": "xiaobao.workorders.models.WorkOrder.Kind",
+        "WorkOrderStatusEnum": "xiaobao.workorders.models.WorkOrder.Status",
+        "DocumentKindEnum": "xiaobao.knowledge.models.Document.Kind",
+        "ReportJobKindEnum": "xiaobao.indicators.models.ReportJob.Kind",
+    },
 }
 
 # --- logging: personal data is masked by a filter on every handler ------------------------

@@ -19,6 +19,9 @@ urlpatterns = [
     path("workorders/", include("xiaobao.workorders.urls")),
     path("complaints/", include("xiaobao.complaints.urls")),
     path("reviews/", include("xiaobao.reviews.urls")),
+    path("plans/", include("xiaobao.plans.urls")),
+    path("knowledge/", include("xiaobao.knowledge.urls")),
+    path("indicators/", include("xiaobao.indicators.urls")),
     path("", include("xiaobao.web.urls")),
 ]
 

@@ -13,7 +13,9 @@ LOADERS = [
     ("workorders", "xiaobao.workorders.demo.load"),
     ("complaints", "xiaobao.complaints.demo.load"),
     ("reviews", "xiaobao.reviews.demo.load"),
+    ("plans", "xiaobao.plans.demo.load"),
     ("knowledge", "xiaobao.knowledge.demo.load"),
+    ("indicators", "xiaobao.indicators.demo.load"),
 ]
 
 
