@@ -1,4 +1,4 @@
-"""Run the whole suite: lint, layering contract, then pytest on SQLite and again on PostgreSQL.
+"""Run the whole suite: lint, layering contract, then pytest on SQLite and, side by side, on PostgreSQL.
 
 Throwaway PostgreSQL and Redis servers are started on loopback when their binaries exist
 (Debian's packages, installed by .ci/run), and removed afterwards. Without them the
@@ -120,19 +120,39 @@ def main(argv: list[str]) -> int:
     status = run([PY, "-m", "ruff", "check", "."])
     status |= run([PY, "-m", "ruff", "format", "--check", "."])
     status |= run([os.path.join(os.path.dirname(PY), "lint-imports")], env=base_env)
-    with tempfile.TemporaryDirectory(prefix="xiaobao-test-var-") as var, redis_server() as redis_url:
+    with (
+        tempfile.TemporaryDirectory(prefix="xiaobao-test-var-") as var,
+        tempfile.TemporaryDirectory(prefix="xiaobao-test-var-pg-") as pg_var,
+        redis_server() as redis_url,
+        postgres_server() as pg_url,
+    ):
         env = {**base_env, "XIAOBAO_VAR_DIR": var}
         if redis_url:
             env["TEST_REDIS_URL"] = redis_url
+        # The two passes run side by side (the suite is CPU-bound and single-threaded; a CI machine has two
+        # cores or more), each with its own files and Redis database; the PostgreSQL pass's output is printed
+        # when it ends, so neither log is interleaved with the other.
+        pg = None
+        if pg_url is None:
+            print("== PostgreSQL binaries not found: PostgreSQL pass skipped", flush=True)
+        else:
+            pg_env = {**env, "DATABASE_URL": pg_url, "XIAOBAO_VAR_DIR": pg_var}
+            if redis_url:
+                pg_env["TEST_REDIS_URL"] = redis_url.rsplit("/", 1)[0] + "/1"
+            pg_log = open(os.path.join(pg_var, "pytest-postgresql.log"), "w+", encoding="utf-8")  # noqa: SIM115
+            cmd = [PY, "-m", "pytest", "-m", "not e2e", *argv]
+            pg = subprocess.Popen(cmd, cwd=ROOT, env=pg_env, stdout=pg_log, stderr=subprocess.STDOUT)
         print("== pytest on SQLite", flush=True)
         status |= run([PY, "-m", "pytest", *argv], env=env)
-        with postgres_server() as pg_url:
-            if pg_url is None:
-                print("== PostgreSQL binaries not found: PostgreSQL pass skipped", flush=True)
-            else:
-                print("== pytest on PostgreSQL (browser tests run once, on SQLite)", flush=True)
-                pg_env = {**env, "DATABASE_URL": pg_url}
-                status |= run([PY, "-m", "pytest", "-m", "not e2e", *argv], env=pg_env)
+        if pg is not None:
+            pg_status = pg.wait()
+            pg_log.seek(0)
+            print("== pytest on PostgreSQL (browser tests run once, on SQLite)", flush=True)
+            print("+", " ".join(cmd), flush=True)
+            sys.stdout.write(pg_log.read())
+            sys.stdout.flush()
+            pg_log.close()
+            status |= pg_status
     return 1 if status else 0
 
 
