@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
+
+from xiaobao.core import xlsx
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -55,11 +55,6 @@ NOTES = [
     N_("3. 重复投诉率 = 重复投诉件数 ÷ 投诉件数；平均办结天数 = 办结投诉自收到之日至办结之日的天数合计 ÷ 办结件数。"),
     N_("4. 各级合计中的比率均由该级的分子、分母重新计算，不是下级比率的平均数。"),
 ]
-
-THIN = Side(style="thin", color="808080")
-BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-HEAD_FILL = PatternFill("solid", fgColor="DDE6F0")
-TOTAL_FILL = PatternFill("solid", fgColor="EEF2F6")
 
 
 def _ratio(numerator: int, denominator: int) -> float | None:
@@ -120,49 +115,17 @@ def _subtitle(*, unit_name: str, period: str, conditions: str, now) -> str:
 
 def _write(sheet, spec: dict, subtitle: str) -> None:
     width = len(spec["header"])
-    last = get_column_letter(width)
-    sheet.append([spec["title"]])
-    sheet.merge_cells(f"A1:{last}1")
-    sheet["A1"].font = Font(size=14, bold=True)
-    sheet["A1"].alignment = Alignment(horizontal="center", vertical="center")
-    sheet.row_dimensions[1].height = 28
-    sheet.append([subtitle])
-    sheet.merge_cells(f"A2:{last}2")
-    sheet["A2"].alignment = Alignment(horizontal="left", vertical="center", wrap_text=True)
-    sheet.row_dimensions[2].height = 30
-    sheet.append(spec["header"])
-    for cell in sheet[3]:
-        cell.font = Font(bold=True)
-        cell.fill = HEAD_FILL
-        cell.border = BOX
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    sheet.row_dimensions[3].height = 36
+    xlsx.head(sheet, title=spec["title"], subtitle=subtitle, header=spec["header"])
     for values in [*spec["rows"], spec["totals"]]:
-        sheet.append(values)
-        for column, cell in enumerate(sheet[sheet.max_row], start=1):
-            cell.border = BOX
-            if isinstance(cell.value, str) and cell.value.startswith("="):
-                cell.data_type = "s"  # a label typed by an admin that looks like a formula stays text
+        for column, cell in enumerate(xlsx.boxed_row(sheet, values), start=1):
             kind = MEASURES[column - 3][2] if column >= 3 else ""
             if kind == "rate":
                 cell.number_format = "0.00%"
             elif kind == "days":
                 cell.number_format = "0.0"
-    for cell in sheet[sheet.max_row]:  # the totals row
-        cell.font = Font(bold=True)
-        cell.fill = TOTAL_FILL
-    sheet.append([])
-    for note in NOTES:
-        sheet.append([_(note)])
-        sheet.merge_cells(f"A{sheet.max_row}:{last}{sheet.max_row}")
-    sheet.freeze_panes = "C4"  # the header and the labels stay in view
-    sheet.column_dimensions["A"].width = 6
-    sheet.column_dimensions["B"].width = 30
-    for index in range(3, width + 1):
-        sheet.column_dimensions[get_column_letter(index)].width = 12
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.fitToWidth = 1
-    sheet.print_title_rows = "3:3"
+    xlsx.shade_totals(sheet)
+    xlsx.notes(sheet, [_(note) for note in NOTES], width)
+    xlsx.finish(sheet, width=width, label_width=30, value_width=12)
 
 
 def statistics_workbook(data: dict, *, unit_name: str, period: str, conditions: str, filename: str) -> HttpResponse:

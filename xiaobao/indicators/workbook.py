@@ -17,17 +17,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
 
+from xiaobao.core import xlsx
 from xiaobao.indicators import engine, selectors
 from xiaobao.indicators.formula import parse as parse_formula
 from xiaobao.indicators.models import IndicatorDefinition
-
-THIN = Side(style="thin", color="808080")
-BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-HEAD_FILL = PatternFill("solid", fgColor="DDE6F0")
-TOTAL_FILL = PatternFill("solid", fgColor="EEF2F6")
 
 NOTES = [
     N_("注：1. 各机构数值为该机构及其下级机构的全口径数值。"),
@@ -124,50 +118,16 @@ def _number_format(definition) -> str:
 
 def _write(sheet, spec: dict, subtitle: str) -> None:
     width = len(spec["header"])
-    last = get_column_letter(width)
-    sheet.append([spec["title"]])
-    sheet.merge_cells(f"A1:{last}1")
-    sheet["A1"].font = Font(size=14, bold=True)
-    sheet["A1"].alignment = Alignment(horizontal="center", vertical="center")
-    sheet.row_dimensions[1].height = 28
-    sheet.append([subtitle])
-    sheet.merge_cells(f"A2:{last}2")
-    sheet["A2"].alignment = Alignment(horizontal="left", vertical="center", wrap_text=True)
-    sheet.row_dimensions[2].height = 30
-    sheet.append(spec["header"])
-    for cell in sheet[3]:
-        if isinstance(cell.value, str) and cell.value.startswith("="):
-            cell.data_type = "s"  # an indicator name typed in admin that looks like a formula stays text
-        cell.font = Font(bold=True)
-        cell.fill = HEAD_FILL
-        cell.border = BOX
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    sheet.row_dimensions[3].height = 48
+    xlsx.head(sheet, title=spec["title"], subtitle=subtitle, header=spec["header"], height=48)
     for values in [*spec["rows"], spec["totals"], spec["own"]]:
         # Decimals become floats: Excel stores numbers as doubles whatever we hand it.
-        sheet.append([float(v) if isinstance(v, Decimal) else v for v in values])
-        for column, cell in enumerate(sheet[sheet.max_row], start=1):
-            cell.border = BOX
-            if isinstance(cell.value, str) and cell.value.startswith("="):
-                cell.data_type = "s"  # a unit name that looks like a formula stays text
-            if column >= 3:
-                cell.number_format = _number_format(spec["definitions"][column - 3])
-    for row in (sheet.max_row - 1, sheet.max_row):
-        for cell in sheet[row]:
-            cell.font = Font(bold=True)
-            cell.fill = TOTAL_FILL
-    sheet.append([])
-    for note in NOTES:
-        sheet.append([_(note)])
-        sheet.merge_cells(f"A{sheet.max_row}:{last}{sheet.max_row}")
-    sheet.freeze_panes = "C4"
-    sheet.column_dimensions["A"].width = 6
-    sheet.column_dimensions["B"].width = 24
-    for index in range(3, width + 1):
-        sheet.column_dimensions[get_column_letter(index)].width = 14
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.fitToWidth = 1
-    sheet.print_title_rows = "3:3"
+        cells = xlsx.boxed_row(sheet, [float(v) if isinstance(v, Decimal) else v for v in values])
+        for definition, cell in zip(spec["definitions"], cells[2:], strict=False):
+            cell.number_format = _number_format(definition)
+    xlsx.shade_totals(sheet, sheet.max_row - 1)
+    xlsx.shade_totals(sheet)
+    xlsx.notes(sheet, [_(note) for note in NOTES], width)
+    xlsx.finish(sheet, width=width, label_width=24, value_width=14)
 
 
 def indicator_workbook(user, *, unit, year: int, step=lambda percent, text: None, now=None) -> bytes:

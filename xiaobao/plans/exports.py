@@ -17,8 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
+
+from xiaobao.core import xlsx
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -46,11 +46,6 @@ NOTES = [
     N_("注：1. 统计口径为已登记的宣教活动记录，各表合计相同。"),
     N_("2. 触达人次含线上阅读、观看及线下参与；线上活动不计入“五进入”，在按五进入表中列为“线上活动”。"),
 ]
-
-THIN = Side(style="thin", color="808080")
-BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-HEAD_FILL = PatternFill("solid", fgColor="DDE6F0")
-TOTAL_FILL = PatternFill("solid", fgColor="EEF2F6")
 
 
 def _get(row, key: str, default=None):
@@ -149,45 +144,13 @@ def subtitle(*, unit_name: str, scope: str, now=None) -> str:
 
 def _write(sheet, spec: dict, line: str) -> None:
     width = len(spec["header"])
-    last = get_column_letter(width)
-    sheet.append([spec["title"]])
-    sheet.merge_cells(f"A1:{last}1")
-    sheet["A1"].font = Font(size=14, bold=True)
-    sheet["A1"].alignment = Alignment(horizontal="center", vertical="center")
-    sheet.row_dimensions[1].height = 28
-    sheet.append([line])
-    sheet.merge_cells(f"A2:{last}2")
-    sheet["A2"].alignment = Alignment(horizontal="left", vertical="center", wrap_text=True)
-    sheet.row_dimensions[2].height = 30
-    sheet.append(spec["header"])
-    for cell in sheet[3]:
-        cell.font = Font(bold=True)
-        cell.fill = HEAD_FILL
-        cell.border = BOX
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    xlsx.head(sheet, title=spec["title"], subtitle=line, header=spec["header"])
     for values in [*spec["rows"], spec["totals"]]:
-        sheet.append(values)
-        for column, cell in enumerate(sheet[sheet.max_row], start=1):
-            cell.border = BOX
-            if isinstance(cell.value, str) and cell.value.startswith("="):
-                cell.data_type = "s"  # a unit name typed by an admin that looks like a formula stays text
-            if column >= 3:
-                cell.number_format = "#,##0"
-    for cell in sheet[sheet.max_row]:
-        cell.font = Font(bold=True)
-        cell.fill = TOTAL_FILL
-    sheet.append([])
-    for note in NOTES:
-        sheet.append([_(note)])
-        sheet.merge_cells(f"A{sheet.max_row}:{last}{sheet.max_row}")
-    sheet.freeze_panes = "C4"
-    sheet.column_dimensions["A"].width = 6
-    sheet.column_dimensions["B"].width = 28
-    for index in range(3, width + 1):
-        sheet.column_dimensions[get_column_letter(index)].width = 13
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.fitToWidth = 1
-    sheet.print_title_rows = "3:3"
+        for cell in xlsx.boxed_row(sheet, values)[2:]:
+            cell.number_format = "#,##0"
+    xlsx.shade_totals(sheet)
+    xlsx.notes(sheet, [_(note) for note in NOTES], width)
+    xlsx.finish(sheet, width=width, label_width=28, value_width=13)
 
 
 def rollup_workbook_bytes(data: dict, *, unit_name: str, scope: str, now=None) -> bytes:

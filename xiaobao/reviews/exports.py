@@ -15,8 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+
+from xiaobao.core import xlsx
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -93,11 +94,6 @@ NOTES = [
     ),
     N_("4. 各级合计中的比率、平均数均由该级的分子、分母重新计算，不是下级比率的平均数。"),
 ]
-
-THIN = Side(style="thin", color="808080")
-BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-HEAD_FILL = PatternFill("solid", fgColor="DDE6F0")
-TOTAL_FILL = PatternFill("solid", fgColor="EEF2F6")
 
 
 def values(row: dict, measures=MEASURES) -> list:
@@ -192,48 +188,16 @@ def _subtitle(*, period: str, conditions: str, now) -> str:
     return "　".join(parts)
 
 
-def _text(cell) -> None:
-    if isinstance(cell.value, str) and cell.value.startswith("="):
-        cell.data_type = "s"  # a label typed by a person (a department, a type) that looks like a formula stays text
-
-
-def _head(sheet, title: str, subtitle: str, width: int) -> None:
-    last = get_column_letter(width)
-    sheet.append([title])
-    sheet.merge_cells(f"A1:{last}1")
-    sheet["A1"].font = Font(size=14, bold=True)
-    sheet["A1"].alignment = Alignment(horizontal="center", vertical="center")
-    sheet.row_dimensions[1].height = 28
-    sheet.append([subtitle])
-    sheet.merge_cells(f"A2:{last}2")
-    sheet["A2"].alignment = Alignment(horizontal="left", vertical="center", wrap_text=True)
-    sheet.row_dimensions[2].height = 30
-
-
-def _notes(sheet, width: int) -> None:
-    last = get_column_letter(width)
-    sheet.append([])
-    for note in NOTES:
-        sheet.append([_(note)])
-        sheet.merge_cells(f"A{sheet.max_row}:{last}{sheet.max_row}")
-        sheet.row_dimensions[sheet.max_row].height = 30
-        sheet.cell(sheet.max_row, 1).alignment = Alignment(wrap_text=True, vertical="top")
-
-
 def _write_summary(sheet, data: dict, subtitle: str) -> None:
-    _head(sheet, _("消保审查工作情况统计表（总体情况）"), subtitle, 3)
-    sheet.append([_("序号"), _("指标"), _("数值")])
-    for cell in sheet[3]:
-        cell.font, cell.fill, cell.border = Font(bold=True), HEAD_FILL, BOX
+    header = [_("序号"), _("指标"), _("数值")]
+    xlsx.head(sheet, title=_("消保审查工作情况统计表（总体情况）"), subtitle=subtitle, header=header)
     for index, (label, value, kind) in enumerate(summary_rows(data), start=1):
-        sheet.append([index, label, value])
-        for cell in sheet[sheet.max_row]:
-            cell.border = BOX
+        cell = xlsx.boxed_row(sheet, [index, label, value])[2]
         if kind == "rate":
-            sheet.cell(sheet.max_row, 3).number_format = "0.00%"
+            cell.number_format = "0.00%"
         elif kind == "days":
-            sheet.cell(sheet.max_row, 3).number_format = "0.0"
-    _notes(sheet, 3)
+            cell.number_format = "0.0"
+    xlsx.notes(sheet, [_(note) for note in NOTES], 3)
     sheet.column_dimensions["A"].width = 6
     sheet.column_dimensions["B"].width = 34
     sheet.column_dimensions["C"].width = 16
@@ -241,25 +205,15 @@ def _write_summary(sheet, data: dict, subtitle: str) -> None:
 
 def _write(sheet, spec: dict, subtitle: str) -> None:
     width = len(spec["header"])
-    _head(sheet, spec["title"], subtitle, width)
-    sheet.append(spec["header"])
-    for cell in sheet[3]:
-        cell.font, cell.fill, cell.border = Font(bold=True), HEAD_FILL, BOX
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    sheet.row_dimensions[3].height = 36
+    xlsx.head(sheet, title=spec["title"], subtitle=subtitle, header=spec["header"])
     for row in [*spec["rows"], spec["totals"]]:
-        sheet.append(row)
-        for column, cell in enumerate(sheet[sheet.max_row], start=1):
-            cell.border = BOX
-            _text(cell)
-            kind = spec["kinds"][column - 1]
+        for kind, cell in zip(spec["kinds"], xlsx.boxed_row(sheet, row), strict=False):
             if kind == "rate":
                 cell.number_format = "0.00%"
             elif kind == "days":
                 cell.number_format = "0.0"
-    for cell in sheet[sheet.max_row]:  # the totals row
-        cell.font, cell.fill = Font(bold=True), TOTAL_FILL
-    _notes(sheet, width)
+    xlsx.shade_totals(sheet)
+    xlsx.notes(sheet, [_(note) for note in NOTES], width)
     labels = width - len([kind for kind in spec["kinds"] if kind])
     sheet.freeze_panes = f"{get_column_letter(labels + 1)}4"  # the header and the labels stay in view
     sheet.column_dimensions["A"].width = 6
