@@ -192,3 +192,24 @@ def test_the_template_lists_the_collected_indicators(db):
     codes_listed = {row[0].value for row in book.worksheets[1].iter_rows(min_row=2)}
     assert {"premium_income_100m", "e_rate_claims", "service_quality_index"} <= codes_listed
     assert "complaints_count" not in codes_listed
+
+
+def test_a_value_entered_for_a_past_period_is_judged_against_its_target_at_once(cast):
+    """The sweep only watches the current and previous periods; last year's figures are entered this year."""
+    from xiaobao.indicators.models import Alert
+
+    services.target_set(
+        actor=fresh(cast.hq_admin),
+        definition=definition("e_rate_claims"),
+        year=2024,
+        target=98,
+        amber=95,
+        red=90,
+        now=NOW,
+    )
+    collect(cast.hq_admin, "e_rate_claims", cast.branch_a, period="2024", numerator=8000, denominator=10000)
+    alert = Alert.objects.get(org_unit=cast.branch_a, cleared_at__isnull=True)
+    assert (alert.period, alert.level) == ("2024", "red") and alert.workorder_id
+    collect(cast.hq_admin, "e_rate_claims", cast.branch_a, period="2024", numerator=9900, denominator=10000)
+    alert.refresh_from_db()
+    assert alert.cleared_at is not None

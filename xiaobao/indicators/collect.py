@@ -20,7 +20,7 @@ from xiaobao.core.api_errors import BusinessRuleError
 from xiaobao.core.models import OrgUnit
 from xiaobao.core.scope import scope_for
 from xiaobao.core.uploads import check_upload
-from xiaobao.indicators import engine, periods
+from xiaobao.indicators import alerts, engine, periods
 from xiaobao.indicators import error_codes as codes
 from xiaobao.indicators.models import IndicatorDefinition, IndicatorValue, Target
 
@@ -145,10 +145,14 @@ def _store(checked: Checked, *, actor, now) -> IndicatorValue:
 
 
 def _recompute(definitions: set, period_codes: set[str], now) -> None:
+    """Recompute what the entered values feed, then judge the period against its targets at once: the
+    periodic sweep only looks at the current and previous periods, and last year's figures are often
+    entered this year."""
     chosen = list(definitions)
     chosen += engine.dependents(chosen)
     for code in sorted(period_codes):
         engine.compute(definitions=chosen, period=code, now=now)
+        alerts.alerts_evaluate(period=code, now=now)
 
 
 @transaction.atomic

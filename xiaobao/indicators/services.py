@@ -36,8 +36,7 @@ __all__ = [
 def indicator_compute(*, definitions=None, period, now=None) -> dict:
     """Compute every unit's values of `definitions` (default: all active ones) for `period` ("2024",
     "2024-Q1", "2024-03" or a periods.Period): one aggregate per data source, rollup over the org tree in
-    Python, formulas over the rolled-up inputs. Indicators whose frequency is finer than... no: whose
-    frequency is coarser than the period (a yearly indicator for a quarter) are skipped. Writes only values
+    Python, formulas over the rolled-up inputs. Indicators whose frequency is coarser than the period (a yearly indicator for a quarter) are skipped. Writes only values
     that changed, superseding the old row. Returns {"period", "definitions", "written", "unchanged"}.
 
     Refuses nothing a user can cause (no person is behind it); ValueError for a malformed period.

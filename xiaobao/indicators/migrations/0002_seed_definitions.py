@@ -1,7 +1,8 @@
 """Seed data: the shipped indicator set (指标定义).
 
 Computed indicators name a query registered in `xiaobao/indicators/registry.py`; their definitions match the
-complaint statistics page (按时办结率 = closed within the statutory deadline / closed in the period), the
+complaint statistics page (按时办结率: of the complaints received in the period and closed, the share told
+their decision within the deadline in force), the
 review register and the work-order board, so the cockpit and those pages agree. Collected indicators are
 entered or imported by units (the service figures a life insurer reports: E化率, 获赔率, 服务质量指数, 保费收入…).
 Formula indicators combine other codes (亿元保费投诉量 = 投诉量 / 保费收入(亿元)). Admins edit these in admin.
@@ -43,7 +44,7 @@ DEFINITIONS = [
         2,
         "complaints",
         True,
-        "期间内办结的投诉中，在法定期限内办结的比例（与投诉统计页口径一致）。汇总时按分子分母重算。",
+        "期间内收到且已办结的投诉中，在现行期限内告知处理决定的比例（与投诉统计页口径一致，按收到时间统计）。汇总时按分子分母重算。",
     ),
     (
         "complaints_repeat_rate",
@@ -75,7 +76,7 @@ DEFINITIONS = [
         1,
         "complaints",
         False,
-        "期间内办结投诉从收到到办结的平均自然日数。",
+        "期间内收到且已办结的投诉，从收到到办结的平均自然日数（按收到时间统计）。",
     ),
     (
         "reviews_count",
@@ -91,7 +92,7 @@ DEFINITIONS = [
         0,
         "reviews",
         True,
-        "期间内完成的消保审查件数。",
+        "期间内提交的消保审查件数（与审查统计页口径一致）。",
     ),
     (
         "reviews_substantive_opinions",
@@ -107,7 +108,7 @@ DEFINITIONS = [
         0,
         "reviews",
         False,
-        "期间内完成的审查中提出的实质性意见条数。",
+        "期间内提交的审查中提出的实质性意见条数。",
     ),
     (
         "reviews_adoption_rate",
