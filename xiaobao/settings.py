@@ -214,6 +214,11 @@ STORAGES = {
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "media/"
 UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))
+# Knowledge centre: a zipped folder of documents, and how early a policy's owner is reminded of its review date
+KNOWLEDGE_IMPORT_MAX_ZIP_BYTES = int(os.environ.get("KNOWLEDGE_IMPORT_MAX_ZIP_BYTES", str(100 * 1024 * 1024)))
+KNOWLEDGE_IMPORT_MAX_FILES = int(os.environ.get("KNOWLEDGE_IMPORT_MAX_FILES", "500"))
+KNOWLEDGE_IMPORT_MAX_UNPACKED_BYTES = int(os.environ.get("KNOWLEDGE_IMPORT_MAX_UNPACKED_BYTES", str(500 * 1024 * 1024)))
+KNOWLEDGE_REVIEW_REMIND_DAYS = int(os.environ.get("KNOWLEDGE_REVIEW_REMIND_DAYS", "30"))
 
 # --- e-mail --------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get(

@@ -25,7 +25,7 @@ from xiaobao.workorders import services as workorders
 
 logger = logging.getLogger(__name__)
 
-REMIND_DAYS = 30  # calendar days before the review date; settings.KNOWLEDGE_REVIEW_REMIND_DAYS overrides
+REMIND_DAYS = 30  # calendar days before the review date, unless settings.KNOWLEDGE_REVIEW_REMIND_DAYS says otherwise
 ORDER_KIND = "other"  # 其他 (workorders.WorkOrder.Kind): a review is neither a rectification nor a report
 LATE_DUE_DAYS = 5  # working days given when the review date has already passed
 
