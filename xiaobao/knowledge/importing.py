@@ -66,9 +66,9 @@ PERMISSION_DENIED = "permission_denied"
 ADD_PERMISSION = "knowledge.add_document"
 SOURCE = "source"
 #: a folder of documents, zipped (each file inside is held to the single-file limit, UPLOAD_MAX_BYTES)
-MAX_ZIP_BYTES = getattr(settings, "KNOWLEDGE_IMPORT_MAX_ZIP_BYTES", 100 * 1024 * 1024)
-MAX_FILES = getattr(settings, "KNOWLEDGE_IMPORT_MAX_FILES", 500)
-MAX_UNPACKED_BYTES = getattr(settings, "KNOWLEDGE_IMPORT_MAX_UNPACKED_BYTES", 500 * 1024 * 1024)
+MAX_ZIP_BYTES = settings.KNOWLEDGE_IMPORT_MAX_ZIP_BYTES
+MAX_FILES = settings.KNOWLEDGE_IMPORT_MAX_FILES
+MAX_UNPACKED_BYTES = settings.KNOWLEDGE_IMPORT_MAX_UNPACKED_BYTES
 #: Office files and Chinese text deflate to a third or so; a hundredfold is a bomb. Small entries are spared:
 #: a short repetitive text file may legitimately compress that well, and cannot do harm.
 MAX_RATIO = 100
