@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.test import Client
+from django.utils.translation import gettext as _
 
 from xiaobao.web.navigation import NAV_ITEMS
 
@@ -109,3 +110,15 @@ def test_a_user_without_a_choice_sees_chinese_whatever_the_browser_asks(cast, as
     cast.officer_a.save(update_fields=["language"])
     html = client.get("/", HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
     assert 'lang="en"' in html
+
+
+def test_modules_a_role_cannot_read_are_not_offered(cast, as_user):
+    """A person without a module's view permission is not shown its entry; a branch officer sees these three."""
+    html = as_user(cast.outsider).get("/").content.decode()
+    hidden = [item for item in NAV_ITEMS if item.permission and not cast.outsider.has_perm(item.permission)]
+    assert {"plans", "indicators", "knowledge"} <= {item.key for item in hidden}
+    for item in hidden:
+        assert str(item.label) not in html, item.key
+    officer = as_user(cast.officer_a).get("/").content.decode()
+    for label in (_("方案管理"), _("指标管理"), _("知识中心")):
+        assert str(label) in officer

@@ -38,10 +38,12 @@ NAV_ITEMS = [
     NavItem("workorders", _("工单管理"), "workorders:list", "workorders"),
     NavItem("complaints", _("投诉管理"), "complaints:list", "complaints"),
     NavItem("reviews", _("消保审查"), "reviews:list", "reviews", care=False),
-    NavItem("plans", _("方案管理"), "plans:list", "plans", care=False),
+    NavItem("plans", _("方案管理"), "plans:list", "plans", care=False, permission="plans.view_plan"),
     # the cockpit is built for care mode too (tables beside the charts, large figures)
-    NavItem("indicators", _("指标管理"), "indicators:dashboard", "indicators"),
-    NavItem("knowledge", _("知识中心"), "knowledge:search", "knowledge"),
+    NavItem(
+        "indicators", _("指标管理"), "indicators:dashboard", "indicators", permission="indicators.view_indicatorvalue"
+    ),
+    NavItem("knowledge", _("知识中心"), "knowledge:search", "knowledge", permission="knowledge.view_document"),
     NavItem("training", _("培训考试"), "training:list", "training", care=False),
     NavItem("inspection", _("智能质检"), "inspection:list", "inspection", care=False),
     NavItem("reports", _("报表报告"), "reports:list", "reports", care=False),
