@@ -143,6 +143,8 @@ CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Periodic sweeps; each app registers its entries in xiaobao/celery.py.
 SWEEP_INTERVAL_SECONDS = int(os.environ.get("SWEEP_INTERVAL_SECONDS", "60"))
+# How often the worker hash-chains new audit rows (audit_verify reports rows not yet sealed).
+AUDIT_SEAL_INTERVAL_SECONDS = int(os.environ.get("AUDIT_SEAL_INTERVAL_SECONDS", "10"))
 
 CACHES = (
     {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
