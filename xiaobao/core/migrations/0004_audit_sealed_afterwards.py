@@ -44,4 +44,4 @@ class Migration(migrations.Migration):
             index=models.Index(condition=models.Q(('seq__isnull', True)), fields=['id'], name='core_audit_unsealed_idx'),
         ),
         migrations.RunPython(number_sealed_rows, migrations.RunPython.noop),
-]
+    ]
