@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "xiaobao.reviews",
     "xiaobao.plans",
     "xiaobao.knowledge",
+    "xiaobao.training",
     "xiaobao.indicators",
     "xiaobao.web",
 ]
