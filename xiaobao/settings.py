@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "xiaobao.complaints",
     "xiaobao.reviews",
     "xiaobao.plans",
+    "xiaobao.inspection",
     "xiaobao.knowledge",
     "xiaobao.training",
     "xiaobao.indicators",
