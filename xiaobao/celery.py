@@ -19,6 +19,10 @@ def setup_periodic_tasks(sender, **kwargs):
     from django.conf import settings
 
     interval = settings.SWEEP_INTERVAL_SECONDS
+    # audit rows are appended unsealed by every write; one sealer chains them a few seconds later
+    sender.add_periodic_task(
+        settings.AUDIT_SEAL_INTERVAL_SECONDS, sender.signature("xiaobao.core.tasks.seal_audit"), name="audit seal"
+    )
     sender.add_periodic_task(interval, sender.signature("xiaobao.workflow.tasks.sweep_timers"), name="workflow timers")
     sender.add_periodic_task(
         interval, sender.signature("xiaobao.core.tasks.send_notification_emails"), name="notification e-mail"
