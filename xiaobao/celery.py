@@ -44,6 +44,8 @@ def setup_periodic_tasks(sender, **kwargs):
     sender.add_periodic_task(
         DAY, sender.signature("xiaobao.knowledge.tasks.sweep_review_reminders"), name="policy review reminders"
     )
+    # inspection: scan jobs whose message was lost or whose worker died; findings whose rectification closed
+    sender.add_periodic_task(interval, sender.signature("xiaobao.inspection.tasks.sweep"), name="inspection")
     # indicators: recompute values whose source data changed, then raise alerts for new threshold breaches
     sender.add_periodic_task(interval, sender.signature("xiaobao.indicators.tasks.sweep"), name="indicators")
     # training: lapsed exam attempts are graded on the answers saved in time; targeted training tracked

@@ -27,6 +27,7 @@ urlpatterns = [
     path("knowledge/", include("xiaobao.knowledge.urls")),
     path("indicators/", include("xiaobao.indicators.urls")),
     path("training/", include("xiaobao.training.urls")),
+    path("inspection/", include("xiaobao.inspection.urls")),
     path("", include("xiaobao.web.urls")),
 ]
 

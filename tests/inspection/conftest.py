@@ -58,7 +58,8 @@ def ingest(inspector):
 
     def _ingest(*records, actor=None):
         batch = services.interactions_ingest(actor=actor or inspector, records=list(records), now=NOW)
-        scanning.scan_jobs_sweep(now=NOW)
+        for job_id in scanning.scan_jobs_waiting(now=NOW):
+            scanning.scan_job_run(job_id=job_id, now=NOW)
         return batch
 
     return _ingest

@@ -199,15 +199,14 @@ def scan_job_run(*, job_id: int, now: datetime | None = None) -> ScanJob:
     return job
 
 
-def scan_jobs_sweep(*, now: datetime | None = None) -> dict:
-    """Periodic: run queued jobs whose message was lost and resume running jobs whose worker died."""
+def scan_jobs_waiting(*, now: datetime | None = None) -> list[int]:
+    """Jobs to hand to a worker: queued ones (their message may have been lost) and running ones whose
+    worker died (no heartbeat for STALE_AFTER). Claiming in `scan_job_run` keeps a job to one worker."""
     now = now or timezone.now()
-    waiting = list(
+    return list(
         ScanJob.objects.filter(
             Q(status=ScanJob.Status.QUEUED) | Q(status=ScanJob.Status.RUNNING, heartbeat_at__lt=now - STALE_AFTER)
         )
         .order_by("pk")
-        .values_list("pk", flat=True)[:5]
+        .values_list("pk", flat=True)[:20]
     )
-    done = [scan_job_run(job_id=pk, now=now).status for pk in waiting]
-    return {"jobs": len(waiting), "done": done.count(ScanJob.Status.DONE)}

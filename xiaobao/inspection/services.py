@@ -23,6 +23,8 @@ from xiaobao.core.scope import scope_for
 from xiaobao.inspection import error_codes as codes
 from xiaobao.inspection import intake
 from xiaobao.inspection.decisions import (
+    CONTEST_PERMISSION,
+    REVIEW_PERMISSION,
     finding_confirm,
     finding_contest,
     finding_dismiss,
@@ -458,6 +460,8 @@ def review_score(*, actor: User, review: ManualReview | int, scores: dict, now=N
 
 
 __all__ = [
+    "CONTEST_PERMISSION",
+    "REVIEW_PERMISSION",
     "finding_confirm",
     "finding_contest",
     "finding_dismiss",
