@@ -273,6 +273,7 @@ def test_a_refusal_by_the_service_mid_import_rolls_back_every_row(cast, monkeypa
 def test_progress_is_counted_while_checking_and_while_importing(cast, monkeypatch):
     monkeypatch.setattr(imports, "PROGRESS_EVERY", 5)
     monkeypatch.setattr(imports, "BATCH_ROWS", 5)  # importing counts a batch at a time
+    monkeypatch.setattr(imports, "BATCH_SECONDS", 3600)  # batches end by rows only here
     seen = []
     real = imports._progress
 

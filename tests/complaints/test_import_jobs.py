@@ -46,6 +46,7 @@ def age_heartbeat(job: ImportJob, minutes: int = 4) -> None:
 
 def test_rows_are_staged_invisible_between_short_batches_then_published_at_once(cast, monkeypatch):
     monkeypatch.setattr(imports, "BATCH_ROWS", 4)
+    monkeypatch.setattr(imports, "BATCH_SECONDS", 3600)  # batches end by rows only here
     outer = len(connection.atomic_blocks)  # the test's own transaction
     between_batches = []
     real = imports._progress
@@ -73,6 +74,7 @@ def test_rows_are_staged_invisible_between_short_batches_then_published_at_once(
 
 def test_a_refusal_in_a_late_batch_removes_every_staged_row(cast, monkeypatch):
     monkeypatch.setattr(imports, "BATCH_ROWS", 3)
+    monkeypatch.setattr(imports, "BATCH_SECONDS", 3600)  # batches end by rows only here
     real = services.complaint_register
     calls = []
 
@@ -98,6 +100,7 @@ def test_other_users_writes_go_through_while_an_import_runs(cast, monkeypatch):
     the import's lock (PostgreSQL) or fail as locked (SQLite), the import would give up waiting, and the
     test fails."""
     monkeypatch.setattr(imports, "BATCH_ROWS", 3)
+    monkeypatch.setattr(imports, "BATCH_SECONDS", 3600)  # batches end by rows only here
     done_writes = []
     real = imports._progress
 
@@ -133,6 +136,7 @@ def test_other_users_writes_go_through_while_an_import_runs(cast, monkeypatch):
 
 def test_a_job_whose_worker_died_while_staging_is_retried_and_imported_once(cast, monkeypatch):
     monkeypatch.setattr(imports, "BATCH_ROWS", 2)
+    monkeypatch.setattr(imports, "BATCH_SECONDS", 3600)  # batches end by rows only here
     real_publish = imports._publish
 
     def killed(job):

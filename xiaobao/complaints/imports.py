@@ -33,12 +33,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
+from contextlib import contextmanager
 from datetime import timedelta
 from functools import partial
 
 from django.core.cache import cache
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import QuerySet
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -82,8 +84,14 @@ REPORT = "report"
 HEARTBEAT_STALE = timedelta(minutes=3)
 #: A job is tried this often (a worker dying mid-way) before it is failed for good.
 MAX_ATTEMPTS = 3
-#: Rows staged per transaction: the longest any import holds the write lock is one batch.
+#: A batch (one transaction) ends at BATCH_ROWS rows or after BATCH_SECONDS, whichever comes first: the
+#: longest any import holds the write lock is one short batch.
 BATCH_ROWS = 25
+BATCH_SECONDS = 0.2
+#: Between batches on SQLite the import steps aside this long. SQLite has no queue for its write lock: a waiting
+#: writer polls (sleeping up to 100 ms between tries), so a loop that commits and begins again at once would
+#: win the lock every time and starve every other user's write.
+YIELD_SECONDS = 0.1
 PROGRESS_EVERY = 20
 PROGRESS_TTL = 60 * 60
 
@@ -355,13 +363,14 @@ def _run(job: ImportJob, *, now=None) -> None:
 
 
 def _stage(job: ImportJob, rows: list[Row], *, now=None) -> None:
-    """Register every row, staged invisible, BATCH_ROWS per transaction; a refusal raises _Rejected."""
+    """Register every row, staged invisible, in short batches; a refusal raises _Rejected."""
     from xiaobao.complaints import services
 
-    for start in range(0, len(rows), BATCH_ROWS):
-        batch = rows[start : start + BATCH_ROWS]
-        with transaction.atomic():
-            for row in batch:
+    position = 0
+    while position < len(rows):
+        with _batch() as more:
+            while position < len(rows) and more():
+                row = rows[position]
                 try:
                     services.complaint_register(
                         actor=job.created_by,
@@ -374,7 +383,25 @@ def _stage(job: ImportJob, rows: list[Row], *, now=None) -> None:
                 except BusinessRuleError as refusal:
                     row.errors.append(str(refusal.detail))
                     raise _Rejected(row) from refusal
-        _progress(job, start + len(batch))
+                position += 1
+        _progress(job, position)
+
+
+@contextmanager
+def _batch():
+    """One short transaction; `more()` says whether it may take another row (BATCH_ROWS, BATCH_SECONDS).
+    After it commits, the import steps aside on SQLite (YIELD_SECONDS) so waiting writers get the lock."""
+    began, taken = time.monotonic(), 0
+
+    def more() -> bool:
+        nonlocal taken
+        taken += 1
+        return taken <= BATCH_ROWS and (taken == 1 or time.monotonic() - began < BATCH_SECONDS)
+
+    with transaction.atomic():
+        yield more
+    if connection.vendor == "sqlite" and not connection.in_atomic_block:
+        time.sleep(YIELD_SECONDS)
 
 
 def _publish(job: ImportJob) -> None:
@@ -394,10 +421,14 @@ def _activate_and_finish(job: ImportJob, *, now=None) -> None:
     from xiaobao.complaints import services
 
     waiting = Complaint.with_staged.filter(import_job=job, import_state=Complaint.ImportState.PUBLISHED)
-    for done, complaint in enumerate(waiting.order_by("pk").iterator(chunk_size=BATCH_ROWS), start=1):
-        services.complaint_activate(complaint=complaint, now=now)
-        if done % PROGRESS_EVERY == 0:
-            _beat(job)
+    pending = list(waiting.order_by("pk").values_list("pk", flat=True))
+    position = 0
+    while position < len(pending):
+        with _batch() as more:
+            while position < len(pending) and more():
+                services.complaint_activate(complaint=Complaint(pk=pending[position]), now=now)
+                position += 1
+        _beat(job)
     imported = Complaint.objects.filter(import_job=job).count()
     _set(
         job,
