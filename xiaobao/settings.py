@@ -164,6 +164,12 @@ CELERY_BROKER_URL = os.environ.get(
 )
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=TESTING)
+# Jobs never hang: a message is acknowledged only once its task has finished, and a worker killed mid-task
+# gives it back; every task is idempotent (it claims its row first), and sweeps retry or fail jobs whose
+# heartbeat stopped (docs/operations-jobs.md).
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

@@ -21,6 +21,13 @@ from xiaobao.core.models import OrgScopedModel
 from xiaobao.core.scope import ScopedQuerySet
 
 
+class VisibleComplaintManager(models.Manager.from_queryset(ScopedQuerySet)):
+    """Complaints everyone may see: not the rows an import is still staging (those are `Complaint.with_staged`)."""
+
+    def get_queryset(self):
+        return super().get_queryset().exclude(import_state=Complaint.ImportState.STAGED)
+
+
 class TaxonomyVersion(models.Model):
     """分类标准版本: one edition of the code tables (business type, cause, demand, root cause).
 
@@ -157,6 +164,11 @@ class Complaint(OrgScopedModel):
         Status.REEXAMINING,
         Status.REVISITING,
     )
+
+    class ImportState(models.TextChoices):
+        STAGED = "staged", _("导入暂存")  # written by a running import, seen by nobody
+        PUBLISHED = "published", _("导入待启动")  # visible; its process starts in a moment
+
     # The statutory clock (Art. 18) runs until the decision is told to the complainant.
     CLOCK_STATUSES = (Status.REGISTERED, Status.ACCEPTED, Status.HANDLING)
 
@@ -260,8 +272,15 @@ class Complaint(OrgScopedModel):
     major_reasons = models.JSONField(_("重大投诉依据"), default=list, blank=True)
     supervised_at = models.DateTimeField(_("督办时间"), null=True, blank=True)
     supervision_order_id = models.PositiveIntegerField(_("督办工单"), null=True, blank=True)
+    # 批量导入: an import stages its rows invisible, in short batches, then makes them all visible in one
+    # statement and starts their processes (imports.py). The default manager never shows staged rows.
+    import_job = models.ForeignKey(
+        "ImportJob", null=True, blank=True, on_delete=models.SET_NULL, related_name="complaints", editable=False
+    )
+    import_state = models.CharField(max_length=10, choices=ImportState.choices, blank=True, default="", editable=False)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = VisibleComplaintManager()
+    with_staged = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("消费投诉")
@@ -343,6 +362,14 @@ class ImportJob(OrgScopedModel):
     imported = models.PositiveIntegerField(_("导入条数"), default=0)
     message = models.TextField(_("说明"), blank=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    # The workbook's SHA-256: the same workbook is never imported twice (nor queued twice at once).
+    source_sha256 = models.CharField(max_length=64, blank=True, default="", editable=False)
+    # The worker's pulse: a job whose heartbeat stops is retried (or failed) by the sweep within minutes.
+    started_at = models.DateTimeField(_("开始处理时间"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True, editable=False)
+    attempts = models.PositiveSmallIntegerField(default=0, editable=False)
+    # Set in the statement that made the staged rows visible: from then on the job only finishes, never undoes.
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = ScopedQuerySet.as_manager()
 
@@ -351,6 +378,14 @@ class ImportJob(OrgScopedModel):
         verbose_name_plural = _("投诉导入")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["status", "created_at"], name="complaint_import_status_idx")]
+        constraints = [
+            # two uploads of one workbook racing each other: only one job may be live or done
+            models.UniqueConstraint(
+                fields=["source_sha256"],
+                condition=~models.Q(status__in=["rejected", "failed"]) & ~models.Q(source_sha256=""),
+                name="complaint_import_one_live_per_workbook",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.file_name

@@ -253,8 +253,14 @@ def find_repeat_of(complaint: Complaint) -> Complaint | None:
     if not same:
         return None
     window = timedelta(days=int(rule("repeat.window_days")["days"]))
+    earlier = Complaint.objects.all()
+    if complaint.import_job_id:
+        # an import's rows are staged invisible, but one may repeat an earlier row of the same file
+        earlier = Complaint.with_staged.filter(
+            ~Q(import_state=Complaint.ImportState.STAGED) | Q(import_job_id=complaint.import_job_id)
+        )
     return (
-        Complaint.objects.filter(same)
+        earlier.filter(same)
         .filter(received_at__gte=complaint.received_at - window, received_at__lte=complaint.received_at)
         .exclude(pk=complaint.pk)
         .order_by("-received_at", "-pk")

@@ -121,8 +121,12 @@ def complaint_register(
     idempotency_key: str | None = None,
     files=(),
     now: datetime | None = None,
+    import_job=None,
 ) -> Complaint:
     """Register a complaint (Art. 13 materials; Art. 14 agents and heirs) and start its process.
+
+    With `import_job` (批量导入) the complaint is only staged: saved invisible under that job, its process
+    not yet started; `complaint_activate` does the rest once the import has made its rows visible.
 
     The statutory clock runs from `received_at` (收到消费投诉之日, Art. 18): due = received + the
     `deadline.initial` rule. A complaint by the same person or on the same policy within the repeat
@@ -209,6 +213,8 @@ def complaint_register(
         taxonomy=rules.current_taxonomy() if any(categories.values()) else None,
         due_at=deadline.at,
         due_provisional=deadline.provisional,
+        import_job=import_job,
+        import_state=Complaint.ImportState.STAGED if import_job is not None else "",
         **categories,
     )
     try:
@@ -225,7 +231,32 @@ def complaint_register(
     complaint.major_reasons = rules.major_reasons(complaint)
     complaint.is_major = bool(complaint.major_reasons)
     _save(complaint, "number", "is_repeat", "repeat_of", "major_reasons", "is_major")
-    accept_by = min(deadline.at, rules.deadline("deadline.accept", now, calendar=calendar).at)
+    if import_job is not None:
+        return complaint
+    _start(complaint, actor=actor, now=now, calendar=calendar)
+    if files:
+        core_services.attachments_add(owner=complaint, files=files, actor=actor, purpose="material")
+    return complaint
+
+
+@transaction.atomic
+def complaint_activate(*, complaint: Complaint, now: datetime | None = None) -> Complaint:
+    """Start the process of a complaint an import staged and has since made visible (see complaint_register);
+    one already started is returned untouched, so a resumed import never starts a process twice."""
+    locked = Complaint.with_staged.select_for_update().get(pk=complaint.pk)
+    if locked.import_state != Complaint.ImportState.PUBLISHED:
+        return locked
+    _start(locked, actor=locked.registered_by, now=now or timezone.now(), calendar=Calendar.load())
+    locked.import_state = ""
+    _save(locked, "import_state")
+    return locked
+
+
+def _start(complaint: Complaint, *, actor, now: datetime, calendar) -> None:
+    """The registration's second half: the process, the audit row, the notices, the escalation of a major one."""
+    org_unit, repeat_of = complaint.org_unit, complaint.repeat_of
+    # accepting is due from registration, whenever the process starts
+    accept_by = min(complaint.due_at, rules.deadline("deadline.accept", complaint.registered_at, calendar=calendar).at)
     workflow.start(
         process_key=selectors.PROCESS_KEY,
         business_object=complaint,
@@ -244,16 +275,15 @@ def complaint_register(
         action="complaint.register",
         obj=complaint,
         changes={
-            "channel": channel,
-            "received_at": received_at.isoformat(),
+            "channel": complaint.channel,
+            "received_at": complaint.received_at.isoformat(),
             "due_at": complaint.due_at.isoformat(),
             "repeat_of": repeat_of.pk if repeat_of else None,
             "major": complaint.major_reasons,
+            **({"import_job": complaint.import_job_id} if complaint.import_job_id else {}),
         },
         at=now,
     )
-    if files:
-        core_services.attachments_add(owner=complaint, files=files, actor=actor, purpose="material")
     notices.notify_complaint(
         complaint,
         notices.unit_officers(complaint),
@@ -264,7 +294,6 @@ def complaint_register(
     )
     if complaint.is_major:
         escalate_major(complaint, actor=actor, now=now)
-    return complaint
 
 
 @transaction.atomic

@@ -25,7 +25,13 @@ from xiaobao.core.api_errors import BusinessRuleError
 SNIFF_BYTES = 8192
 # Office files are small archives; a member list this long or this much inflation is not a document.
 MAX_ZIP_MEMBERS = 5000
+#: how far one member may inflate. Judged member by member: over the whole archive, a bomb member is hidden
+#: by padding the archive with incompressible bytes (a 1,000× member beside 10 MB of noise averages little)
 MAX_ZIP_RATIO = 200
+#: a member smaller than this cannot do harm however well it compresses (a short run of repeated markup)
+RATIO_FLOOR_BYTES = 1024 * 1024
+#: an Office document holding more than this once unpacked is not one anybody exchanges as evidence or imports
+MAX_OFFICE_UNPACKED_BYTES = 100 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -64,17 +70,27 @@ def _office_kind(head: bytes, data: bytes) -> str | None:
         return None
     if len(names) > MAX_ZIP_MEMBERS:
         return None
-    packed = sum(i.compress_size for i in archive.infolist()) or 1
-    if sum(i.file_size for i in archive.infolist()) / packed > MAX_ZIP_RATIO:
-        return None  # a decompression bomb dressed as a document
+    if any(inflates_like_a_bomb(info) for info in archive.infolist()):
+        return None  # a decompression bomb, dressed as a document or not
     if any(n.startswith("/") or ".." in n.split("/") for n in names):
         return None
     if "[Content_Types].xml" in names:
+        if sum(i.file_size for i in archive.infolist()) > MAX_OFFICE_UNPACKED_BYTES:
+            return None
         for prefix, code in (("word/", "docx"), ("xl/", "xlsx"), ("ppt/", "pptx")):
             if any(n.startswith(prefix) for n in names):
                 return code
         return None
     return "zip"
+
+
+def inflates_like_a_bomb(info: zipfile.ZipInfo) -> bool:
+    """One archive member that unpacks to over RATIO_FLOOR_BYTES and over MAX_ZIP_RATIO times its packed size.
+
+    The sizes are the archive's own claims; zipfile stops reading a member at its declared size (and then
+    checks the CRC), so a member cannot inflate past what is judged here.
+    """
+    return info.file_size > RATIO_FLOOR_BYTES and info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1)
 
 
 # What a binary format's extension promises: a file called .pdf must be a PDF, not text or another kind.
