@@ -6,51 +6,70 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('complaints', '0002_taxonomy_and_rules'),
-        ('core', '0004_audit_sealed_afterwards'),
+        ("complaints", "0002_taxonomy_and_rules"),
+        ("core", "0004_audit_sealed_afterwards"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='complaint',
-            name='import_job',
-            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='complaints', to='complaints.importjob'),
+            model_name="complaint",
+            name="import_job",
+            field=models.ForeignKey(
+                blank=True,
+                editable=False,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="complaints",
+                to="complaints.importjob",
+            ),
         ),
         migrations.AddField(
-            model_name='complaint',
-            name='import_state',
-            field=models.CharField(blank=True, choices=[('staged', '导入暂存'), ('published', '导入待启动')], default='', editable=False, max_length=10),
+            model_name="complaint",
+            name="import_state",
+            field=models.CharField(
+                blank=True,
+                choices=[("staged", "导入暂存"), ("published", "导入待启动")],
+                default="",
+                editable=False,
+                max_length=10,
+            ),
         ),
         migrations.AddField(
-            model_name='importjob',
-            name='attempts',
+            model_name="importjob",
+            name="attempts",
             field=models.PositiveSmallIntegerField(default=0, editable=False),
         ),
         migrations.AddField(
-            model_name='importjob',
-            name='heartbeat_at',
+            model_name="importjob",
+            name="heartbeat_at",
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='importjob',
-            name='published_at',
+            model_name="importjob",
+            name="published_at",
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='importjob',
-            name='source_sha256',
-            field=models.CharField(blank=True, default='', editable=False, max_length=64),
+            model_name="importjob",
+            name="source_sha256",
+            field=models.CharField(blank=True, default="", editable=False, max_length=64),
         ),
         migrations.AddField(
-            model_name='importjob',
-            name='started_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='开始处理时间'),
+            model_name="importjob",
+            name="started_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="开始处理时间"),
         ),
         migrations.AddConstraint(
-            model_name='importjob',
-            constraint=models.UniqueConstraint(condition=models.Q(models.Q(('status__in', ['rejected', 'failed']), _negated=True), models.Q(('source_sha256', ''), _negated=True)), fields=('source_sha256',), name='complaint_import_one_live_per_workbook'),
+            model_name="importjob",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(
+                    models.Q(("status__in", ["rejected", "failed"]), _negated=True),
+                    models.Q(("source_sha256", ""), _negated=True),
+                ),
+                fields=("source_sha256",),
+                name="complaint_import_one_live_per_workbook",
+            ),
         ),
     ]
