@@ -67,7 +67,8 @@ def report_list(request):
         if refusal.status_code == 403:
             raise PermissionDenied(refusal_message(refusal)) from refusal
         return _page(request, form=form, error=refusal_message(refusal), status=refusal.status_code)
-    transaction.on_commit(partial(tasks.run_report.delay, job.pk))
+    # robust: a broker outage must not turn the committed job into an error; the sweep runs it later
+    transaction.on_commit(partial(tasks.run_report.delay, job.pk), robust=True)
     messages.success(request, _("已开始生成报告。"))
     return redirect("indicators:report-status", pk=job.pk)
 
