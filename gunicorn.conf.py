@@ -36,6 +36,10 @@ max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
 max_requests_jitter = max_requests // 10
 # X-Forwarded-Proto is trusted only from these proxy addresses (Django's SECURE_PROXY_SSL_HEADER relies on it).
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+# A search question travels in the URL: 500 Chinese characters are about 4.5 KB percent-encoded, more than
+# gunicorn's default 4094-byte request line, which it refuses with an HTML 414. 8190 is gunicorn's maximum;
+# longer questions go in a POST body (the knowledge search and answer APIs accept both).
+limit_request_line = int(os.environ.get("GUNICORN_LIMIT_REQUEST_LINE", "8190"))
 accesslog = "-"
 errorlog = "-"
 # The same names, in any case, as Django's LOG_LEVEL (settings.env_log_level); a typo stops the start.

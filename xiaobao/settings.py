@@ -86,7 +86,9 @@ INSTALLED_APPS = [
     "xiaobao.complaints",
     "xiaobao.reviews",
     "xiaobao.plans",
+    "xiaobao.inspection",
     "xiaobao.knowledge",
+    "xiaobao.training",
     "xiaobao.indicators",
     "xiaobao.web",
 ]
@@ -96,6 +98,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "xiaobao.core.sessions.IdleSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -166,6 +169,8 @@ CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Periodic sweeps; each app registers its entries in xiaobao/celery.py.
 SWEEP_INTERVAL_SECONDS = int(os.environ.get("SWEEP_INTERVAL_SECONDS", "60"))
+# How often the worker hash-chains new audit rows (audit_verify reports rows not yet sealed).
+AUDIT_SEAL_INTERVAL_SECONDS = int(os.environ.get("AUDIT_SEAL_INTERVAL_SECONDS", "10"))
 
 CACHES = (
     # Redis, with a per-process fallback while it is down (xiaobao/core/cache.py): the cache is never a reason to 500
@@ -195,7 +200,10 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_TIMEOUT_SECONDS", str(30 * 60)))
-SESSION_SAVE_EVERY_REQUEST = True  # idle timeout: each request extends the session
+# Idle timeout without a write per page view: a request extends the session at most once per interval
+# (xiaobao/core/sessions.py), so it expires between AGE - INTERVAL and AGE after the last request.
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_TOUCH_INTERVAL_SECONDS = int(os.environ.get("SESSION_TOUCH_INTERVAL_SECONDS", "60"))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # --- security (production values unless DEBUG) ------------------------------------------

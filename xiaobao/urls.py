@@ -26,6 +26,8 @@ urlpatterns = [
     path("plans/", include("xiaobao.plans.urls")),
     path("knowledge/", include("xiaobao.knowledge.urls")),
     path("indicators/", include("xiaobao.indicators.urls")),
+    path("training/", include("xiaobao.training.urls")),
+    path("inspection/", include("xiaobao.inspection.urls")),
     path("", include("xiaobao.web.urls")),
 ]
 

@@ -1,18 +1,21 @@
 """Complaints (消费投诉) under 《银行业保险业消费投诉处理管理办法》 (原银保监会令2020年第3号, "the Measures").
 
 A complaint is registered from a channel, classified on a versioned code table, handled by the
-responsible unit on the statutory clock (Art. 20: 15 days, extendable to 30, then by a further 30
-with approval and notice), answered, possibly re-examined (核查, Art. 22), visited back (回访) and
-closed with its root cause (溯源整改, Arts. 9 and 27). The process itself is `processes/complaint.bpmn`;
-these rows keep the facts the pages, statistics and regulators read.
+responsible unit on the statutory clock (Art. 18: 15 days, extendable to 30, then by a further 30
+with approval and notice; Art. 43: calendar days), answered (Art. 19: findings, grounds, remedies),
+possibly re-examined (核查, Art. 20), visited back (回访) and closed with its root cause (溯源整改,
+Art. 9). The process itself is `processes/complaint.bpmn`; these rows keep the facts the pages,
+statistics and regulators read.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from xiaobao.complaints import statute
 from xiaobao.core.fields import EncryptedTextField
 from xiaobao.core.models import OrgScopedModel
 from xiaobao.core.scope import ScopedQuerySet
@@ -97,6 +100,18 @@ class ComplaintRule(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs) -> None:
+        # checked on every save, not only in admin forms: no path may store a non-compliant statutory row
+        self.clean()
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        """A statutory row stays within the Measures (calendar days, no longer than the text); an
+        internal target stays stricter than the statutory row it tightens. Refusals cite the article."""
+        problems = statute.violations(self.code, self.value)
+        if problems:
+            raise ValidationError({"value": problems})
+
 
 class Complaint(OrgScopedModel):
     """消费投诉. `org_unit` is the responsible unit (属地管理: the unit that handles it)."""
@@ -142,7 +157,7 @@ class Complaint(OrgScopedModel):
         Status.REEXAMINING,
         Status.REVISITING,
     )
-    # The statutory clock (Art. 20) runs until the decision is told to the complainant.
+    # The statutory clock (Art. 18) runs until the decision is told to the complainant.
     CLOCK_STATUSES = (Status.REGISTERED, Status.ACCEPTED, Status.HANDLING)
 
     number = models.CharField(_("投诉编号"), max_length=30, unique=True, null=True, blank=True)
@@ -218,7 +233,7 @@ class Complaint(OrgScopedModel):
     decision = models.TextField(_("处理决定"), blank=True)
     decided_at = models.DateTimeField(_("决定告知时间"), null=True, blank=True)
     reply_method = models.CharField(_("告知方式"), max_length=50, blank=True)
-    # Art. 21: the decision tells the complainant the other ways open to them.
+    # Art. 19: the decision tells the complainant the other ways open to them.
     remedies_told = models.BooleanField(_("已告知救济途径"), default=False)
     satisfied = models.BooleanField(_("投诉人满意"), null=True, blank=True)
     reexamine_requested_at = models.DateTimeField(_("申请核查时间"), null=True, blank=True)
@@ -274,7 +289,7 @@ class Complaint(OrgScopedModel):
 
 
 class Extension(models.Model):
-    """延期: one recorded extension of the Art. 20 deadline, with reason, approver and notice."""
+    """延期: one recorded extension of the Art. 18 deadline, with reason, approver and notice."""
 
     class Level(models.IntegerChoices):
         COMPLEX = 1, _("情况复杂，延长至30日")

@@ -124,7 +124,7 @@ def complaint_register(
 ) -> Complaint:
     """Register a complaint (Art. 13 materials; Art. 14 agents and heirs) and start its process.
 
-    The statutory clock runs from `received_at` (收到消费投诉之日, Art. 20): due = received + the
+    The statutory clock runs from `received_at` (收到消费投诉之日, Art. 18): due = received + the
     `deadline.initial` rule. A complaint by the same person or on the same policy within the repeat
     window is linked as a repeat; one meeting a major threshold is flagged and escalated to head
     office at once. An `idempotency_key` seen before with the same request (every argument and file, see
@@ -379,7 +379,7 @@ def complaint_classify(
 def complaint_extend(
     *, complaint: Complaint | int, actor: User, level: int, reason: str, approver: User, notice_method: str, now=None
 ) -> Extension:
-    """Extend the decision deadline (Art. 20): level 1, a complex case, to 30 days from receipt;
+    """Extend the decision deadline (Art. 18): level 1, a complex case, to 30 days from receipt;
     level 2, an especially complex one, by a further 30 days with the approval of the higher-level
     unit or head-office senior management — 60 days from receipt at most. The complainant is told
     each time (`notice_method`). The complaint's due and its handling task's due move together.

@@ -57,7 +57,7 @@ def _query(filters: dict) -> str:
 
 
 def clock(complaint: Complaint, now) -> dict:
-    """The statutory clock (Art. 20) as the pages show it: running with days left, overdue by days, or
+    """The statutory clock (Art. 18) as the pages show it: running with days left, overdue by days, or
     stopped — then whether the decision was told in time."""
     count = selectors.countdown(complaint, now=now)
     if count["running"]:

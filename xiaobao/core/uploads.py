@@ -10,6 +10,7 @@ sniffers do not do. Anything not positively recognised is refused.
 
 from __future__ import annotations
 
+import codecs
 import io
 import zipfile
 from dataclasses import dataclass
@@ -97,15 +98,18 @@ EXTENSION_KINDS = {
 ACTIVE_MARKUP = (b"<!doctype html", b"<html", b"<script", b"<svg", b"<?xml-stylesheet", b"<iframe")
 
 
-def _is_text(head: bytes) -> bool:
+def _is_text(head: bytes, *, whole: bool) -> bool:
+    """Whether the sample decodes as UTF-8 or GB18030. When the sample is only the start of the file
+    (`whole` false) it may end inside a multi-byte character, wherever the window falls: an incremental
+    decoder keeps such an unfinished tail pending instead of failing on it, while a broken sequence
+    anywhere before the tail still fails."""
     if b"\x00" in head:
         return False
     if head.lstrip(b"\xef\xbb\xbf \t\r\n").lower().startswith(ACTIVE_MARKUP):
         return False
     for encoding in ("utf-8", "gb18030"):
         try:
-            # the sample may end inside a multi-byte character: ignore only a short tail
-            head.decode(encoding) if len(head) < SNIFF_BYTES else head[:-4].decode(encoding)
+            codecs.getincrementaldecoder(encoding)().decode(head, final=whole)
             return True
         except UnicodeDecodeError:
             continue
@@ -129,7 +133,7 @@ def sniff(data: bytes) -> str | None:
         return "mp4"
     if head.startswith(b"PK\x03\x04"):
         return _office_kind(head, data)
-    if head and _is_text(head):
+    if head and _is_text(head, whole=len(data) <= SNIFF_BYTES):
         return "text"
     return None
 

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('complaints', '0002_taxonomy_and_rules'),
+        ("complaints", "0002_taxonomy_and_rules"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='complaint',
-            name='idempotency_digest',
-            field=models.CharField(blank=True, default='', editable=False, max_length=64),
+            model_name="complaint",
+            name="idempotency_digest",
+            field=models.CharField(blank=True, default="", editable=False, max_length=64),
         ),
     ]
