@@ -638,3 +638,23 @@ def test_the_schema_describes_the_endpoints(db, client):
     assert "Idempotency-Key" in {p["name"] for p in register["parameters"]}
     assert {"201", "200", "422"} <= set(register["responses"])
     assert "409" in paths["/api/v1/complaints/{id}/accept/"]["post"]["responses"]
+
+
+def test_a_failure_while_answering_rolls_the_registration_back_so_no_committed_write_gets_an_error(
+    people, token_client, monkeypatch
+):
+    from django.db import OperationalError
+
+    def lost_connection(*args, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(api, "detail_response", lost_connection)
+    client = token_client(people.agent)
+    client.raise_request_exception = False
+    response = client.post(LIST, payload(people), format="json", HTTP_IDEMPOTENCY_KEY="answer-fails")
+    assert_error(response, 503, "service_unavailable")
+    assert nothing_written()  # the client was told it failed: it did, and its retry registers it once
+    monkeypatch.undo()
+    retry = token_client(people.agent).post(LIST, payload(people), format="json", HTTP_IDEMPOTENCY_KEY="answer-fails")
+    assert retry.status_code == 201
+    assert Complaint.objects.count() == 1

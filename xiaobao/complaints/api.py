@@ -291,6 +291,7 @@ class ComplaintRevealApi(_ViewPermission, APIView):
             404: REFUSALS[404],
         },
     )
+    @answered_in_transaction
     def post(self, request, pk: int):
         complaint = _complaint(request, pk)
         data = self.InputSerializer(data=request.data)

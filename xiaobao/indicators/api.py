@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from xiaobao.core import queueing
-from xiaobao.core.api import HasModelPermission
+from xiaobao.core.api import HasModelPermission, answered_in_transaction
 from xiaobao.core.views import serve_attachment
 from xiaobao.indicators import periods, reports, selectors, services
 from xiaobao.indicators.forms import default_period
@@ -136,6 +136,7 @@ class IndicatorValueListApi(GenericAPIView):
         return self.get_paginated_response(ValueOutput(page, many=True).data)
 
     @extend_schema(request=InputSerializer, responses={201: ValueOutput, **REFUSALS})
+    @answered_in_transaction
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -236,6 +237,7 @@ class ReportJobListApi(GenericAPIView):
         return self.get_paginated_response(ReportJobOutput(page, many=True, context={"request": request}).data)
 
     @extend_schema(request=InputSerializer, responses={202: ReportJobOutput, **REFUSALS})
+    @answered_in_transaction
     def post(self, request):
         from xiaobao.indicators import tasks
 
