@@ -19,6 +19,10 @@ def setup_periodic_tasks(sender, **kwargs):
     from django.conf import settings
 
     interval = settings.SWEEP_INTERVAL_SECONDS
+    # audit rows are appended unsealed by every write; one sealer chains them a few seconds later
+    sender.add_periodic_task(
+        settings.AUDIT_SEAL_INTERVAL_SECONDS, sender.signature("xiaobao.core.tasks.seal_audit"), name="audit seal"
+    )
     sender.add_periodic_task(interval, sender.signature("xiaobao.workflow.tasks.sweep_timers"), name="workflow timers")
     sender.add_periodic_task(
         interval, sender.signature("xiaobao.core.tasks.send_notification_emails"), name="notification e-mail"
@@ -40,5 +44,12 @@ def setup_periodic_tasks(sender, **kwargs):
     sender.add_periodic_task(
         DAY, sender.signature("xiaobao.knowledge.tasks.sweep_review_reminders"), name="policy review reminders"
     )
+    # inspection: scan jobs whose message was lost or whose worker died; findings whose rectification closed
+    sender.add_periodic_task(interval, sender.signature("xiaobao.inspection.tasks.sweep"), name="inspection")
     # indicators: recompute values whose source data changed, then raise alerts for new threshold breaches
     sender.add_periodic_task(interval, sender.signature("xiaobao.indicators.tasks.sweep"), name="indicators")
+    # training: lapsed exam attempts are graded on the answers saved in time; targeted training tracked
+    sender.add_periodic_task(interval, sender.signature("xiaobao.training.tasks.sweep_attempts"), name="exam attempts")
+    sender.add_periodic_task(
+        interval, sender.signature("xiaobao.training.tasks.refresh_assignments"), name="targeted training"
+    )

@@ -1,4 +1,5 @@
-"""The audit chain: appended in order, refused to the ORM and admin, verified by `audit_verify`."""
+"""The audit chain: appended without a shared lock, sealed in order afterwards, refused to the ORM and admin,
+verified by `audit_verify`."""
 
 import json
 from io import StringIO
@@ -21,11 +22,13 @@ COLUMNS = (
 
 @pytest.fixture
 def rows(cast):
-    """Five chained rows, oldest first (after any rows the migrations wrote)."""
-    return [
+    """Five sealed rows, oldest first (after any rows the migrations and the cast wrote)."""
+    written = [
         audit.record(actor=cast.hq_admin, action=f"test.step{i}", obj=cast.officer_a, changes={"n": {"after": i}})
         for i in range(5)
     ]
+    audit.seal()
+    return list(AuditEntry.objects.filter(pk__in=[r.pk for r in written]).order_by("seq"))
 
 
 def sql(statement, params=()):
@@ -49,12 +52,45 @@ def broken_id():
 # --- the chain -------------------------------------------------------------------------
 
 
-def test_each_row_extends_the_previous_one(cast):
-    head_before = AuditChainHead.objects.filter(pk=1).values_list("last_hash", flat=True).first() or audit.GENESIS
-    rows = [audit.record(actor=cast.hq_admin, action=f"test.step{i}") for i in range(3)]
+def test_a_write_appends_its_row_unsealed_without_touching_the_chain_head(cast):
+    audit.seal()
+    head_before = AuditChainHead.objects.values_list("length", "last_hash").get()
+    entry = audit.record(actor=cast.hq_admin, action="test.step")
+    stored = AuditEntry.objects.get(pk=entry.pk)
+    assert (stored.seq, stored.hash, stored.prev_hash) == (None, None, "")
+    # no row shared by every writer: the head is the sealer's alone
+    assert AuditChainHead.objects.values_list("length", "last_hash").get() == head_before
+
+
+def test_the_sealer_chains_rows_in_order_and_each_extends_the_previous_one(cast):
+    audit.seal()
+    length, head_before = AuditChainHead.objects.values_list("length", "last_hash").get()
+    written = [audit.record(actor=cast.hq_admin, action=f"test.step{i}") for i in range(3)]
+    assert audit.seal(batch_size=2) == 3  # two transactions, one chain
+    rows = list(AuditEntry.objects.filter(pk__in=[r.pk for r in written]).order_by("seq"))
+    assert [r.pk for r in rows] == [r.pk for r in written]
+    assert [r.seq for r in rows] == [length + 1, length + 2, length + 3]
     assert rows[0].prev_hash == head_before
     assert [r.prev_hash for r in rows[1:]] == [r.hash for r in rows[:-1]]
+    assert all(r.hash == audit.compute_hash(r.prev_hash, r) for r in rows)
     assert AuditChainHead.objects.get().last_hash == rows[-1].hash
+
+
+def test_sealing_again_seals_nothing_more(rows):
+    head = AuditChainHead.objects.values_list("length", "last_hash").get()
+    assert audit.seal() == 0
+    assert AuditChainHead.objects.values_list("length", "last_hash").get() == head
+
+
+def test_a_rolled_back_write_leaves_no_row_to_seal(cast):
+    from django.db import transaction
+
+    audit.seal()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        audit.record(actor=cast.hq_admin, action="test.undone")
+        raise RuntimeError("the write failed")
+    assert audit.seal() == 0
+    assert not AuditEntry.objects.filter(action="test.undone").exists()
 
 
 def test_row_records_actor_object_action_and_changes(cast, rows):
@@ -175,6 +211,30 @@ def test_superuser_add_is_refused(superuser_client, rows):
 def test_verify_reports_ok_with_row_count(rows):
     output = verify()
     assert output.startswith("OK") and f"{AuditEntry.objects.count()} rows" in output
+    assert "unsealed tail: 0 rows" in output
+
+
+def test_verify_reports_the_unsealed_tail_apart(rows, cast):
+    for i in range(2):
+        audit.record(actor=cast.officer_a, action=f"test.later{i}")
+    output = verify()
+    assert output.startswith("OK") and f"{AuditEntry.objects.count() - 2} rows" in output
+    assert "unsealed tail: 2 rows" in output
+    report = audit.verify_chain()
+    assert report.ok and report.unsealed == 2
+
+
+def test_verify_finds_a_seq_moved_to_close_a_gap(rows):
+    # The forger deletes a row and renumbers the one after it: its prev_hash still points at the deleted row.
+    sql(f"DELETE FROM {TABLE} WHERE id = %s", [rows[2].pk])
+    sql(f"UPDATE {TABLE} SET seq = %s WHERE id = %s", [rows[2].seq, rows[3].pk])
+    assert broken_id() == rows[3].pk
+
+
+def test_verify_finds_a_sealed_row_made_unsealed(rows):
+    # Taking a row out of the chain leaves a gap in seq where it was.
+    sql(f"UPDATE {TABLE} SET seq = NULL WHERE id = %s", [rows[1].pk])
+    assert broken_id() == rows[2].pk
 
 
 def test_verify_of_an_empty_log_is_ok(db):
@@ -226,20 +286,37 @@ def test_verify_finds_a_row_inserted_out_of_chain(rows):
     )
     forged_id = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first()
     assert broken_id() == forged_id
+    # and the sealer does not launder it into the chain
+    assert audit.seal() == 0
+    assert broken_id() == forged_id
 
 
-def test_verify_finds_a_well_linked_row_the_chain_head_never_saw(rows):
-    # Correct prev_hash and hash, but written around audit.record(): the head was not advanced.
-    last = AuditEntry.objects.get(pk=rows[4].pk)
+def test_verify_finds_a_row_inserted_into_the_middle_of_the_chain(rows):
+    # A copy of row 2 given row 3's place, with row 3 onwards moved up one: the chain no longer links.
+    for row in reversed(rows[2:]):
+        sql(f"UPDATE {TABLE} SET seq = seq + 1 WHERE id = %s", [row.pk])
     sql(
-        f"INSERT INTO {TABLE} ({COLUMNS}, prev_hash, hash) SELECT {COLUMNS}, %s, %s FROM {TABLE} WHERE id = %s",
-        [last.hash, audit.compute_hash(last.hash, last), last.pk],
+        f"INSERT INTO {TABLE} ({COLUMNS}, seq, prev_hash, hash) "
+        f"SELECT {COLUMNS}, %s, %s, %s FROM {TABLE} WHERE id = %s",
+        [rows[2].seq, rows[2].hash, "e" * 64, rows[1].pk],
     )
     forged_id = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first()
     assert broken_id() == forged_id
 
 
-def test_rows_recorded_after_a_verify_still_verify(rows, cast):
+def test_verify_finds_a_well_linked_row_the_chain_head_never_saw(rows):
+    # Correct seq, prev_hash and hash, but written around the sealer: the head was not advanced.
+    last = AuditEntry.objects.get(pk=rows[4].pk)
+    sql(
+        f"INSERT INTO {TABLE} ({COLUMNS}, seq, prev_hash, hash) SELECT {COLUMNS}, %s, %s, %s FROM {TABLE} WHERE id = %s",
+        [last.seq + 1, last.hash, audit.compute_hash(last.hash, last), last.pk],
+    )
+    forged_id = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first()
+    assert broken_id() == forged_id
+
+
+def test_rows_recorded_after_a_verify_still_verify_once_sealed(rows, cast):
     verify()
     audit.record(actor=cast.officer_a, action="test.later", ip_address="2001:DB8::1")
+    assert audit.seal() == 1
     assert f"{AuditEntry.objects.count()} rows" in verify()

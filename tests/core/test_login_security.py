@@ -80,7 +80,7 @@ def test_an_idle_session_expires(cast, settings):
     client = Client()
     client.force_login(cast.officer_a)
     assert client.get("/").status_code == 200
-    # the session's expiry moves with each request (SESSION_SAVE_EVERY_REQUEST); simulate idleness past it
+    # the session's expiry moves with requests (core.sessions); simulate idleness past it
     key = client.session.session_key
     Session.objects.filter(session_key=key).update(expire_date=timezone.now() - timedelta(seconds=1))
     response = client.get("/")
@@ -88,7 +88,7 @@ def test_an_idle_session_expires(cast, settings):
     assert response["Location"].startswith(LOGIN)
 
 
-def test_each_request_extends_the_session(cast, settings):
+def test_the_first_request_after_sign_in_extends_the_session(cast, settings):
     client = Client()
     client.force_login(cast.officer_a)
     key = client.session.session_key

@@ -13,7 +13,7 @@ from xiaobao.core import error_codes as codes
 from xiaobao.core import services
 from xiaobao.core.api_errors import BusinessRuleError
 from xiaobao.core.models import Attachment, AuditEntry
-from xiaobao.core.uploads import check_upload, sniff
+from xiaobao.core.uploads import SNIFF_BYTES, check_upload, sniff
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -165,3 +165,25 @@ def test_too_many_files_are_refused(cast):
 
 def test_uploaded_names_cannot_climb_out(db):
     assert check_upload(upload("../../etc/passwd.txt", b"x")).name == "passwd.txt"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
+@pytest.mark.parametrize("shift", range(4))
+def test_long_chinese_text_is_text_wherever_the_sniffing_window_ends(encoding, shift):
+    # the window ends inside a multi-byte character for some shifts, on a boundary for others
+    text = "a" * shift + "保险法第十六条订立保险合同，保险人就保险标的或者被保险人的有关情况提出询问的。" * 400
+    data = text.encode(encoding)
+    assert len(data) > SNIFF_BYTES
+    assert sniff(data) == "text"
+
+
+def test_broken_bytes_before_the_window_end_are_still_not_text():
+    data = ("投诉" * 100).encode("utf-8") + b"\xff\xfe\xfa\xfb" * 3000
+    assert sniff(data) is None
+
+
+def test_a_text_attachment_over_the_window_is_accepted(db):
+    content = ("消费者权益保护法第二十四条。" * 1000).encode("utf-8")
+    assert len(content) > SNIFF_BYTES
+    checked = check_upload(SimpleUploadedFile("law.txt", content))
+    assert checked.kind.code == "text"

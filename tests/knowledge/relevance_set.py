@@ -88,3 +88,24 @@ QUESTIONS: list[tuple[str, tuple[str, ...]]] = [
     ("JJRS-XB-2024-012", ("津冀人寿消费投诉处理管理办法",)),
     ("敏感个人信息要单独同意吗", ("中华人民共和国个人信息保护法", "健康信息会给别人看吗？")),
 ]
+
+# Questions nothing in the demo corpus answers (issue 18): the FAQ answer endpoint's no-answer threshold is
+# calibrated on these and on the FAQ questions above; the second set (relevance_set_agents.py) checks it.
+NO_ANSWER: list[str] = [
+    "身份证丢了怎么挂失补办",
+    "汽车保险怎么续保",
+    "信用卡年费怎么免",
+    "定期存款利率是多少",
+    "失业金怎么领",
+    "个人所得税怎么退税",
+    "银行卡被冻结了怎么解冻",
+    "理财产品到期怎么赎回",
+    "护照过期了怎么换",
+    "网贷平台暴力催收怎么办",
+    "装修贷款怎么申请",
+    "孩子上学的学籍怎么转",
+    "医院挂号怎么预约",
+    "燃气费怎么在网上交",
+    "营业执照怎么年检",
+    "结婚证丢了怎么补",
+]

@@ -22,3 +22,4 @@ DECISION_REQUIRED = "complaints.decision_required"
 RESULT_REQUIRED = "complaints.result_required"  # 核查 conclusion, 回访 result
 IDEMPOTENCY_KEY_INVALID = "complaints.idempotency_key_invalid"  # empty, too long, or not visible ASCII
 IDEMPOTENCY_KEY_REUSED = "complaints.idempotency_key_reused"  # the key was used with a different body (422)
+IDEMPOTENCY_KEY_REQUIRED = "complaints.idempotency_key_required"  # a machine (token) client registered without one

@@ -123,7 +123,7 @@ def import_job_create(*, actor, upload, now=None) -> ImportJob:
     """
     if not actor.has_perm(ADD_PERMISSION) or actor.org_unit_id is None:
         raise BusinessRuleError("permission_denied", _("您没有登记投诉的权限。"), status_code=403)
-    checked = check_upload(upload, allowed=frozenset({"xlsx"}))
+    checked = check_upload(upload, allowed=frozenset({"xlsx"}), field="file")
     job = ImportJob.objects.create(
         org_unit_id=actor.org_unit_id,
         created_by=actor,

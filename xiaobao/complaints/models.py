@@ -165,6 +165,8 @@ class Complaint(OrgScopedModel):
     external_ref = models.CharField(_("外部编号"), max_length=64, blank=True, db_index=True)
     # Idempotency-Key of the feed that created it (CC system, platform): the same key never creates two.
     idempotency_key = models.CharField(max_length=200, null=True, blank=True, unique=True, editable=False)
+    # SHA-256 of the whole registration request the key came with (complaints/idempotency.py)
+    idempotency_digest = models.CharField(max_length=64, blank=True, default="", editable=False)
     received_at = models.DateTimeField(_("收到时间"))
     registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from xiaobao.complaints import error_codes as codes
-from xiaobao.complaints import notices, rules, selectors
+from xiaobao.complaints import idempotency, notices, rules, selectors
 from xiaobao.complaints.models import Category, Complaint, Extension
 from xiaobao.complaints.rules import refusal
 from xiaobao.complaints.supervision import escalate_major, handle_overdue, trace_root_cause
@@ -127,18 +127,26 @@ def complaint_register(
     The statutory clock runs from `received_at` (收到消费投诉之日, Art. 18): due = received + the
     `deadline.initial` rule. A complaint by the same person or on the same policy within the repeat
     window is linked as a repeat; one meeting a major threshold is flagged and escalated to head
-    office at once. An `idempotency_key` seen before returns that complaint and writes nothing.
+    office at once. An `idempotency_key` seen before with the same request (every argument and file, see
+    idempotency.py) returns that complaint marked `replayed` and writes nothing; with another request it is
+    refused (IDEMPOTENCY_KEY_REUSED, 422).
     Refuses: NOT_ALLOWED (403, without complaints.add_complaint), OUT_OF_SCOPE (403, a unit outside
     the actor's reach), INVALID (channel, relation, name, subject, content, received_at in the
     future, count, amount), CONSUMER_REQUIRED, BAD_CATEGORY, and core's upload refusals.
     """
+    # Every argument that describes the complaint, taken before anything is reassigned: what a key is bound to.
+    asked = dict(locals())  # (not inside a comprehension: that has its own locals() before Python 3.12)
+    for name in ("actor", "idempotency_key", "files", "now"):
+        del asked[name]
     now = now or timezone.now()
-    if idempotency_key:
-        found = Complaint.objects.filter(idempotency_key=idempotency_key).first()
-        if found is not None:
-            return found
     if not (actor and actor.has_perm(rules.ADD_PERMISSION)):
         raise refusal(codes.NOT_ALLOWED, _("您没有登记投诉的权限。"), status=403)
+    digest = ""
+    if idempotency_key:
+        digest = idempotency.request_digest(asked, files)
+        found = idempotency.registered_with(idempotency_key)
+        if found is not None:
+            return idempotency.replay(found, digest)
     if org_unit is None or not org_unit.is_active:
         raise refusal(codes.INVALID, _("请选择有效的责任机构。"), field="org_unit")
     if not scope_for(actor, "add").covers(org_unit.path):
@@ -176,6 +184,7 @@ def complaint_register(
         channel=channel,
         external_ref=(external_ref or "").strip()[:64],
         idempotency_key=idempotency_key or None,
+        idempotency_digest=digest,
         received_at=received_at,
         registered_by=actor,
         registered_at=now,
@@ -206,9 +215,10 @@ def complaint_register(
         with transaction.atomic():
             complaint.save()
     except IntegrityError:
-        if idempotency_key:  # the same feed item registered concurrently: answer with that one
-            return Complaint.objects.get(idempotency_key=idempotency_key)
+        if idempotency_key:  # the same key registered concurrently: that request won, this one is judged by it
+            return idempotency.replay(Complaint.objects.get(idempotency_key=idempotency_key), digest)
         raise
+    complaint.replayed = False
     complaint.number = f"TS{timezone.localtime(complaint.registered_at):%Y}{complaint.pk:06d}"
     repeat_of = rules.find_repeat_of(complaint)
     complaint.is_repeat, complaint.repeat_of = repeat_of is not None, repeat_of

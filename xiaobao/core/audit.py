@@ -1,8 +1,14 @@
-"""The audit chain: append-only, hash-chained rows for every write and every reveal.
+"""The audit chain: append-only rows for every write and every reveal, hash-chained afterwards by one sealer.
 
-`record()` is called inside the caller's transaction, so the audit row commits or rolls
-back with the write it describes. The chain head row is locked while appending
-(`select_for_update`), so concurrent writers on PostgreSQL extend the chain one at a time.
+`record()` is called inside the caller's transaction, so the audit row commits or rolls back with the write
+it describes. It is a plain INSERT: no row is shared between writers, so one user's long transaction never
+makes another user's write wait (a single locked "chain head" serialised every write of the system).
+
+`seal()` gives committed rows their place in the chain afterwards, in order of id, in short batches: each
+sealed row gets `seq` (1, 2, 3…), `prev_hash` (the previous sealed row's hash) and its own `hash`. Only the
+sealer locks the chain head, so sealers take turns and writers never wait for them. The worker runs it every
+few seconds (`tasks.seal_audit`); `manage.py audit_seal` runs it on demand. `verify_chain()` checks the
+sealed chain end to end and reports the not-yet-sealed tail separately.
 """
 
 from __future__ import annotations
@@ -87,47 +93,79 @@ def record(
         reason=mask_text(reason),
         ip_address=_canonical_ip(ip_address),
     )
-    # No savepoint: record() runs inside its caller's transaction, and a failure here must undo the
-    # caller's write anyway; outside one, this opens the transaction.
-    with transaction.atomic(savepoint=False):
-        _append(entry)
+    _append(entry)
     return entry
 
 
 @cache
-def _statements(vendor: str) -> tuple[str, str, str, list]:
-    """The three statements of an append, built once: every workflow step and audited write runs them,
-    so the ORM's per-call query building was a third of a workflow step's time (benchmarks/)."""
+def _insert_statement() -> tuple[str, list]:
+    """The append, built once: every workflow step and audited write runs it, and the ORM's per-call query
+    building was a third of a workflow step's time (benchmarks/)."""
     qn = connection.ops.quote_name
-    head, table = qn(AuditChainHead._meta.db_table), qn(AuditEntry._meta.db_table)
+    table = qn(AuditEntry._meta.db_table)
+    # seq and hash go in as NULL and prev_hash as "": the sealer fills them
     fields = [f for f in AuditEntry._meta.concrete_fields if not f.primary_key]
-    # SQLite transactions here start IMMEDIATE (settings), which already serialises writers.
-    lock = " FOR UPDATE" if vendor == "postgresql" else ""
-    select = f"SELECT last_hash, length FROM {head} WHERE id = 1{lock}"  # noqa: S608 (model metadata only)
     # identifiers come from model metadata; values are always parameters
     columns, marks = ", ".join(qn(f.column) for f in fields), ", ".join(["%s"] * len(fields))
-    insert = f"INSERT INTO {table} ({columns}) VALUES ({marks}) RETURNING {qn('id')}"  # noqa: S608
-    update = f"UPDATE {head} SET last_hash = %s, length = length + 1 WHERE id = 1"  # noqa: S608
-    return select, insert, update, fields
+    return f"INSERT INTO {table} ({columns}) VALUES ({marks}) RETURNING {qn('id')}", fields  # noqa: S608
 
 
 def _append(entry: AuditEntry) -> None:
-    """Lock the chain head, chain the row to it, insert the row and advance the head."""
-    select, insert, update, fields = _statements(connection.vendor)
+    """Insert the row unsealed, in the caller's transaction (an autocommit statement outside one)."""
+    insert, fields = _insert_statement()
     with connection.cursor() as cursor:
-        cursor.execute(select)
-        row = cursor.fetchone()
-        if row is None:  # the first row ever: create the head, then lock it as usual
-            AuditChainHead.objects.get_or_create(id=1)
-            cursor.execute(select)
-            row = cursor.fetchone()
-        entry.prev_hash = row[0]
-        entry.hash = compute_hash(entry.prev_hash, entry)
         cursor.execute(insert, [f.get_db_prep_save(f.value_from_object(entry), connection) for f in fields])
         entry.pk = cursor.fetchone()[0]
-        entry._state.adding = False
-        entry._state.db = connection.alias
-        cursor.execute(update, [entry.hash])
+    entry._state.adding = False
+    entry._state.db = connection.alias
+
+
+# --- sealing --------------------------------------------------------------------------------------
+
+SEAL_BATCH = 500
+
+
+def _lock_head() -> tuple[int, str]:
+    """The chain head, locked for this transaction (PostgreSQL; SQLite's IMMEDIATE transaction already is)."""
+    AuditChainHead.objects.get_or_create(id=1)
+    head = AuditChainHead.objects.select_for_update().get(id=1)
+    return head.length, head.last_hash
+
+
+def seal(*, batch_size: int = SEAL_BATCH, max_rows: int | None = None) -> int:
+    """Chain every committed unsealed row, oldest id first, in transactions of `batch_size` rows; returns
+    how many were sealed. Safe to run beside writers and beside another sealer (they take turns on the head).
+
+    A row that carries a hash without a place in the chain was not written by `record()` (raw SQL around it):
+    it is left alone, and `verify_chain` reports it.
+    """
+    qn = connection.ops.quote_name
+    table = qn(AuditEntry._meta.db_table)
+    update = (
+        f"UPDATE {table} SET {qn('seq')} = %s, {qn('prev_hash')} = %s, {qn('hash')} = %s "  # noqa: S608
+        f"WHERE {qn('id')} = %s AND {qn('seq')} IS NULL"
+    )
+    sealed = 0
+    while max_rows is None or sealed < max_rows:
+        size = batch_size if max_rows is None else min(batch_size, max_rows - sealed)
+        with transaction.atomic():
+            length, last_hash = _lock_head()
+            batch = list(AuditEntry.objects.filter(seq__isnull=True, hash__isnull=True).order_by("id")[:size])
+            if not batch:
+                break
+            params = []
+            for entry in batch:
+                length += 1
+                entry.seq, entry.prev_hash = length, last_hash
+                entry.hash = last_hash = compute_hash(entry.prev_hash, entry)
+                params.append([entry.seq, entry.prev_hash, entry.hash, entry.pk])
+            with connection.cursor() as cursor:
+                cursor.executemany(update, params)
+            AuditChainHead.objects.filter(id=1).update(length=length, last_hash=last_hash)
+        sealed += len(batch)
+        if len(batch) < size:
+            break
+    return sealed
 
 
 _DIGEST = re.compile(r"[0-9a-f]{32,128}")
@@ -161,13 +199,16 @@ def diff(before: dict, after: dict) -> dict:
 
 @dataclass
 class ChainReport:
-    """What `verify_chain` found: `ok`, the rows read, and the first broken row with the reason."""
+    """What `verify_chain` found: `ok`, the sealed rows read, and the first broken row with the reason;
+    `unsealed` rows (not yet chained, so not yet tamper-evident) and the oldest one's time, separately."""
 
     ok: bool
     rows: int
     last_hash: str
     broken_id: int | None = None
     problem: str = ""
+    unsealed: int = 0
+    oldest_unsealed_at: datetime | None = None
 
 
 def _head() -> tuple[int, str]:
@@ -175,46 +216,77 @@ def _head() -> tuple[int, str]:
     return head or (0, GENESIS)
 
 
-def verify_chain(*, chunk_size: int = 2000) -> ChainReport:
-    """Recompute the chain in id order, streaming, and report the first row that does not fit.
+def _tail(report: ChainReport) -> ChainReport:
+    """Add the unsealed tail to a report; a row with a hash but no place in the chain breaks it."""
+    unsealed = AuditEntry.objects.filter(seq__isnull=True)
+    foreign = unsealed.filter(hash__isnull=False).order_by("id").values_list("id", flat=True).first()
+    if foreign is None:
+        foreign = unsealed.exclude(prev_hash="").order_by("id").values_list("id", flat=True).first()
+    if report.ok and foreign is not None:
+        report.ok, report.broken_id = False, foreign
+        report.problem = "row carries a hash but no place in the chain (written around audit.record())"
+    report.unsealed = unsealed.count()
+    report.oldest_unsealed_at = unsealed.order_by("id").values_list("at", flat=True).first()
+    return report
 
-    Catches an edited row (its hash no longer matches its content), a deleted row (the next
-    row's prev_hash points at nothing), rows deleted from the end, and rows inserted out of
-    chain (by comparing with the chain head that `record()` advances in the same transaction).
-    Rows appended while this runs are not mistaken for forgeries: the head is read before
-    and after the scan.
+
+def verify_chain(*, chunk_size: int = 2000) -> ChainReport:
+    """Recompute the sealed chain in `seq` order, streaming, and report the first row that does not fit.
+
+    Catches an edited row (its hash no longer matches its content), a deleted row (a gap in `seq`, or the
+    next row's prev_hash points at nothing), rows deleted from the end, and rows inserted into the chain
+    (by comparing with the chain head that `seal()` advances in the same transaction). Rows sealed while
+    this runs are not mistaken for forgeries: the head is read before and after the scan. Unsealed rows are
+    counted apart (`unsealed`); one that carries a hash was not written by `record()` and is reported.
     """
     length_before, hash_before = _head()
     prev_hash, rows, prev_id = GENESIS, 0, None
-    for entry in AuditEntry.objects.order_by("id").iterator(chunk_size=chunk_size):
+    sealed = AuditEntry.objects.filter(seq__isnull=False).order_by("seq")
+    for entry in sealed.iterator(chunk_size=chunk_size):
+        after = f"row {prev_id}" if prev_id is not None else "the start of the chain"
+        if entry.seq != rows + 1:
+            return _tail(
+                ChainReport(
+                    False,
+                    rows,
+                    prev_hash,
+                    entry.id,
+                    f"seq {entry.seq} does not follow {after} (seq {rows}): rows between them were deleted",
+                )
+            )
         if entry.prev_hash != prev_hash:
-            after = f"row {prev_id}" if prev_id is not None else "the start of the chain"
-            return ChainReport(
-                False,
-                rows,
-                prev_hash,
-                entry.id,
-                f"prev_hash does not continue from {after} (a row before it was deleted or altered, "
-                "or this row was inserted out of chain)",
+            return _tail(
+                ChainReport(
+                    False,
+                    rows,
+                    prev_hash,
+                    entry.id,
+                    f"prev_hash does not continue from {after} (a row before it was deleted or altered, "
+                    "or this row was inserted out of chain)",
+                )
             )
         if compute_hash(entry.prev_hash, entry) != entry.hash:
-            return ChainReport(False, rows, prev_hash, entry.id, "content does not match its hash (row edited)")
+            return _tail(ChainReport(False, rows, prev_hash, entry.id, "content does not match its hash (row edited)"))
         prev_hash, prev_id = entry.hash, entry.id
         rows += 1
         if rows == length_before and prev_hash != hash_before:
-            return ChainReport(False, rows, prev_hash, entry.id, "the chain head ends elsewhere (rows replaced)")
+            return _tail(ChainReport(False, rows, prev_hash, entry.id, "the chain head ends elsewhere (rows replaced)"))
     if rows < length_before:
-        return ChainReport(
-            False,
-            rows,
-            prev_hash,
-            prev_id,
-            f"the chain head records {length_before} rows but {rows} remain: rows after this one were deleted",
+        return _tail(
+            ChainReport(
+                False,
+                rows,
+                prev_hash,
+                prev_id,
+                f"the chain head records {length_before} rows but {rows} remain: rows after this one were deleted",
+            )
         )
     length_after, hash_after = _head()
     if rows > length_after:
-        first_extra = AuditEntry.objects.order_by("id").values_list("id", flat=True)[length_after]
-        return ChainReport(False, rows, prev_hash, first_extra, "row is not in the chain head (inserted out of chain)")
+        first_extra = sealed.values_list("id", flat=True)[length_after]
+        return _tail(
+            ChainReport(False, rows, prev_hash, first_extra, "row is not in the chain head (inserted out of chain)")
+        )
     if rows == length_after and prev_hash != hash_after:
-        return ChainReport(False, rows, prev_hash, prev_id, "the chain head ends elsewhere (rows replaced)")
-    return ChainReport(True, rows, prev_hash)
+        return _tail(ChainReport(False, rows, prev_hash, prev_id, "the chain head ends elsewhere (rows replaced)"))
+    return _tail(ChainReport(True, rows, prev_hash))

@@ -73,6 +73,40 @@ def mask_text(text: str) -> str:
     return _MOBILE_RE.sub(lambda m: m.group(1) + mask_phone(_digits(m.group(2))), text)
 
 
+def personal_data_spans(text: str) -> list[tuple[int, int, str]]:
+    """Where ID numbers, bank cards and mobile numbers sit in `text`: (start, end, kind) sorted, not
+    overlapping (an 18-digit ID is not counted again as a card). kind: id_number | bank_card | phone."""
+    if not text:
+        return []
+    found: list[tuple[int, int, str]] = []
+
+    def free(start: int, end: int) -> bool:
+        return all(end <= s or start >= e for s, e, _k in found)
+
+    for pattern, kind in ((_ID_RE, "id_number"), (_CARD_RE, "bank_card"), (_MOBILE_RE, "phone")):
+        for match in pattern.finditer(text):
+            start = match.start(2) if kind == "phone" else match.start()
+            if free(start, match.end()):
+                found.append((start, match.end(), kind))
+    return sorted(found)
+
+
+def mask_text_keep_length(text: str) -> tuple[str, list[tuple[int, int, str]]]:
+    """`text` with every ID number, bank card and mobile masked digit by digit, so offsets into the text
+    still point at the same characters (a highlighted hit stays in place); also returns the spans found.
+    Keeps the first 3 and last 4 digits of IDs and mobiles, the first 4 and last 4 of cards."""
+    spans = personal_data_spans(text)
+    if not spans:
+        return text, spans
+    chars = list(text)
+    for start, end, kind in spans:
+        positions = [i for i in range(start, end) if chars[i].isdigit() or chars[i] in "Xx"]
+        head, tail = (4, 4) if kind == "bank_card" else (3, 4)
+        for i in positions[head : len(positions) - tail]:
+            chars[i] = "*"
+    return "".join(chars), spans
+
+
 def _digits(value: str) -> str:
     return "".join(ch for ch in value if ch.isdigit())
 

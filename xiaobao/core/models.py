@@ -173,7 +173,7 @@ class AuditLogImmutableError(RuntimeError):
 class AuditEntryQuerySet(models.QuerySet):
     """Refuses bulk writes, so no app code can rewrite or drop audit rows through the ORM.
 
-    Rows are appended by `xiaobao.core.audit.record()` only (one at a time, chained).
+    Rows are appended by `xiaobao.core.audit.record()` only and sealed (hash-chained) by `audit.seal()`.
     """
 
     def update(self, **kwargs):
@@ -196,9 +196,12 @@ class AuditEntryQuerySet(models.QuerySet):
 class AuditEntry(models.Model):
     """审计日志: one append-only, hash-chained row per write or personal-data reveal.
 
-    `hash` = SHA-256 over the previous row's hash and this row's canonical content, so
-    editing or deleting any row breaks the chain at that point (`manage.py audit_verify`).
-    The model refuses updates and deletes; raw SQL still can, which is what the chain catches.
+    A row is appended unsealed (no `seq`, no hash) in its writer's own transaction, with no lock shared
+    with other writers. The sealer (`audit.seal()`, run by the worker and by `manage.py audit_seal`) then
+    gives rows their place in the chain, in order: `seq` 1, 2, 3… and `hash` = SHA-256 over the previous
+    row's hash and this row's canonical content, so editing, deleting or inserting a sealed row breaks the
+    chain at that point (`manage.py audit_verify`). The model refuses updates and deletes; raw SQL still
+    can, which is what the chain catches.
     """
 
     at = models.DateTimeField(_("时间"), db_index=True)
@@ -212,8 +215,10 @@ class AuditEntry(models.Model):
     changes = models.JSONField(_("变更摘要"), default=dict, blank=True)
     reason = models.CharField(_("原因"), max_length=500, blank=True)
     ip_address = models.GenericIPAddressField(_("IP"), null=True, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    # Set by the sealer only: the row's place in the chain, the hash it continues from, and its own.
+    seq = models.BigIntegerField(null=True, blank=True, unique=True, editable=False)
+    prev_hash = models.CharField(max_length=64, blank=True, default="")
+    hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
 
     # Named `objects` and not use_in_migrations, so the migration state is unchanged.
     objects = AuditEntryQuerySet.as_manager()
@@ -222,26 +227,26 @@ class AuditEntry(models.Model):
         verbose_name = _("审计日志")
         verbose_name_plural = _("审计日志")
         ordering = ["-id"]
-        indexes = [models.Index(fields=["object_type", "object_id"], name="core_audit_object_idx")]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"], name="core_audit_object_idx"),
+            # the sealer's work list stays small and indexed however long the log grows
+            models.Index(fields=["id"], condition=models.Q(seq__isnull=True), name="core_audit_unsealed_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_repr}"
 
     def save(self, *args, **kwargs):
-        # Only a brand-new, chained row may be written, and only as an INSERT.
         if not self._state.adding or kwargs.get("update_fields") is not None:
             raise AuditLogImmutableError("audit rows cannot be updated")
-        if not self.hash or not self.prev_hash:
-            raise AuditLogImmutableError("audit rows are appended through audit.record() only")
-        kwargs["force_insert"] = True
-        super().save(*args, **kwargs)
+        raise AuditLogImmutableError("audit rows are appended through audit.record() only")
 
     def delete(self, *args, **kwargs):
         raise AuditLogImmutableError("audit rows cannot be deleted")
 
 
 class AuditChainHead(models.Model):
-    """The single row locked while appending, so concurrent writers extend the chain in turn."""
+    """Where the sealed chain ends: locked by the sealer only (never by a writer), so sealers take turns."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     last_hash = models.CharField(max_length=64, default="0" * 64)

@@ -15,3 +15,11 @@ def check_calendar_coverage():
 def send_notification_emails():
     """Every sweep: mail the notifications marked for e-mail; each is sent once."""
     return services.notifications_send_emails()
+
+
+@shared_task(name="xiaobao.core.tasks.seal_audit")
+def seal_audit() -> int:
+    """Every few seconds: hash-chain the audit rows written since the last run (one sealer at a time)."""
+    from xiaobao.core import audit
+
+    return audit.seal()

@@ -10,6 +10,7 @@ sniffers do not do. Anything not positively recognised is refused.
 
 from __future__ import annotations
 
+import codecs
 import io
 import zipfile
 from dataclasses import dataclass
@@ -97,15 +98,18 @@ EXTENSION_KINDS = {
 ACTIVE_MARKUP = (b"<!doctype html", b"<html", b"<script", b"<svg", b"<?xml-stylesheet", b"<iframe")
 
 
-def _is_text(head: bytes) -> bool:
+def _is_text(head: bytes, *, whole: bool) -> bool:
+    """Whether the sample decodes as UTF-8 or GB18030. When the sample is only the start of the file
+    (`whole` false) it may end inside a multi-byte character, wherever the window falls: an incremental
+    decoder keeps such an unfinished tail pending instead of failing on it, while a broken sequence
+    anywhere before the tail still fails."""
     if b"\x00" in head:
         return False
     if head.lstrip(b"\xef\xbb\xbf \t\r\n").lower().startswith(ACTIVE_MARKUP):
         return False
     for encoding in ("utf-8", "gb18030"):
         try:
-            # the sample may end inside a multi-byte character: ignore only a short tail
-            head.decode(encoding) if len(head) < SNIFF_BYTES else head[:-4].decode(encoding)
+            codecs.getincrementaldecoder(encoding)().decode(head, final=whole)
             return True
         except UnicodeDecodeError:
             continue
@@ -129,7 +133,7 @@ def sniff(data: bytes) -> str | None:
         return "mp4"
     if head.startswith(b"PK\x03\x04"):
         return _office_kind(head, data)
-    if head and _is_text(head):
+    if head and _is_text(head, whole=len(data) <= SNIFF_BYTES):
         return "text"
     return None
 
@@ -142,24 +146,52 @@ class CheckedUpload:
     content: bytes
 
 
-def check_upload(upload, *, allowed: frozenset[str] = EVIDENCE_KINDS, max_bytes: int | None = None) -> CheckedUpload:
+#: the longest file name kept (Attachment.name and the import rows' file_name columns)
+MAX_FILE_NAME = 200
+#: an "extension" longer than this is part of the name (a sentence with a full stop in it), not a type
+_MAX_EXTENSION = 16
+
+
+def fit_file_name(raw: str, limit: int = MAX_FILE_NAME) -> str:
+    """The uploader's file name without folders, shortened to `limit` characters keeping its extension.
+
+    Cutting the end off `…很长的名字.docx` would lose `.docx`: the download would no longer open, and the
+    extension check below would compare against a truncated one. The stem is shortened instead.
+    """
+    name = (raw or "").replace("\\", "/").split("/")[-1].strip() or "file"
+    if len(name) <= limit:
+        return name
+    stem, dot, extension = name.rpartition(".")
+    if not dot or not stem or len(extension) > _MAX_EXTENSION:
+        return name[:limit]
+    return stem[: limit - len(extension) - 1] + "." + extension
+
+
+def check_upload(
+    upload,
+    *,
+    allowed: frozenset[str] = EVIDENCE_KINDS,
+    max_bytes: int | None = None,
+    field: str = "files",
+) -> CheckedUpload:
     """Read and check one uploaded file; refuse an empty, oversized or unrecognised one.
 
     Refusals (BusinessRuleError, 400): UPLOAD_EMPTY, UPLOAD_TOO_LARGE (over `max_bytes`, default
     settings.UPLOAD_MAX_BYTES), UPLOAD_TYPE_REFUSED (content is not one of `allowed`, whatever the
-    file is called). The message names the file, so a batch says which one.
+    file is called). The message names the file, so a batch says which one; `fields` names the request's
+    field the file came in (`field`: "files" for attachments, "file" where an endpoint takes one).
     """
     limit = max_bytes or settings.UPLOAD_MAX_BYTES
-    name = (getattr(upload, "name", "") or "file").replace("\\", "/").split("/")[-1][:200] or "file"
+    name = fit_file_name(getattr(upload, "name", "") or "file")
     if getattr(upload, "size", None) is not None and upload.size > limit:
-        raise _too_large(name, limit)
+        raise _too_large(name, limit, field)
     upload.seek(0)
     content = upload.read(limit + 1)
     if len(content) > limit:
-        raise _too_large(name, limit)
+        raise _too_large(name, limit, field)
     if not content:
         raise BusinessRuleError(
-            codes.UPLOAD_EMPTY, _("文件“%(name)s”是空的。") % {"name": name}, fields={"files": [codes.UPLOAD_EMPTY]}
+            codes.UPLOAD_EMPTY, _("文件“%(name)s”是空的。") % {"name": name}, fields={field: [codes.UPLOAD_EMPTY]}
         )
     code = sniff(content)
     if code not in allowed:
@@ -167,7 +199,7 @@ def check_upload(upload, *, allowed: frozenset[str] = EVIDENCE_KINDS, max_bytes:
         raise BusinessRuleError(
             codes.UPLOAD_TYPE_REFUSED,
             _("文件“%(name)s”的内容不是允许的类型（允许：%(accepted)s）。") % {"name": name, "accepted": accepted},
-            fields={"files": [codes.UPLOAD_TYPE_REFUSED]},
+            fields={field: [codes.UPLOAD_TYPE_REFUSED]},
         )
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     promised = EXTENSION_KINDS.get(extension)
@@ -175,14 +207,14 @@ def check_upload(upload, *, allowed: frozenset[str] = EVIDENCE_KINDS, max_bytes:
         raise BusinessRuleError(
             codes.UPLOAD_TYPE_REFUSED,
             _("文件“%(name)s”的内容与其扩展名不符（内容为%(kind)s）。") % {"name": name, "kind": KINDS[code].label},
-            fields={"files": [codes.UPLOAD_TYPE_REFUSED]},
+            fields={field: [codes.UPLOAD_TYPE_REFUSED]},
         )
     return CheckedUpload(name=name, kind=KINDS[code], size=len(content), content=content)
 
 
-def _too_large(name: str, limit: int) -> BusinessRuleError:
+def _too_large(name: str, limit: int, field: str) -> BusinessRuleError:
     return BusinessRuleError(
         codes.UPLOAD_TOO_LARGE,
         _("文件“%(name)s”超过 %(mb)s MB 的上限。") % {"name": name, "mb": round(limit / 1024 / 1024, 1)},
-        fields={"files": [codes.UPLOAD_TOO_LARGE]},
+        fields={field: [codes.UPLOAD_TOO_LARGE]},
     )

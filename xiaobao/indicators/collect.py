@@ -261,7 +261,7 @@ def values_import(*, actor, upload, now=None) -> ImportResult:
     now = now or timezone.now()
     if not (actor and actor.is_authenticated and actor.has_perm(ADD_VALUE)):
         raise _refuse(codes.NOT_ALLOWED, _("您没有填报指标值的权限。"), status=403)
-    content = check_upload(upload, allowed=frozenset({"xlsx"})).content
+    content = check_upload(upload, allowed=frozenset({"xlsx"}), field="file").content
     rows = _read(content)
     definitions = {d.code: d for d in D.objects.all()}
     units = {u.code: u for u in OrgUnit.objects.all()}

@@ -8,6 +8,7 @@ Reads go through `knowledge.search` (visibility and the view permission in its S
 from __future__ import annotations
 
 from django.urls import path, reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
@@ -18,6 +19,7 @@ from xiaobao.core.api import HasModelPermission
 from xiaobao.knowledge import editing_api, import_api, search, selectors
 from xiaobao.knowledge.models import Document
 from xiaobao.knowledge.search.engine import MAX_OFFSET
+from xiaobao.knowledge.search.query_fields import QuerySerializerField
 
 READ_REFUSALS = {
     400: OpenApiResponse(description="invalid: a parameter failed validation ({error, detail, fields})"),
@@ -39,7 +41,7 @@ class SearchApi(_Reader, APIView):
     """
 
     class FilterSerializer(serializers.Serializer):
-        q = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+        q = QuerySerializerField()
         kind = serializers.MultipleChoiceField(choices=Document.Kind.choices, required=False)
         policy_status = serializers.MultipleChoiceField(choices=Document.PolicyStatus.choices, required=False)
         category = serializers.IntegerField(required=False, min_value=1, help_text="A category and its subtree")
@@ -51,7 +53,7 @@ class SearchApi(_Reader, APIView):
 
         def validate(self, attrs):
             if (attrs["page"] - 1) * attrs["page_size"] > MAX_OFFSET:
-                raise serializers.ValidationError({"page": ["too far"]})
+                raise serializers.ValidationError({"page": [_("页码超出范围。")]})
             return attrs
 
     class HitOutput(serializers.Serializer):
@@ -87,7 +89,19 @@ class SearchApi(_Reader, APIView):
         responses={200: OutputSerializer, **READ_REFUSALS},
     )
     def get(self, request):
-        params = self.FilterSerializer(data=request.query_params)
+        return self._search(request, request.query_params)
+
+    @extend_schema(
+        operation_id="knowledge_search_post",
+        request=FilterSerializer,
+        responses={200: OutputSerializer, **READ_REFUSALS},
+        description="The same search with the parameters in the body, for a question too long for a URL.",
+    )
+    def post(self, request):
+        return self._search(request, request.data)
+
+    def _search(self, request, source):
+        params = self.FilterSerializer(data=source)
         params.is_valid(raise_exception=True)
         data = params.validated_data
         filters = {k: sorted(v) if isinstance(v, set) else v for k, v in data.items()}
@@ -118,7 +132,7 @@ class AnswerApi(_Reader, APIView):
     FAQ each came from. An empty or unmatched question gives an empty list."""
 
     class InputSerializer(serializers.Serializer):
-        q = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+        q = QuerySerializerField()
         limit = serializers.IntegerField(required=False, min_value=1, max_value=10, default=3)
 
     class AnswerOutput(serializers.Serializer):
@@ -142,7 +156,19 @@ class AnswerApi(_Reader, APIView):
         responses={200: OutputSerializer, **READ_REFUSALS},
     )
     def get(self, request):
-        params = self.InputSerializer(data=request.query_params)
+        return self._answer(request, request.query_params)
+
+    @extend_schema(
+        operation_id="knowledge_answer_post",
+        request=InputSerializer,
+        responses={200: OutputSerializer, **READ_REFUSALS},
+        description="The same answers with the question in the body, for a question too long for a URL.",
+    )
+    def post(self, request):
+        return self._answer(request, request.data)
+
+    def _answer(self, request, source):
+        params = self.InputSerializer(data=source)
         params.is_valid(raise_exception=True)
         question = params.validated_data["q"]
         answers = search.answer(request.user, question, limit=params.validated_data["limit"]) if question else []

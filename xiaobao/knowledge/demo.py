@@ -2,7 +2,8 @@
 
 - the Term dictionary: insurance and consumer-protection words for the segmenter, and synonym groups that
   let a customer's words (退掉保单, 冷静期) find the documents' words (解除合同, 犹豫期);
-- real public laws and regulatory documents under their real titles, each with our own short summary;
+- real public laws and regulatory documents under their real titles, each with our own short summary, and
+  three laws in full text (保险法, 消费者权益保护法, 个人信息保护法: `corpus/laws/`, sources in regulations.json);
 - the 51 internal policies of the fictional 津冀人寿 (numbers, issuing departments, dates; a few repealed,
   a few not yet in force), their bodies built from each policy's purpose, basis and provisions;
 - 200+ FAQ, 话术 scripts, training material and cases.
@@ -22,7 +23,7 @@ from django.utils import timezone
 
 from xiaobao.core.models import OrgUnit, User
 from xiaobao.knowledge import services
-from xiaobao.knowledge.corpus import read, terms
+from xiaobao.knowledge.corpus import HERE, read, terms
 from xiaobao.knowledge.models import Category, Document, Term
 
 AUTHOR = "xiaobao"  # 李晓梅, 总公司消费者权益保护部
@@ -137,10 +138,12 @@ class Loader:
         for name in REGULATION_FILES:
             for item in read(name):
                 effective = date.fromisoformat(item["effective_from"]) if item.get("effective_from") else None
+                # a law kept in full (corpus/laws/, with its source) rather than as our summary
+                body = (HERE / item["body_file"]).read_text(encoding="utf-8") if item.get("body_file") else item["body"]
                 self.create(
                     kind=item["kind"],
                     title=item["title"],
-                    body=item["body"],
+                    body=body,
                     issuer=item["issuer"],
                     effective_from=effective,
                     category=item["category"],

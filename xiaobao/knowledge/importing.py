@@ -40,7 +40,7 @@ from xiaobao.core import services as core_services
 from xiaobao.core.api_errors import BusinessRuleError
 from xiaobao.core.models import Attachment, OrgUnit
 from xiaobao.core.scope import scope_for
-from xiaobao.core.uploads import KINDS, CheckedUpload, check_upload
+from xiaobao.core.uploads import KINDS, CheckedUpload, check_upload, fit_file_name
 from xiaobao.knowledge import extract, services
 from xiaobao.knowledge.error_codes import (
     IMPORT_FAILED,
@@ -132,7 +132,7 @@ def source_of(owner: DocumentVersion | ImportBatch) -> Attachment | None:
 def _attach(owner, *, org_unit_id: int, name: str, content: bytes, kind: str, actor, purpose: str) -> Attachment:
     """Store already-checked bytes as a core Attachment of `owner` (in the caller's transaction). The
     unit is the document's: a version has none of its own."""
-    item = CheckedUpload(name=name[:200], kind=KINDS[kind], size=len(content), content=content)
+    item = CheckedUpload(name=fit_file_name(name), kind=KINDS[kind], size=len(content), content=content)
     return core_services.attachment_store(owner=owner, item=item, actor=actor, purpose=purpose, org_unit_id=org_unit_id)
 
 
@@ -164,7 +164,7 @@ def document_import(
     _check_kind(kind)
     # the extension first, so a spreadsheet or an image says "unsupported type" rather than "not a PDF"
     extract.check_extension(getattr(upload, "name", "") or "")
-    checked = check_upload(upload, allowed=extract.FILE_KINDS, max_bytes=single_file_limit())
+    checked = check_upload(upload, allowed=extract.FILE_KINDS, max_bytes=single_file_limit(), field="file")
     return _import_file(
         actor=actor,
         org_unit=org_unit,
@@ -181,7 +181,7 @@ def document_import(
 def _import_file(*, actor, org_unit, name, content, kind, category, publish, title="", now=None) -> Document:
     found = extract.extract(name, content)
     title = (title or "").strip() or found.title or extract.stem_of(name) or name
-    base = extract.strip_controls(PurePosixPath(name.replace("\\", "/")).name)[:200]
+    base = fit_file_name(extract.strip_controls(PurePosixPath(name.replace("\\", "/")).name))
     document = services.document_create(
         actor=actor,
         kind=kind,
@@ -308,7 +308,7 @@ def inspect_zip(content: bytes, *, file_name: str = "") -> list[Entry]:
 def _read_zip_upload(upload) -> tuple[str, bytes]:
     """The zip's name and bytes, checked by core.uploads; a zip that core refuses is explained by `inspect_zip`."""
     try:
-        checked = check_upload(upload, allowed=frozenset({"zip"}), max_bytes=MAX_ZIP_BYTES)
+        checked = check_upload(upload, allowed=frozenset({"zip"}), max_bytes=MAX_ZIP_BYTES, field="file")
         return checked.name, checked.content
     except BusinessRuleError as refusal:
         if refusal.error_code != core_codes.UPLOAD_TYPE_REFUSED:
@@ -494,7 +494,7 @@ def _import_member(batch: ImportBatch, archive: zipfile.ZipFile, entry: Entry, *
         raise _too_large(name, limit)
     if content[:4] == b"PK\x03\x04" and extract.READERS[extract.extension_of(name)] != "docx":
         raise _refuse(ZIP_NESTED, _("“%(name)s”是压缩包中的压缩包，不会展开导入。") % {"name": name})
-    checked = check_upload(ContentFile(content, name=name), allowed=extract.FILE_KINDS, max_bytes=limit)
+    checked = check_upload(ContentFile(content, name=name), allowed=extract.FILE_KINDS, max_bytes=limit, field="file")
     return _import_file(
         actor=batch.created_by,
         org_unit=batch.org_unit,

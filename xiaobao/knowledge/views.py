@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET
 from xiaobao.knowledge import search, selectors
 from xiaobao.knowledge.models import Document, DocumentVersion
 from xiaobao.knowledge.search.engine import FILTER_KEYS, MAX_OFFSET
+from xiaobao.knowledge.search.query_fields import QueryFormField
 
 PAGE_SIZE = 10
 MAX_PAGE = MAX_OFFSET // PAGE_SIZE
@@ -29,7 +30,7 @@ ASK_LIMIT = 5
 class SearchForm(forms.Form):
     """The search box and its filters (GET). Bad values are dropped, never an error page."""
 
-    q = forms.CharField(required=False, max_length=500)
+    q = QueryFormField()
     kind = forms.ChoiceField(required=False, choices=[("", gettext_lazy("全部类型")), *Document.Kind.choices])
     policy_status = forms.ChoiceField(
         required=False, choices=[("", gettext_lazy("全部状态")), *Document.PolicyStatus.choices]
@@ -141,7 +142,7 @@ def document_page(request, pk: int):
 
 
 class AskForm(forms.Form):
-    q = forms.CharField(required=False, max_length=500)
+    q = QueryFormField()
 
 
 @require_GET

@@ -204,7 +204,7 @@ def activities_import(
     now = now or timezone.now()
     unit = check_recorder(actor, org_unit)
     task = check_task(task, unit)
-    checked = check_upload(upload, allowed=frozenset({"xlsx"}))
+    checked = check_upload(upload, allowed=frozenset({"xlsx"}), field="file")
     rows = _read(checked.content)
     if not rows:
         raise refusal(codes.IMPORT_EMPTY, _("文件中没有活动数据。"), field="upload")

@@ -1,0 +1,226 @@
+"""Every read of training data, filtered by the caller's data scope (DESIGN.md).
+
+Two kinds of reader: managers (消保 staff with training permissions) see the rows of their org subtree;
+an employee sees their own exams, attempts and results through their roster entry — and nothing else.
+Answer keys are shown to the exam's owner only (`may_see_keys`).
+"""
+
+from __future__ import annotations
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from xiaobao.training.models import (
+    Attempt,
+    AudienceGroup,
+    Course,
+    Exam,
+    Question,
+    Session,
+    StaffMember,
+)
+
+
+def staff_for(user, filters: dict | None = None) -> QuerySet[StaffMember]:
+    """The roster the user may see (their subtree), filterable by q (name or 工号), group, org_unit, leavers."""
+    rows = StaffMember.objects.visible_to(user).select_related("org_unit", "user")
+    filters = filters or {}
+    if filters.get("q"):
+        rows = rows.filter(Q(name__icontains=filters["q"]) | Q(employee_no__icontains=filters["q"]))
+    if filters.get("group"):
+        rows = rows.filter(group=filters["group"])
+    if filters.get("org_unit"):
+        rows = rows.filter(org_unit__path__startswith=filters["org_unit"].path)
+    if not filters.get("leavers"):
+        rows = rows.filter(left_on__isnull=True)
+    return rows
+
+
+def own_staff(user) -> StaffMember | None:
+    """The signed-in person's roster entry, if any (an active employee only)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    return StaffMember.objects.select_related("org_unit").filter(user=user).first()
+
+
+def staff_groups(staff: StaffMember) -> set[str]:
+    return {AudienceGroup.ALL_STAFF, staff.group}
+
+
+# --- question bank ------------------------------------------------------------------------------------
+
+
+def questions_for(user, filters: dict | None = None) -> QuerySet[Question]:
+    rows = Question.objects.visible_to(user).select_related("current")
+    filters = filters or {}
+    for name in ("topic", "difficulty", "kind", "right"):
+        if filters.get(name):
+            rows = rows.filter(**{name: filters[name]})
+    if filters.get("q"):
+        rows = rows.filter(Q(code__icontains=filters["q"]) | Q(current__stem__icontains=filters["q"]))
+    if not filters.get("inactive"):
+        rows = rows.filter(is_active=True)
+    return rows
+
+
+def get_question_for_user(user, pk: int, *, for_write: bool = False) -> Question:
+    found = Question.objects.visible_to(user, "change" if for_write else "view").filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def drawable(*, topic: str = "", difficulty: str = "", kind: str = "") -> QuerySet[Question]:
+    """Active questions with content a rule may draw from (unscoped: the exam's owner chose the bank)."""
+    rows = Question.objects.filter(is_active=True, current__isnull=False)
+    if topic:
+        rows = rows.filter(topic=topic)
+    if difficulty:
+        rows = rows.filter(difficulty=difficulty)
+    if kind:
+        rows = rows.filter(kind=kind)
+    return rows
+
+
+# --- exams ---------------------------------------------------------------------------------------------
+
+
+def exams_for(user, filters: dict | None = None) -> QuerySet[Exam]:
+    """Exams the user manages (their subtree), with counts of attempts."""
+    rows = Exam.objects.visible_to(user).select_related("org_unit", "owner", "course")
+    filters = filters or {}
+    if filters.get("status"):
+        rows = rows.filter(status=filters["status"])
+    return rows.annotate(
+        sat=Count("attempts__staff", distinct=True, filter=~Q(attempts__status=Attempt.Status.IN_PROGRESS)),
+    )
+
+
+def get_exam_for_user(user, pk: int, *, for_write: bool = False) -> Exam:
+    found = Exam.objects.visible_to(user, "change" if for_write else "view").filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def may_see_keys(user, exam: Exam) -> bool:
+    """Only the exam's owner (and a system administrator) sees its answer keys."""
+    return bool(getattr(user, "is_authenticated", False) and (user.pk == exam.owner_id or user.is_superuser))
+
+
+def invited(exam: Exam, staff: StaffMember) -> bool:
+    """Whether `staff` is in the exam's audience: the organiser's subtree, the group (and channel) if set."""
+    if staff.left_on is not None or not staff.org_unit.path.startswith(exam.org_unit.path):
+        return False
+    if exam.audience_group and exam.audience_group not in staff_groups(staff):
+        return False
+    return not (exam.audience_channel and exam.audience_channel != staff.channel)
+
+
+def exams_open_to(staff: StaffMember, *, now=None) -> list[Exam]:
+    """Published exams whose window has not closed and that invite `staff` (the employee's exam list)."""
+    now = now or timezone.now()
+    candidates = (
+        Exam.objects.filter(status=Exam.Status.PUBLISHED, closes_at__gt=now)
+        .filter(Q(audience_group="") | Q(audience_group__in=staff_groups(staff)))
+        .filter(Q(audience_channel="") | Q(audience_channel=staff.channel))
+        .select_related("org_unit", "course")
+        .order_by("closes_at")
+    )
+    return [e for e in candidates if staff.org_unit.path.startswith(e.org_unit.path)]
+
+
+def attempts_of(staff: StaffMember) -> QuerySet[Attempt]:
+    return Attempt.objects.filter(staff=staff).select_related("exam").order_by("-started_at")
+
+
+def active_attempt(exam: Exam, staff: StaffMember) -> Attempt | None:
+    return Attempt.objects.filter(exam=exam, staff=staff, status=Attempt.Status.IN_PROGRESS).first()
+
+
+def get_own_attempt(user, pk: int) -> Attempt:
+    """One of the signed-in person's own attempts; anyone else's is 404."""
+    staff = own_staff(user)
+    found = staff and Attempt.objects.select_related("exam", "staff").filter(pk=pk, staff=staff).first()
+    if not found:
+        raise Http404
+    return found
+
+
+def attempts_for_exam(user, exam: Exam) -> QuerySet[Attempt]:
+    """The attempts at `exam` of people the user may see (a branch sees its own people's results)."""
+    people = StaffMember.objects.visible_to(user)
+    return (
+        Attempt.objects.filter(exam=exam, staff__in=people)
+        .select_related("staff", "staff__org_unit")
+        .order_by("-score", "seconds_used", "submitted_at")
+    )
+
+
+def results_visible(exam: Exam, *, now=None) -> bool:
+    """Whether takers may see their scores' detail and the explanations now, as the exam says."""
+    now = now or timezone.now()
+    if exam.results == Exam.Results.ON_SUBMIT:
+        return True
+    if exam.results == Exam.Results.AFTER_WINDOW:
+        return now >= exam.closes_at
+    return False
+
+
+# --- courses and sessions ------------------------------------------------------------------------------
+
+
+def courses_visible(user) -> QuerySet[Course]:
+    """Courses of the user's scope, and those of the units above them: head office's courses are taught
+    in every branch, so a branch schedules sessions of them."""
+    own = Course.objects.visible_to(user)
+    unit = getattr(user, "org_unit", None)
+    if unit is None or not user.has_perm("training.view_course"):
+        return own
+    return Course.objects.filter(Q(pk__in=own.values("pk")) | Q(org_unit__in=unit.ancestors()))
+
+
+def courses_for(user, filters: dict | None = None) -> QuerySet[Course]:
+    rows = courses_visible(user).select_related("programme").prefetch_related("audiences")
+    filters = filters or {}
+    if filters.get("year"):
+        rows = rows.filter(year=filters["year"])
+    if filters.get("group"):
+        rows = rows.filter(audiences__group=filters["group"]).distinct()
+    return rows
+
+
+def get_course_for_user(user, pk: int, *, for_write: bool = False) -> Course:
+    found = Course.objects.visible_to(user, "change" if for_write else "view").filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def sessions_for(user, filters: dict | None = None) -> QuerySet[Session]:
+    rows = Session.objects.visible_to(user).select_related("org_unit").annotate(person_times=Count("attendances"))
+    filters = filters or {}
+    if filters.get("year"):
+        rows = rows.filter(held_on__year=filters["year"])
+    return rows
+
+
+def get_session_for_user(user, pk: int, *, for_write: bool = False) -> Session:
+    found = Session.objects.visible_to(user, "change" if for_write else "view").filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def session_for_check_in(code: str) -> Session | None:
+    """The session whose check-in is open under `code` (codes are unique among open sessions)."""
+    return Session.objects.filter(check_in_open=True, check_in_code=code).select_related("org_unit").first()
+
+
+def has_attempts(exam: Exam) -> bool:
+    return Attempt.objects.filter(exam=exam).exists()
+
+
+def passed_exists(exam: Exam, staff: StaffMember):
+    return Exists(Attempt.objects.filter(exam=exam, staff=OuterRef("pk"), passed=True))
