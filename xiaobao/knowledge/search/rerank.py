@@ -29,6 +29,9 @@ RANK_SHARE = 0.5
 SOURCE_SLOT = 3
 SOURCE_MIN_SHARE = 0.6
 SOURCE_KINDS = frozenset({"law", "regulation", "policy"})
+# The answers' coverage weighs each word by IDF to this power: the rare words of a question decide whether an
+# FAQ answers it. Chosen with the threshold on the first relevance set (1.0 and 2.0 separated worse there).
+KEY_POWER = 1.5
 RULE_BOOST = 1.5  # a rule question (segmenter.is_rule_question): sources' scores times this
 REPEALED = "repealed"
 
@@ -53,14 +56,17 @@ class Candidate:
     rank: float  # the database's score
     passage: bool = False  # one article or section: its text is the unit itself, not a body around it
     coverage: float = 0.0
+    key_coverage: float = 0.0  # coverage with the rarest words weighing most (IDF ** KEY_POWER): answers' test
     score: float = 0.0
 
 
-def coverage(groups: list[Group], title_words: frozenset, body_words: frozenset, *, passage: bool = False) -> float:
+def coverage(
+    groups: list[Group], title_words: frozenset, body_words: frozenset, *, passage: bool = False, power: float = 1.0
+) -> float:
     """The IDF-weighted share of the question's word groups an entry has (0..1). A passage's text counts
     fully: it is as focused as a title (an article, not a long body that mentions the word somewhere)."""
     body_weight = 1.0 if passage else BODY_WEIGHT
-    total = sum(g.idf for g in groups) or 1.0
+    total = sum(g.idf**power for g in groups) or 1.0
     got = 0.0
     for g in groups:
         for words, field in ((title_words, 1.0), (body_words, body_weight)):
@@ -70,7 +76,7 @@ def coverage(groups: list[Group], title_words: frozenset, body_words: frozenset,
                 value = SYNONYM_WEIGHT * g.weight * field
             else:
                 continue
-            got += g.idf * value
+            got += g.idf**power * value
             break
     return got / total
 
@@ -82,6 +88,7 @@ def rerank(groups: list[Group], candidates: list[Candidate], *, rule_question: b
     top = max(c.rank for c in candidates) or 1.0
     for c in candidates:
         c.coverage = coverage(groups, c.title_words, c.body_words, passage=c.passage)
+        c.key_coverage = coverage(groups, c.title_words, c.body_words, passage=c.passage, power=KEY_POWER)
         c.score = c.coverage * ((1 - RANK_SHARE) + RANK_SHARE * max(c.rank, 0.0) / top)
         if rule_question and c.kind in SOURCE_KINDS:
             c.score *= RULE_BOOST
