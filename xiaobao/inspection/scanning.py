@@ -35,6 +35,17 @@ EVIDENCE_CONTEXT = 30
 _cache: dict[str, RuleSet] = {}
 
 
+def compile_rules(items: list[dict]) -> list[CompiledRule]:
+    """Rules given as data ({code, kind, severity, definition}, e.g. fixtures/rules.json), compiled as the
+    published ones are; for the benchmark and tools that run without a database."""
+    return [
+        CompiledRule(
+            i, i, item["code"], item["kind"], item["severity"], clean_definition(item["kind"], item["definition"])
+        )
+        for i, item in enumerate(items, start=1)
+    ]
+
+
 def published_rules(codes: list[str] | None = None) -> list[CompiledRule]:
     """The current published version of every active rule (or of the named ones), compiled."""
     rows = Rule.objects.filter(is_active=True, current__isnull=False, current__status="published").select_related(
