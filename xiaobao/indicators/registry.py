@@ -79,6 +79,18 @@ def _workorders_watermark() -> tuple:
     return selectors.figures_watermark()
 
 
+def _inspection(date_from: date, date_to: date) -> dict[int, dict]:
+    from xiaobao.inspection import selectors
+
+    return selectors.figures_by_unit(date_from, date_to)
+
+
+def _inspection_watermark() -> tuple:
+    from xiaobao.inspection import selectors
+
+    return selectors.figures_watermark()
+
+
 def _activity_figures():
     """plans.selectors.activity_figures, or None while the plans app does not offer it."""
     try:
@@ -139,6 +151,14 @@ SOURCES: dict[str, Source] = {
             "education", _education, _activities_watermark, "plans:activities", "org_unit", ("date_from", "date_to")
         ),
         Source("training", _training, _activities_watermark, "plans:activities", "org_unit", ("date_from", "date_to")),
+        Source(
+            "inspection",
+            _inspection,
+            _inspection_watermark,
+            "inspection:interactions",
+            "org_unit",
+            ("date_from", "date_to"),
+        ),
     )
 }
 
@@ -157,6 +177,8 @@ QUERIES: dict[str, Query] = {
         Query("plans.education_reach", _("宣教触达人次"), "education", "reach"),
         Query("plans.education_articles", _("原创宣教文章"), "education", "articles"),
         Query("plans.training_person_times", _("培训人次"), "training", "participants"),
+        Query("inspection.coverage", _("质检覆盖率"), "inspection", "scanned", "received"),
+        Query("inspection.violation_rate", _("违规率"), "inspection", "violating", "scanned"),
     )
 }
 

@@ -26,8 +26,7 @@ DEFAULT_SPEAKER = {
 }
 # A negator counts only right before the hit ("不保本保息", "并非稳赚", "不要告诉…密码"): one further back
 # ("再不处理我要投诉") negates something else.
-DEFAULT_NEGATORS = ("不", "没", "无", "非", "未", "别", "勿", "不要", "不用", "不必", "不得")
-NEGATION_REACH = 4  # characters before a hit looked at for a negator
+DEFAULT_NEGATORS = ("不", "没", "无", "非", "未", "别", "勿", "不要", "不用", "不必", "不得", "并非", "绝非")
 MAX_PHRASES = 500
 MAX_PHRASE_LENGTH = 50
 MAX_WINDOW = 200

@@ -19,7 +19,7 @@ from bisect import bisect_right
 from collections import deque
 from dataclasses import dataclass, field
 
-from xiaobao.inspection.definitions import DEFAULT_NEGATORS, NEGATION_REACH
+from xiaobao.inspection.definitions import DEFAULT_NEGATORS
 
 try:  # the C extension (requirements/base.in); the fallback keeps scanning possible without it
     import ahocorasick as _ahocorasick
@@ -137,103 +137,128 @@ class RuleSet:
             for item_index, item in enumerate(d.get("required", ())):
                 for phrase in item["any"]:
                     terms.setdefault(phrase, []).append((index, REQUIRED, item_index, len(phrase)))
+        # The automaton's value for a phrase is a small int; what it serves is looked up in `_entries`, so the
+        # pass over the text and the first sorting of matches work on ints, not on nested tuples.
         self.automaton = new_automaton()
+        self._entries: list[tuple] = []
         for phrase, entries in terms.items():
-            self.automaton.add_word(phrase, tuple(entries))
+            self.automaton.add_word(phrase, len(self._entries))
+            self._entries.append(tuple(entries))
         self.has_terms = bool(terms)
         if terms:
             self.automaton.make_automaton()
         self._disclosures = [i for i, r in enumerate(self.rules) if r.definition.get("required")]
+        self._speakers = [r.definition["speaker"] for r in self.rules]
+        # the match roles a rule cannot be decided without (a proximity rule needs both of its terms)
+        self._needs = [
+            frozenset()
+            if r.definition.get("required")
+            else frozenset((FIRST, SECOND) if "first" in r.definition else (PHRASE,))
+            for r in self.rules
+        ]
         self._applicable_cache: dict[tuple[str, str], frozenset[int]] = {}
 
-    def applicable(self, kind: str, purpose: str) -> frozenset[int]:
+    def applicable(self, kind: str, purpose: str) -> tuple[frozenset[int], tuple[int, ...]]:
+        """The rules that apply to an interaction of this kind and purpose, and which of them are disclosures
+        (those must be decided even when nothing matched: silence is the violation)."""
         key = (kind, purpose)
         found = self._applicable_cache.get(key)
         if found is None:
-            found = frozenset(
+            rules = frozenset(
                 i
                 for i, r in enumerate(self.rules)
                 if (not r.definition.get("kinds") or kind in r.definition["kinds"])
                 and (not r.definition.get("purposes") or purpose in r.definition["purposes"])
             )
-            self._applicable_cache[key] = found
+            found = self._applicable_cache[key] = (rules, tuple(i for i in self._disclosures if i in rules))
         return found
 
     def scan(self, turns: list[dict], *, kind: str = "", purpose: str = "", has_complaint: bool = False) -> list[Hit]:
-        """The hits of every applicable rule in one interaction's turns ({speaker, start, text})."""
-        applicable = self.applicable(kind, purpose)
+        """The hits of every applicable rule in one interaction's turns ({speaker, start, text}).
+
+        The pass over the text only collects (rule, match) pairs for applicable rules; turns, speakers and
+        the rules' decisions are worked out afterwards for the few rules that matched, so a clean transcript
+        costs little more than the automaton walk itself."""
+        applicable, disclosures = self.applicable(kind, purpose)
         if not applicable:
             return []
-        texts = [str(t.get("text") or "") for t in turns]
-        joined = SEPARATOR.join(texts)
-        collected: dict[int, _Collected] = {}
-        if self.has_terms:
-            matches = list(self.automaton.iter(joined))
-            if matches:
-                starts = []
-                offset = 0
-                for text in texts:
-                    starts.append(offset)
-                    offset += len(text) + 1
-                speakers = [str(t.get("speaker") or "") for t in turns]
-                rules = self.rules
-                for end_index, entries in matches:
-                    for index, role, item, length in entries:
-                        if index not in applicable:
-                            continue
-                        start = end_index - length + 1
-                        turn = bisect_right(starts, start) - 1
-                        wanted = rules[index].definition["speaker"]
-                        if wanted != "any" and speakers[turn] != wanted:
-                            continue
-                        bucket = collected.get(index)
-                        if bucket is None:
-                            bucket = collected[index] = _Collected()
-                        local = start - starts[turn]
-                        place = (turn, local, local + length)
-                        if role == PHRASE:
-                            bucket.phrases.append(place)
-                        elif role == FIRST:
-                            bucket.first.append(place)
-                        elif role == SECOND:
-                            bucket.second.append(place)
-                        elif role == EXCEPTION:
-                            bucket.exceptions.append(place)
-                        else:
-                            bucket.required.add(item)
-        if not collected and not self._disclosures:
+        texts = [t.get("text") or "" for t in turns]
+        matches = list(self.automaton.iter(SEPARATOR.join(texts))) if self.has_terms else []
+        if not matches and not disclosures:
             return []
+        entries_of = self._entries
+        roles: dict[int, set] = {}
+        for phrase_id in {m[1] for m in matches}:
+            for entry in entries_of[phrase_id]:
+                if entry[0] in applicable:
+                    roles.setdefault(entry[0], set()).add(entry[1])
+        # a rule is decided only with the matches it needs (a request word without anything sensitive near
+        # it decides nothing); a disclosure is always decided, since silence is what it looks for
+        needs = self._needs
+        candidates = sorted({i for i, seen in roles.items() if needs[i] <= seen}.union(disclosures))
+        if not candidates:
+            return []
+        starts = []
+        offset = 0
+        for text in texts:
+            starts.append(offset)
+            offset += len(text) + 1
+        buckets = {index: _Collected() for index in candidates}
+        # one more walk over the (few) matches, each placed in its turn once, for the candidate rules only
+        for end_index, phrase_id in matches:
+            turn = -1
+            for index, role, item, length in entries_of[phrase_id]:
+                bucket = buckets.get(index)
+                if bucket is None:
+                    continue
+                start = end_index - length + 1
+                if turn < 0 or start < starts[turn]:
+                    turn = bisect_right(starts, start) - 1
+                wanted = self._speakers[index]
+                if wanted != "any" and turns[turn].get("speaker") != wanted:
+                    continue
+                local = start - starts[turn]
+                place = (turn, local, local + length)
+                if role == PHRASE:
+                    bucket.phrases.append(place)
+                elif role == FIRST:
+                    bucket.first.append(place)
+                elif role == SECOND:
+                    bucket.second.append(place)
+                elif role == EXCEPTION:
+                    bucket.exceptions.append(place)
+                else:
+                    bucket.required.add(item)
         hits: list[Hit] = []
-        for index in sorted(applicable):
-            rule = self.rules[index]
-            bucket = collected.get(index) or _Collected()
-            d = rule.definition
-            if "required" in d:
-                missing = [item["label"] for i, item in enumerate(d["required"]) if i not in bucket.required]
-                if missing:
-                    hits.append(Hit(rule, -1, 0, 0, d["speaker"], None, "、".join(missing)))
-                continue
-            if not (bucket.phrases or bucket.first):
-                continue
-            if rule.kind == "complaint_intent" and has_complaint:
-                continue
-            if "first" in d:
-                if bucket.exceptions:  # "保证金" is not "保证": an excepted term pairs with nothing
-                    bucket.first = [p for p in bucket.first if not _excepted(p, bucket.exceptions)]
-                    bucket.second = [p for p in bucket.second if not _excepted(p, bucket.exceptions)]
-                places = _pairs(bucket, d["window"], texts)
-                if d.get("negation"):
-                    places = [p for p in places if not _negated(texts[p[0]], p[3])]
-                places = [p[:3] for p in places]
-            else:
-                places = bucket.phrases
-                if d.get("negation"):
-                    places = [p for p in places if not _negated(texts[p[0]], p[1])]
-            places = [p for p in places if not _excepted(p, bucket.exceptions)]
-            for turn, start, end in _distinct(places):
-                hits.append(Hit(rule, turn, start, end, str(turns[turn].get("speaker") or ""), _at(turns[turn])))
-                if rule.kind == "complaint_intent":
-                    break  # one unlogged complaint per interaction, at its first sign
+        for index in candidates:
+            hits.extend(self._decide(self.rules[index], buckets[index], texts, turns, has_complaint))
+        return hits
+
+    def _decide(self, rule: CompiledRule, bucket: _Collected, texts, turns, has_complaint: bool) -> list[Hit]:
+        d = rule.definition
+        if "required" in d:
+            missing = [item["label"] for i, item in enumerate(d["required"]) if i not in bucket.required]
+            return [Hit(rule, -1, 0, 0, d["speaker"], None, "、".join(missing))] if missing else []
+        if not (bucket.phrases or bucket.first) or (rule.kind == "complaint_intent" and has_complaint):
+            return []
+        if "first" in d:
+            if bucket.exceptions:  # "保证金" is not "保证": an excepted term pairs with nothing
+                bucket.first = [p for p in bucket.first if not _excepted(p, bucket.exceptions)]
+                bucket.second = [p for p in bucket.second if not _excepted(p, bucket.exceptions)]
+            places = _pairs(bucket, d["window"], texts)
+            if d.get("negation"):
+                places = [p for p in places if not _negated(texts[p[0]], p[3])]
+            places = [p[:3] for p in places]
+        else:
+            places = bucket.phrases
+            if d.get("negation"):
+                places = [p for p in places if not _negated(texts[p[0]], p[1])]
+        places = [p for p in places if not _excepted(p, bucket.exceptions)]
+        hits = []
+        for turn, start, end in _distinct(places):
+            hits.append(Hit(rule, turn, start, end, str(turns[turn].get("speaker") or ""), _at(turns[turn])))
+            if rule.kind == "complaint_intent":
+                break  # one unlogged complaint per interaction, at its first sign
         return hits
 
 
@@ -242,14 +267,19 @@ def _at(turn: dict) -> float | None:
     return float(value) if isinstance(value, int | float) else None
 
 
+_NEG1 = frozenset(n for n in DEFAULT_NEGATORS if len(n) == 1)
+_NEG2 = frozenset(n for n in DEFAULT_NEGATORS if len(n) == 2)
+
+
 def _negated(text: str, start: int) -> bool:
-    """A negator right before `start`, or one character before it ("不是保本", "不会亏本", "并非稳赚")."""
-    window = text[max(0, start - NEGATION_REACH) : start]
-    if not window:
+    """A negator right before `start`, or one linking verb before it ("不是保本", "不会亏本", "并非稳赚")."""
+    if start < 1:
         return False
-    if any(window.endswith(n) for n in DEFAULT_NEGATORS):
+    if text[start - 1] in _NEG1 or text[max(0, start - 2) : start] in _NEG2:
         return True
-    return len(window) >= 2 and window[-1] in LINKS and any(window[:-1].endswith(n) for n in DEFAULT_NEGATORS)
+    if start >= 2 and text[start - 1] in LINKS:
+        return text[start - 2] in _NEG1 or text[max(0, start - 3) : start - 1] in _NEG2
+    return False
 
 
 def _excepted(place, exceptions) -> bool:

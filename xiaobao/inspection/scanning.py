@@ -35,6 +35,17 @@ EVIDENCE_CONTEXT = 30
 _cache: dict[str, RuleSet] = {}
 
 
+def compile_rules(items: list[dict]) -> list[CompiledRule]:
+    """Rules given as data ({code, kind, severity, definition}, e.g. fixtures/rules.json), compiled as the
+    published ones are; for the benchmark and tools that run without a database."""
+    return [
+        CompiledRule(
+            i, i, item["code"], item["kind"], item["severity"], clean_definition(item["kind"], item["definition"])
+        )
+        for i, item in enumerate(items, start=1)
+    ]
+
+
 def published_rules(codes: list[str] | None = None) -> list[CompiledRule]:
     """The current published version of every active rule (or of the named ones), compiled."""
     rows = Rule.objects.filter(is_active=True, current__isnull=False, current__status="published").select_related(
@@ -94,11 +105,23 @@ def scan_batch(interactions: list[Interaction], ruleset: RuleSet, *, now: dateti
             has_complaint=bool(interaction.complaint_number),
         )
         results.append((interaction, hits))
-    rule_ids = [r.rule_id for r in ruleset.rules]
-    added = 0
-    with transaction.atomic():
-        for interaction, hits in results:
-            rows = [
+    rule_ids = {r.rule_id for r in ruleset.rules}
+    # a handful of queries per batch, not per interaction: what exists, what is new, what a re-scan withdraws
+    existing: dict[int, dict[tuple, tuple[int, str]]] = {}
+    for pk, interaction_id, rule_id, turn, start, status in Finding.objects.filter(
+        interaction__in=[i.pk for i, _hits in results]
+    ).values_list("pk", "interaction_id", "rule_id", "turn", "start", "status"):
+        existing.setdefault(interaction_id, {})[(rule_id, turn, start)] = (pk, status)
+    new_rows, stale, counts = [], [], {}
+    for interaction, hits in results:
+        known = existing.get(interaction.pk, {})
+        places = set()
+        for hit in hits:
+            place = (hit.rule.rule_id, hit.turn, hit.start)
+            places.add(place)
+            if place in known:
+                continue
+            new_rows.append(
                 Finding(
                     interaction=interaction,
                     org_unit_id=interaction.org_unit_id,
@@ -114,29 +137,27 @@ def scan_batch(interactions: list[Interaction], ruleset: RuleSet, *, now: dateti
                     evidence=evidence(interaction.masked_turns, hit)[:500],
                     created_at=now,
                 )
-                for hit in hits
-            ]
-            places = {(h.rule.rule_id, h.turn, h.start) for h in hits}
-            existing = set(Finding.objects.filter(interaction=interaction).values_list("rule_id", "turn", "start"))
-            new_rows = [r for r in rows if (r.rule_id, r.turn, r.start) not in existing]
-            if new_rows:
-                Finding.objects.bulk_create(new_rows, ignore_conflicts=True)
-                added += len(new_rows)
-            if rescan:
-                stale = [
-                    f.pk
-                    for f in Finding.objects.filter(
-                        interaction=interaction, rule_id__in=rule_ids, status=Finding.Status.OPEN
-                    ).only("pk", "rule_id", "turn", "start")
-                    if (f.rule_id, f.turn, f.start) not in places
-                ]
-                if stale:
-                    Finding.objects.filter(pk__in=stale).update(status=Finding.Status.WITHDRAWN, closed_at=now)
-            count = Finding.objects.filter(interaction=interaction).exclude(status=Finding.Status.WITHDRAWN).count()
-            Interaction.objects.filter(pk=interaction.pk).update(
+            )
+        withdrawn = [
+            pk
+            for place, (pk, status) in known.items()
+            if rescan and status == Finding.Status.OPEN and place[0] in rule_ids and place not in places
+        ]
+        stale += withdrawn
+        standing = sum(1 for _pk, status in known.values() if status != Finding.Status.WITHDRAWN) - len(withdrawn)
+        counts.setdefault(standing + len(places - set(known)), []).append(interaction.pk)
+    with transaction.atomic():
+        if new_rows:
+            Finding.objects.bulk_create(new_rows, ignore_conflicts=True)
+        if stale:
+            Finding.objects.filter(pk__in=stale, status=Finding.Status.OPEN).update(
+                status=Finding.Status.WITHDRAWN, closed_at=now
+            )
+        for count, ids in counts.items():
+            Interaction.objects.filter(pk__in=ids).update(
                 scanned_at=now, ruleset=ruleset.signature, finding_count=count
             )
-    return added
+    return len(new_rows)
 
 
 def job_interactions(job: ScanJob):

@@ -15,7 +15,7 @@ class NavItem:
     url_name: str  # the module's landing page once it exists
     icon: str  # a symbol id in static/img/icons.svg
     care: bool = True  # shown in care mode's simplified navigation
-    permission: str = ""  # app-level permission needed to see the entry ("" = any signed-in user)
+    permission: str | tuple[str, ...] = ""  # permission(s) any one of which shows the entry ("" = everyone signed in)
 
     def url(self) -> str:
         try:
@@ -45,7 +45,15 @@ NAV_ITEMS = [
     ),
     NavItem("knowledge", _("知识中心"), "knowledge:search", "knowledge", permission="knowledge.view_document"),
     NavItem("training", _("培训考试"), "training:list", "training", care=False),
-    NavItem("inspection", _("智能质检"), "inspection:list", "inspection", care=False),
+    # inspectors and anyone who may read findings, and agents (their own findings)
+    NavItem(
+        "inspection",
+        _("智能质检"),
+        "inspection:list",
+        "inspection",
+        care=False,
+        permission=("inspection.view_finding", "inspection.contest_finding"),
+    ),
     NavItem("reports", _("报表报告"), "reports:list", "reports", care=False),
     NavItem(
         "processes",
@@ -60,6 +68,10 @@ NAV_ITEMS = [
 MODULE_KEYS = {item.key for item in NAV_ITEMS}
 
 
+def _allowed(user, permission: str | tuple[str, ...]) -> bool:
+    return any(user.has_perm(p) for p in ((permission,) if isinstance(permission, str) else permission))
+
+
 def items_for(user, *, care_mode: bool) -> list[NavItem]:
-    items = [i for i in NAV_ITEMS if not i.permission or user.has_perm(i.permission)]
+    items = [i for i in NAV_ITEMS if not i.permission or _allowed(user, i.permission)]
     return [i for i in items if i.care] if care_mode else items

@@ -15,6 +15,7 @@ LOADERS = [
     ("reviews", "xiaobao.reviews.demo.load"),
     ("plans", "xiaobao.plans.demo.load"),
     ("knowledge", "xiaobao.knowledge.demo.load"),
+    ("inspection", "xiaobao.inspection.demo.load"),
     ("indicators", "xiaobao.indicators.demo.load"),
 ]
 

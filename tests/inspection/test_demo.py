@@ -1,0 +1,63 @@
+"""The inspection demo: thousands of transcripts across channels, the shipped rules, findings in every state,
+one rectification closed — loaded once for the module and rolled back."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import transaction
+
+from xiaobao.core import demo as core_demo
+from xiaobao.inspection import demo
+from xiaobao.inspection.models import Finding, Interaction, ManualReview
+from xiaobao.workorders.models import WorkOrder
+
+
+@pytest.fixture(scope="module")
+def loaded(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock(), transaction.atomic():
+        core_demo.load()
+        result = demo.load()
+        yield result
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def data(loaded, db):
+    return loaded
+
+
+def test_thousands_of_transcripts_across_kinds_and_channels_all_scanned(data):
+    assert Interaction.objects.count() == demo.COUNT
+    assert Interaction.objects.filter(scanned_at__isnull=True).count() == 0
+    assert set(Interaction.objects.values_list("kind", flat=True)) == {"call", "chat", "video", "dual_recording"}
+    assert Interaction.objects.values("channel").distinct().count() >= 6
+    years = {d.year for d in Interaction.objects.dates("started_at", "year")}
+    assert {2025} <= years and len(years) >= 2
+
+
+def test_findings_in_every_state_and_one_rectification_closed(data):
+    states = set(Finding.objects.values_list("status", flat=True))
+    assert states >= {"open", "confirmed", "dismissed", "escalated", "contested", "rectified"}
+    rectified = Finding.objects.get(status="rectified")
+    assert WorkOrder.objects.get(pk=rectified.workorder_id).status == WorkOrder.Status.CLOSED
+    assert (
+        Finding.objects.filter(status="dismissed").exclude(reason="").count()
+        == Finding.objects.filter(status="dismissed").count()
+    )
+
+
+def test_clean_interactions_outnumber_violating_ones(data):
+    violating = Interaction.objects.filter(finding_count__gt=0).count()
+    assert 0 < violating < Interaction.objects.count() / 2
+
+
+def test_personal_data_never_reaches_the_masked_copy(data):
+    with_pii = Interaction.objects.exclude(personal_data={}).first()
+    assert with_pii is not None
+    for turn in with_pii.masked_turns:
+        assert "*" in turn["text"] or not any(ch.isdigit() for ch in turn["text"][-14:])
+
+
+def test_samples_are_drawn_and_some_scored(data):
+    assert ManualReview.objects.filter(status="done").exists()
+    assert ManualReview.objects.filter(status="pending").exists()
