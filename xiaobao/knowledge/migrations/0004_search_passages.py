@@ -82,7 +82,9 @@ def forward(apps, schema_editor):
     if schema_editor.connection.vendor == "sqlite":
         _sqlite(schema_editor, passages=True)
         return
-    schema_editor.execute("ALTER TABLE knowledge_searchentry DROP CONSTRAINT IF EXISTS knowledge_searchentry_version_id_key")
+    schema_editor.execute(
+        "ALTER TABLE knowledge_searchentry DROP CONSTRAINT IF EXISTS knowledge_searchentry_version_id_key"
+    )
     for name, kind in NEW_COLUMNS:
         schema_editor.execute(f"ALTER TABLE knowledge_searchentry ADD COLUMN {name} {kind}")
     schema_editor.execute("CREATE INDEX knowledge_searchentry_version ON knowledge_searchentry (version_id)")
