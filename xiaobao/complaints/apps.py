@@ -13,3 +13,8 @@ class ComplaintsConfig(AppConfig):
         from xiaobao.workflow import handlers
 
         handlers.register("complaints.supervise", services.handle_overdue)
+        # Who may see a complaint's process (tasks, history, diagram): whoever may see the complaint.
+        from xiaobao.complaints import selectors
+        from xiaobao.workflow import access
+
+        access.register("complaints.complaint", selectors.complaints_visible_to)

@@ -17,7 +17,14 @@ class CoreConfig(AppConfig):
     verbose_name = _("基础平台")
 
     def ready(self):
-        from xiaobao.core import calendar_cache  # noqa: F401 (connects the signals that drop the cached calendar)
+        from xiaobao.core import (
+            calendar_cache,  # noqa: F401 (connects the signals that drop the cached calendar)
+            inputs,
+        )
+
+        # Before any app's forms and serializers are built: integers within the database's range, text
+        # without control characters, for every field of every app.
+        inputs.install()
         from xiaobao.core.roles import sync_roles
 
         # After every app's permissions exist, so roles pick up apps added later.
