@@ -102,3 +102,31 @@ def test_every_environment_variable_is_documented():
     assert {"SECRET_KEY", "DATABASE_URL", "GUNICORN_BIND"} <= names  # the scan itself works
     missing = sorted(n for n in names if f"`{n}`" not in documented)
     assert not missing, f"add to docs/configuration.md: {missing}"
+
+
+def _demo_env(production_env) -> dict[str, str]:
+    return {k: v for k, v in production_env.items() if k not in {"SECRET_KEY", "FIELD_ENCRYPTION_KEY"}} | {
+        "XIAOBAO_DEMO": "1",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+    }
+
+
+DEMO_PROBE = (
+    "from django.conf import settings; from django.test import Client; "
+    "r = Client().get('/no/such/page/'); "
+    "print(settings.DEBUG, r.status_code, 'data-testid=\"error-page\"' in r.content.decode(), "
+    "'URLconf' in r.content.decode())"
+)
+
+
+def test_the_demo_shows_the_applications_own_error_pages(production_env):
+    # issue 14: a demo is often reachable on an intranet; no debug page with the URL list and a traceback
+    result = manage("shell", "-c", DEMO_PROBE, env=_demo_env(production_env))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "False 404 True False"
+
+
+def test_a_developer_asks_for_debug_pages_with_xiaobao_debug(production_env):
+    result = manage("shell", "-c", DEMO_PROBE, env={**_demo_env(production_env), "XIAOBAO_DEBUG": "1"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "True 404 False True"

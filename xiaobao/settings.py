@@ -1,8 +1,9 @@
 """XiaoBao settings: every deployment choice comes from the environment.
 
 Defaults are safe for a single machine (SQLite in WAL mode, a Celery broker on a local
-SQLite file). `XIAOBAO_DEMO=1` (set by `make demo`) is the only thing that turns DEBUG on
-by default and permits the built-in development keys; production refuses to start
+SQLite file). `XIAOBAO_DEMO=1` (set by `make demo`) permits the built-in development keys and plain
+HTTP, but shows the application's own error pages; DEBUG is on only when a developer sets
+`XIAOBAO_DEBUG=1` (or `DEBUG=1`). Production refuses to start
 without real keys. See docs/configuration.md for the table.
 """
 
@@ -48,7 +49,9 @@ def env_log_level(name: str = "LOG_LEVEL", default: str = "INFO") -> str:
 
 DEMO = env_bool("XIAOBAO_DEMO")
 TESTING = env_bool("XIAOBAO_TESTING")
-DEBUG = env_bool("DEBUG", default=DEMO)
+# Off in the demo too: a demo is often reachable by colleagues on an intranet, and Django's debug pages show
+# the URL list, settings and tracebacks. A developer asks for them with XIAOBAO_DEBUG=1 (or DEBUG=1).
+DEBUG = env_bool("XIAOBAO_DEBUG") or env_bool("DEBUG")
 
 # Development keys are public; they are accepted only in demo and test runs.
 _DEV_SECRET_KEY = "xiaobao-demo-secret-key-not-for-production-use-0123456789"  # noqa: S105
@@ -218,7 +221,7 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-free meta tag instead
 SECURE_REFERRER_POLICY = "same-origin"
-if not DEBUG:
+if not (DEBUG or DEMO):
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not TESTING)
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=not TESTING)
     CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=not TESTING)
@@ -245,10 +248,12 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if not (DEBUG or TESTING)
+        if not (DEBUG or TESTING or DEMO)
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# The demo runs without DEBUG and without collectstatic: WhiteNoise serves static/ straight from the finders.
+WHITENOISE_USE_FINDERS = DEMO or DEBUG
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "media/"
 UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))

@@ -232,9 +232,11 @@ def test_branch_b_gets_404_on_branch_a_s_complaint(cast, as_user, complaint_a):
     assert as_user(cast.officer_b).get(f"/complaints/{complaint_a.pk}/").status_code == 404
 
 
-def test_a_user_without_a_role_sees_no_complaints_and_gets_404_on_one(cast, as_user, complaint_a):
+def test_a_user_without_a_role_is_refused_the_list_as_by_the_api_and_gets_404_on_one(cast, as_user, complaint_a):
     client = as_user(cast.outsider)
-    assert complaint_a.number not in client.get("/complaints/?box=all").content.decode()
+    response = client.get("/complaints/?box=all")
+    assert response.status_code == 403  # as the API's list: a refusal, not an empty page
+    assert complaint_a.number not in response.content.decode()
     assert client.get(f"/complaints/{complaint_a.pk}/").status_code == 404
 
 

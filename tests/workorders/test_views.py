@@ -158,9 +158,13 @@ def test_branch_b_gets_404_on_branch_a_s_order(cast, as_user, order_a):
     assert as_user(cast.officer_b).get(f"/workorders/{order_a.pk}/").status_code == 404
 
 
-def test_a_user_without_a_role_sees_no_orders_and_gets_404_on_one(cast, as_user, order_a):
+def test_a_user_without_a_role_is_refused_the_list_as_by_the_api_and_gets_404_on_one(cast, as_user, order_a):
     client = as_user(cast.outsider)
-    assert order_a.number not in client.get("/workorders/?box=all").content.decode()
+    # the API's list answers 403 to someone without the work-order permission; the pages answer the same
+    for url in ("/workorders/?box=all", "/workorders/board/", "/workorders/export.xlsx"):
+        response = client.get(url)
+        assert response.status_code == 403, url
+        assert order_a.number not in response.content.decode()
     assert client.get(f"/workorders/{order_a.pk}/").status_code == 404
 
 
@@ -573,7 +577,8 @@ def test_the_list_page_query_count_does_not_grow_with_rows(
     few = _list_queries(client, url)
     for _ in range(18):
         issue()
-    with django_assert_max_num_queries(16):
+    # the to-do box reads the inbox, which applies the business objects' own rules (issue 14): a fixed 2 more
+    with django_assert_max_num_queries(18):
         response = client.get(url)
     assert response.content.decode().count('data-testid="workorder-row"') == 20
     assert _list_queries(client, url) == few

@@ -19,3 +19,9 @@ class ComplaintsConfig(AppConfig):
         from xiaobao.core.signals import calendar_year_published
 
         calendar_year_published.connect(recompute_provisional, dispatch_uid="complaints.recompute_provisional")
+
+        # Who may see a complaint's process (tasks, history, diagram): whoever may see the complaint.
+        from xiaobao.complaints import selectors
+        from xiaobao.workflow import access
+
+        access.register("complaints.complaint", selectors.complaints_visible_to)

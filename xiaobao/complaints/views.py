@@ -87,6 +87,8 @@ def _toolbar(user) -> list[tuple]:
 @login_required
 def complaint_list(request):
     """投诉列表: to do / all / overdue, filterable; the complainant is masked, the statutory clock counts down."""
+    if not request.user.has_perm(selectors.VIEW_PERMISSION):  # as the API's list: 403, not an empty page
+        raise PermissionDenied(_("您没有查看投诉的权限。"))
     filters = _filters(request)
     filters.setdefault("box", "todo")
     box = filters["box"]

@@ -19,8 +19,13 @@ class CoreConfig(AppConfig):
     def ready(self):
         from xiaobao.core import (
             calendar_cache,  # noqa: F401 (connects the signals that drop the cached calendar)
+            inputs,
             sessions,  # noqa: F401 (a sign-in counts as the session's first extension)
         )
+
+        # Before any app's forms and serializers are built: integers within the database's range, text
+        # without control characters, for every field of every app.
+        inputs.install()
         from xiaobao.core.roles import sync_roles
 
         # After every app's permissions exist, so roles pick up apps added later.

@@ -7,10 +7,18 @@ from __future__ import annotations
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from xiaobao.core.inputs import strip_control_characters
+
 THIN = Side(style="thin", color="808080")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 HEAD_FILL = PatternFill("solid", fgColor="DDE6F0")
 TOTAL_FILL = PatternFill("solid", fgColor="EEF2F6")
+
+
+def printable(values) -> list:
+    """The row's values without control characters: Excel refuses them in a cell, and one typed into a title
+    before they were refused at input must not break the whole export."""
+    return [strip_control_characters(value) for value in values]
 
 
 def as_text(cell) -> None:
@@ -23,6 +31,7 @@ def as_text(cell) -> None:
 def head(sheet, *, title: str, subtitle: str, header: list | None = None, width: int | None = None, height=36):
     """Rows 1–3: the title across the table, the subtitle line, and (when given) the boxed header row."""
     last = get_column_letter(width or len(header or [None]))
+    title, subtitle = strip_control_characters(title), strip_control_characters(subtitle)
     sheet.append([title])
     sheet.merge_cells(f"A1:{last}1")
     sheet["A1"].font = Font(size=14, bold=True)
@@ -33,7 +42,7 @@ def head(sheet, *, title: str, subtitle: str, header: list | None = None, width:
     sheet["A2"].alignment = Alignment(horizontal="left", vertical="center", wrap_text=True)
     sheet.row_dimensions[2].height = 30
     if header is not None:
-        sheet.append(header)
+        sheet.append(printable(header))
         for cell in sheet[3]:
             as_text(cell)
             cell.font, cell.fill, cell.border = Font(bold=True), HEAD_FILL, BOX
@@ -43,7 +52,7 @@ def head(sheet, *, title: str, subtitle: str, header: list | None = None, width:
 
 def boxed_row(sheet, values) -> list:
     """Append one data row, boxed, with typed labels kept as text; returns its cells."""
-    sheet.append(values)
+    sheet.append(printable(values))
     cells = list(sheet[sheet.max_row])
     for cell in cells:
         cell.border = BOX
@@ -62,7 +71,7 @@ def notes(sheet, lines, width: int) -> None:
     last = get_column_letter(width)
     sheet.append([])
     for line in lines:
-        sheet.append([line])
+        sheet.append([strip_control_characters(line)])
         sheet.merge_cells(f"A{sheet.max_row}:{last}{sheet.max_row}")
         sheet.row_dimensions[sheet.max_row].height = 30
         sheet.cell(sheet.max_row, 1).alignment = Alignment(wrap_text=True, vertical="top")

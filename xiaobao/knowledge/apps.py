@@ -6,3 +6,10 @@ class KnowledgeConfig(AppConfig):
     name = "xiaobao.knowledge"
     label = "knowledge"
     verbose_name = _("知识中心")
+
+    def ready(self):
+        # Who may see the process of a document (tasks, history, diagram): whoever may see the document.
+        from xiaobao.knowledge import selectors
+        from xiaobao.workflow import access
+
+        access.register("knowledge.document", selectors.documents_in_reach)

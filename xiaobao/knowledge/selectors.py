@@ -83,6 +83,12 @@ def documents_for(user, *, action: str = "view") -> QuerySet[Document]:
     return rows.select_related("org_unit", "category", "current_version", "owner")
 
 
+def documents_in_reach(user) -> QuerySet[Document]:
+    """Every document `get_document_for_user` would return: readable ones, and those the user may change
+    (archived and unpublished included) — the rule for who may see a document's approval process."""
+    return Document.objects.filter(Q(pk__in=_writable(user).values("pk")) | Q(pk__in=documents_for(user).values("pk")))
+
+
 def may_change(user, document: Document) -> bool:
     """Whether the user may edit, import into or archive this document."""
     return _writable(user).filter(pk=document.pk).exists()

@@ -6,3 +6,10 @@ class PlansConfig(AppConfig):
     name = "xiaobao.plans"
     label = "plans"
     verbose_name = _("方案管理")
+
+    def ready(self):
+        # Who may see the process of a plan (tasks, history, diagram): whoever may see the plan.
+        from xiaobao.plans import selectors
+        from xiaobao.workflow import access
+
+        access.register("plans.plan", selectors.plans_for)

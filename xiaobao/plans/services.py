@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from xiaobao.core import audit
 from xiaobao.core import services as core_services
-from xiaobao.core.models import OrgUnit, User
+from xiaobao.core.models import PATH_STEP, OrgUnit, User
 from xiaobao.core.scope import scope_for
 from xiaobao.plans import error_codes as codes
 from xiaobao.plans import selectors
@@ -358,9 +358,26 @@ def plan_submit(*, actor: User, plan: Plan, now: datetime | None = None) -> Plan
     return plan
 
 
+def _may_ever_decide(actor, plan: Plan) -> bool:
+    """Whether the actor is among those who decide this plan's approval, whatever its status now: the plans
+    change permission and write reach over the approving unit — head office for a plan of head office or of a
+    branch, the parent unit for a lower unit's plan (plan_approval.bpmn). Who holds the step is checked after."""
+    if not (actor and actor.is_authenticated and actor.has_perm(selectors.CHANGE_PLAN)):
+        return False
+    unit = plan.org_unit
+    if unit.level > OrgUnit.Level.BRANCH and unit.parent_id:
+        approving_path = unit.parent.path
+    else:
+        approving_path = unit.path[: PATH_STEP + 1]  # the head office: the root of the unit's path
+    return scope_for(actor, "act").covers(approving_path)
+
+
 def _decide(actor, plan: Plan | int, *, approved: bool, comment: str, expected_version, now) -> Plan:
     now = now or timezone.now()
     plan = _lock(plan)
+    # permission before state: someone who may never decide this plan hears 403, not "wrong status"
+    if not _may_ever_decide(actor, plan):
+        raise refusal(codes.NOT_ALLOWED, _("您不能审批这个方案。"), status=403)
     _in_status(plan, Plan.Status.APPROVING)
     task = selectors.approval_task(plan)
     if task is None:

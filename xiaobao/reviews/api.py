@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -23,6 +24,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from xiaobao.core.api import HasModelPermission, answered_in_transaction
+from xiaobao.core.inputs import DB_INT_MAX
 from xiaobao.core.views import serve_attachment
 from xiaobao.reviews import selectors, services
 from xiaobao.reviews.api_actions import (
@@ -83,6 +85,12 @@ class ReviewListApi(GenericAPIView):
         q = serializers.CharField(required=False, max_length=100, help_text="Part of the product name, title or number")
         submitted_from = serializers.DateField(required=False)
         submitted_to = serializers.DateField(required=False, help_text="Inclusive")
+
+        def validate_form_type(self, value: str) -> str:
+            # a code, or (as the selector also accepts) an id: an id must be one the database can hold
+            if value.lstrip("-").isdigit() and not 1 <= int(value) <= DB_INT_MAX:
+                raise serializers.ValidationError(_("请填写有效的审查类型。"))
+            return value
 
     class InputSerializer(serializers.Serializer):
         form_type = serializers.CharField(max_length=40, help_text="The form type's code (see form-types/)")

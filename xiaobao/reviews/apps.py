@@ -6,3 +6,10 @@ class ReviewsConfig(AppConfig):
     name = "xiaobao.reviews"
     label = "reviews"
     verbose_name = _("消保审查")
+
+    def ready(self):
+        # Who may see the process of a review (tasks, history, diagram): whoever may see the review.
+        from xiaobao.reviews import selectors
+        from xiaobao.workflow import access
+
+        access.register("reviews.review", selectors.reviews_visible_to)

@@ -18,6 +18,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from xiaobao.core.inputs import DB_INT_MAX
 from xiaobao.core.scope import scope_for
 from xiaobao.reviews.models import Objection, Opinion, Review
 from xiaobao.reviews.rules import COMMITTEE_ROLE, REVIEWER_ROLE, SEE_ALL_ROLES, SUBMITTER_ROLE, role_codes
@@ -74,7 +75,8 @@ def reviews_visible_to(user, filters: dict | None = None) -> QuerySet[Review]:
     if filters.get("form_type"):
         value = str(filters["form_type"])
         rows = rows.filter(
-            Q(form_version__form_type__code=value) | (Q(form_version__form_type=value) if value.isdigit() else Q())
+            Q(form_version__form_type__code=value)
+            | (Q(form_version__form_type=value) if value.isdigit() and int(value) <= DB_INT_MAX else Q())
         )
     if filters.get("department"):
         rows = rows.filter(department=filters["department"])

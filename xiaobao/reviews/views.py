@@ -63,6 +63,12 @@ def _selector_filters(user, filters: dict) -> dict:
     return given
 
 
+def _may_view(user) -> None:
+    """The lists need the permission the API's lists need: without it both answer 403, not an empty list."""
+    if not user.has_perm(selectors.VIEW_PERMISSION):
+        raise PermissionDenied(_("您没有查看消保审查的权限。"))
+
+
 def _listed(user, filters: dict):
     rows = selectors.reviews_visible_to(user, _selector_filters(user, filters))
     if filters.get("box") == "mine":
@@ -74,6 +80,7 @@ def _listed(user, filters: dict):
 @login_required
 def review_list(request):
     """我的审查: to do / filed by me / reviewed by me / all, searchable by product, department, status, type."""
+    _may_view(request.user)
     filters = _filters(request)
     filters.setdefault("box", "todo")
     rows = _listed(request.user, filters)
@@ -159,6 +166,7 @@ def page_field_names(field: str) -> list[str]:
 @login_required
 def objection_list(request):
     """异议处理: the objections the user may see (a committee member: those referred to the committee)."""
+    _may_view(request.user)
     stage = request.GET.get("stage", "")
     stage = stage if stage in Objection.Stage.values else ""
     rows = selectors.objections_visible_to(request.user, {"stage": stage} if stage else {})

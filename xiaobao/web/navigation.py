@@ -35,9 +35,9 @@ class NavItem:
 NAV_ITEMS = [
     NavItem("home", _("工作台"), "web:home", "home"),
     NavItem("inbox", _("待办任务"), "workflow:inbox", "inbox"),
-    NavItem("workorders", _("工单管理"), "workorders:list", "workorders"),
-    NavItem("complaints", _("投诉管理"), "complaints:list", "complaints"),
-    NavItem("reviews", _("消保审查"), "reviews:list", "reviews", care=False),
+    NavItem("workorders", _("工单管理"), "workorders:list", "workorders", permission="workorders.view_workorder"),
+    NavItem("complaints", _("投诉管理"), "complaints:list", "complaints", permission="complaints.view_complaint"),
+    NavItem("reviews", _("消保审查"), "reviews:list", "reviews", care=False, permission="reviews.view_review"),
     NavItem("plans", _("方案管理"), "plans:list", "plans", care=False, permission="plans.view_plan"),
     # the cockpit is built for care mode too (tables beside the charts, large figures)
     NavItem(

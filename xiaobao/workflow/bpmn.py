@@ -106,6 +106,7 @@ UNSUPPORTED_HINTS = {
 ORG_RULES = {"business", "parent", "branch", "head_office"}
 ASSIGNEE_RULES = {"starter"}
 DAY_UNITS = {"working", "calendar"}
+VIEW_PERMISSION_FORM = re.compile(r"[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*")
 FORM_TYPES = {"boolean", "string", "text", "long", "date", "enum"}
 VARIABLE_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # ISO 8601 durations; any component may carry a decimal fraction (dot or comma), the smallest given only.
@@ -525,6 +526,13 @@ def read(content: bytes) -> tuple[ReadModel, bytes]:
     # completeOn="object": people do these tasks on the business object's own page, whose service keeps
     # the object in step; the generic task page and API then refuse to complete them.
     meta["complete_on_object"] = properties(main).get("completeOn", "") == "object"
+    # viewPermission="app.codename": who may read this process's tasks and history when its business object's
+    # type registered no visibility rule of its own (workflow/access.py).
+    view_permission = properties(main).get("viewPermission", "").strip()
+    if view_permission:
+        if not VIEW_PERMISSION_FORM.fullmatch(view_permission):
+            raise BpmnProblem(codes.BPMN_INVALID, "viewPermission must be app_label.codename", main.get("id", ""))
+        meta["view_permission"] = view_permission
     key = main.get("id", "")
     model = ReadModel(key=key, name=main.get("name") or key, version=content_version(content), meta=meta)
     return model, engine_bytes(root)

@@ -7,7 +7,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from xiaobao.workflow import engine
+from xiaobao.workflow import access, engine
 from xiaobao.workflow.assignment import candidate_q, is_candidate
 from xiaobao.workflow.models import HumanTask, ProcessDefinition, ProcessInstance, Transition
 
@@ -28,6 +28,8 @@ def inbox(user, filters: dict | None = None) -> QuerySet[HumanTask]:
     base = base.defer("instance__state", "instance__definition__xml", "instance__definition__meta")
     if not user.is_authenticated:
         return base.none()
+    # the business object's own rule first: a task of an object the user may not see is not theirs to see
+    base = base.filter(access.visible_q(user, "instance__"))
     if box == "done":
         return base.filter(completed_by=user, status=HumanTask.Status.COMPLETED).order_by("-completed_at")
     mine = Q(assignee=user)
@@ -53,7 +55,10 @@ def inbox_counts(user, *, now=None) -> dict[str, int]:
 
 
 def get_task_for_user(user, pk: int) -> HumanTask:
-    """A task the user may see: theirs, claimable by them, or in their view scope. 404 otherwise."""
+    """A task the user may see: theirs, claimable by them, or in their view scope — and of a business object
+    they may see (workflow/access.py). 404 otherwise."""
+    if not user.is_authenticated:
+        raise Http404
     mine = Q(assignee=user) | Q(completed_by=user)
     group = candidate_q(user)
     visible = HumanTask.objects.visible_to(user).values("pk")
@@ -61,7 +66,7 @@ def get_task_for_user(user, pk: int) -> HumanTask:
     row = (
         HumanTask.objects.select_related("instance", "instance__definition", "org_unit", "candidate_role", "assignee")
         .defer("instance__state")
-        .filter(where, pk=pk)
+        .filter(where, access.visible_q(user, "instance__"), pk=pk)
         .first()
     )
     if row is None:
@@ -74,11 +79,11 @@ def history(user, instance: ProcessInstance) -> QuerySet[Transition]:
 
 
 def instances_for_object(user, business_object) -> QuerySet[ProcessInstance]:
-    """The processes of a business object, if the user may see the object's org unit."""
+    """The processes of a business object, if the user may see the object (its app's rule) and its org unit."""
     content_type = ContentType.objects.get_for_model(business_object)
     return (
         ProcessInstance.objects.visible_to(user)
-        .filter(content_type=content_type, object_id=str(business_object.pk))
+        .filter(access.visible_q(user), content_type=content_type, object_id=str(business_object.pk))
         .select_related("definition")
         .defer("state", "definition__xml")
     )
@@ -95,12 +100,15 @@ def timeline_for_object(user, business_object) -> QuerySet[Transition]:
 
 
 def get_instance_for_user(user, pk: int) -> ProcessInstance:
-    """An instance the user may see by scope, or one holding a task of theirs."""
+    """An instance the user may see by scope, or one holding a task of theirs — and whose business object they
+    may see (workflow/access.py). 404 otherwise."""
+    if not user.is_authenticated:
+        raise Http404
     mine = HumanTask.objects.filter(Q(assignee=user) | Q(completed_by=user)).values("instance_id")
     row = (
         ProcessInstance.objects.filter(Q(pk__in=ProcessInstance.objects.visible_to(user).values("pk")) | Q(pk__in=mine))
         .select_related("definition", "org_unit")
-        .filter(pk=pk)
+        .filter(access.visible_q(user), pk=pk)
         .first()
     )
     if row is None:

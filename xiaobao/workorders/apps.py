@@ -14,3 +14,8 @@ class WorkOrdersConfig(AppConfig):
 
         handlers.register("workorders.supervise", services.handle_overdue)
         handlers.register("workorders.escalate", services.handle_supervision_expired)
+        # Who may see an order's process (tasks, history, diagram): whoever may see the order.
+        from xiaobao.workflow import access
+        from xiaobao.workorders import selectors
+
+        access.register("workorders.workorder", selectors.visible_orders)

@@ -11,6 +11,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 
+from xiaobao.core.inputs import strip_control_characters
 from xiaobao.workorders.models import WorkOrder
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -68,7 +69,9 @@ def orders_rows(rows, *, now=None):
 
 
 def _as_text(sheet, value):
-    """Text that starts like a formula stays text: a title such as "=HYPERLINK(…)" must not run in Excel."""
+    """Text that starts like a formula stays text: a title such as "=HYPERLINK(…)" must not run in Excel.
+    Control characters go: Excel refuses them, and one in a single title must not break everyone's export."""
+    value = strip_control_characters(value)
     if isinstance(value, str) and value.startswith("="):
         cell = WriteOnlyCell(sheet, value=value)
         cell.data_type = "s"

@@ -2,6 +2,8 @@
 
 Who sees an order: its recipients (the recipient unit's subtree, so a branch sees its sub-branches'
 orders), its issuer and the issuing unit's subtree, the person it names, and company-wide roles.
+A business-department clerk is no work-order officer: they see only the orders addressed to them (named as
+recipient or handler) and those they issued, never the org tree's (issue 14).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from xiaobao.core.models import Attachment, OrgUnit
+from xiaobao.core.models import Attachment, OrgUnit, Role
 from xiaobao.core.scope import scope_for
 from xiaobao.workflow import selectors as workflow_selectors
 from xiaobao.workorders.models import Feedback, WorkOrder
@@ -18,15 +20,40 @@ from xiaobao.workorders.models import Feedback, WorkOrder
 PROCESS_KEY = "workorder"
 BOXES = ("todo", "issued", "supervising", "all")
 VIEW_PERMISSION = "workorders.view_workorder"
+# Roles that hold the view permission only to see what is addressed to them, not their org subtree's orders.
+ADDRESSEE_ONLY_ROLES = frozenset({"dept_clerk"})
 
 
-def _visible(user) -> QuerySet[WorkOrder]:
+def _reaches_by_unit(user) -> bool:
+    """Whether a role giving the user the work-order permission is an officer's (reach by org unit), not
+    only an addressee's. Cached on the user object."""
+    if user.is_superuser:
+        return True
+    cached = user.__dict__.get("_xiaobao_workorder_unit_reach")
+    if cached is None:
+        app_label, codename = VIEW_PERMISSION.split(".")
+        granting = Role.objects.filter(
+            Q(group__user=user) | Q(assignments__user=user),
+            group__permissions__content_type__app_label=app_label,
+            group__permissions__codename=codename,
+        ).exclude(code__in=ADDRESSEE_ONLY_ROLES)
+        # a permission granted to the user directly (not through a role) reaches by unit, as before
+        direct = user.user_permissions.filter(content_type__app_label=app_label, codename=codename).exists()
+        cached = user.__dict__["_xiaobao_workorder_unit_reach"] = direct or granting.exists()
+    return cached
+
+
+def visible_orders(user) -> QuerySet[WorkOrder]:
+    """Every order the user may see, batch parents included (the rule the workflow app applies to an order's
+    process, and the base of every read here)."""
     if user is None or not user.is_authenticated or not user.has_perm(VIEW_PERMISSION):
         return WorkOrder.objects.none()
+    where = Q(issuer=user) | Q(recipient_user=user) | Q(handler=user)
+    if not _reaches_by_unit(user):
+        return WorkOrder.objects.filter(where)
     scope = scope_for(user, "view")
     if scope.everything:
         return WorkOrder.objects.all()
-    where = Q(issuer=user) | Q(recipient_user=user)
     if not scope.is_empty:
         where |= scope.q("org_unit") | scope.q("issuer_unit")
     return WorkOrder.objects.filter(where)
@@ -36,7 +63,7 @@ def work_orders_visible_to(user, filters: dict | None = None) -> QuerySet[WorkOr
     """Orders the user may see. filters: box (todo | issued | supervising | all), status, kind, q, org_unit,
     overdue (bool), parent (id), batch (include batch parents; default: per-unit orders only)."""
     filters = filters or {}
-    rows = _visible(user).select_related("org_unit", "issuer", "issuer_unit", "recipient_user", "handler")
+    rows = visible_orders(user).select_related("org_unit", "issuer", "issuer_unit", "recipient_user", "handler")
     box = filters.get("box") or "all"
     if box == "todo":
         rows = rows.filter(pk__in=_todo_ids(user))
@@ -77,7 +104,11 @@ def overdue(rows: QuerySet[WorkOrder], *, now=None) -> QuerySet[WorkOrder]:
 
 def get_work_order_for_user(user, pk: int) -> WorkOrder:
     """One order the user may see; 404 (not 403) outside scope, so ids reveal nothing."""
-    order = _visible(user).select_related("org_unit", "issuer", "issuer_unit", "recipient_user", "parent").filter(pk=pk)
+    order = (
+        visible_orders(user)
+        .select_related("org_unit", "issuer", "issuer_unit", "recipient_user", "parent")
+        .filter(pk=pk)
+    )
     found = order.first()
     if found is None:
         raise Http404
@@ -162,7 +193,7 @@ def board(user, *, now=None) -> dict:
     """The supervision board: per recipient unit (in org-tree order) and per status, with overdue,
     supervised and escalated counts (of open orders), over every per-unit order the user may see."""
     now = now or timezone.now()
-    rows = _visible(user).filter(is_batch=False)
+    rows = visible_orders(user).filter(is_batch=False)
     by_unit: dict[int, dict] = {}
     for unit_id, status, supervision, n in (
         rows.values_list("org_unit", "status", "supervision").annotate(n=Count("pk")).order_by()

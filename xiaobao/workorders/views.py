@@ -51,10 +51,17 @@ def _query(filters: dict) -> str:
     return urlencode({k: ("1" if v is True else v) for k, v in filters.items()})
 
 
+def _may_view(user) -> None:
+    """The lists need what the API's lists need: without the permission both answer 403, not an empty list."""
+    if not user.has_perm(selectors.VIEW_PERMISSION):
+        raise PermissionDenied(_("您没有查看工单的权限。"))
+
+
 @require_GET
 @login_required
 def order_list(request):
     """我的工单: to do / issued by me / supervising / all, filterable; batches show their progress."""
+    _may_view(request.user)
     filters = _filters(request)
     filters.setdefault("box", "todo")
     now = timezone.now()
@@ -291,6 +298,7 @@ def download(request, pk: int, attachment_pk: int):
 @login_required
 def board(request):
     """督办看板: counts per unit and status, overdue, supervised and escalated orders, with a chart."""
+    _may_view(request.user)
     now = timezone.now()
     data = selectors.board(request.user, now=now)
     supervised = selectors.work_orders_visible_to(request.user, {"box": "supervising", "now": now})[:100]
@@ -327,6 +335,7 @@ def board(request):
 @login_required
 def export(request):
     """The filtered list as an Excel workbook (what the page shows, all pages)."""
+    _may_view(request.user)
     filters = _filters(request)
     filters.setdefault("box", "all")
     rows = selectors.work_orders_visible_to(request.user, {**filters, "now": timezone.now()})
