@@ -169,25 +169,36 @@ def measure(env: dict, rows: int, baseline_writes: int) -> dict:
 
 
 @contextlib.contextmanager
-def _postgres(given: str | None):
-    """A throwaway database: on the given server, or on a throwaway server."""
-    if given:
-        import psycopg
+def _throwaway_database(server_url: str):
+    """A database of its own on the server `server_url` reaches, dropped afterwards."""
+    import psycopg
 
-        name = f"xiaobao_bench_{os.getpid()}"
-        with psycopg.connect(given, autocommit=True) as admin:
-            admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            yield given.rsplit("/", 1)[0] + "/" + name
-        finally:
-            with psycopg.connect(given, autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    name = f"xiaobao_bench_{os.getpid()}"
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield server_url.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with psycopg.connect(server_url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextlib.contextmanager
+def _postgres(given: str | None):
+    """A throwaway database: on the given server, or on a throwaway server (None without PostgreSQL)."""
+    if given:
+        with _throwaway_database(given) as url:
+            yield url
         return
     sys.path.insert(0, str(ROOT / "scripts"))
     from run_tests import postgres_server
 
-    with postgres_server() as url:
-        yield url
+    with postgres_server() as server:
+        if server is None:
+            yield None
+            return
+        with _throwaway_database(server.rsplit("/", 1)[0] + "/postgres") as url:
+            yield url
 
 
 def main() -> None:
@@ -210,19 +221,20 @@ def main() -> None:
     result = {"rows": args.rows, "databases": {}}
     base = {**os.environ, "XIAOBAO_TESTING": "1"}
     for database in args.databases.split(","):
-        with tempfile.TemporaryDirectory(prefix="xiaobao-bench-") as var:
+        with tempfile.TemporaryDirectory(prefix="xiaobao-bench-") as var, contextlib.ExitStack() as stack:
             env = {**base, "XIAOBAO_VAR_DIR": var, "MEDIA_ROOT": os.path.join(var, "media")}
             if database == "sqlite":
                 env.pop("DATABASE_URL", None)
-                result["databases"]["sqlite"] = measure(env, args.rows, args.baseline_writes)
-                continue
-            with _postgres(os.environ.get("DATABASE_URL")) as url:
+            else:
+                url = stack.enter_context(_postgres(os.environ.get("DATABASE_URL")))
                 if url is None:
-                    result["databases"]["postgresql"] = {"skipped": "no PostgreSQL server or binaries"}
+                    result["databases"][database] = {"skipped": "no PostgreSQL server or binaries"}
                     continue
-                result["databases"]["postgresql"] = measure(
-                    {**env, "DATABASE_URL": url}, args.rows, args.baseline_writes
-                )
+                env["DATABASE_URL"] = url
+            try:
+                result["databases"][database] = measure(env, args.rows, args.baseline_writes)
+            except subprocess.CalledProcessError as failed:  # one database failing must not lose the other's
+                result["databases"][database] = {"error": str(failed)}
     print(json.dumps(result, ensure_ascii=False, indent=2))
 
 
