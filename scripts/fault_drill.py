@@ -719,6 +719,10 @@ def summarise(drill: Drill, load: Load, stack: Stack, started: float) -> dict:
     first_fault = drill.faults[0]["start"] if drill.faults else started
     before = [a.ended - a.started for a in writes if a.ended < first_fault and a.status]  # no fault yet
     verify = stack.manage("audit_verify", timeout=300)
+    job = drill.notes.get("import_job")
+    final = sql_one(
+        stack, "SELECT status, processed_rows, attempts, message FROM complaints_importjob WHERE id=%s", job
+    )
     return {
         "acknowledged": len(load.registered),
         "acknowledged_accepts": len(load.accepted),
@@ -734,7 +738,10 @@ def summarise(drill: Drill, load: Load, stack: Stack, started: float) -> dict:
             "rows": IMPORT_ROWS,
             "complaints_in_database": sum(count for _, count in imported),
             "upload_status": drill.notes.get("import_upload"),
-            **(drill.notes.get("import_final") or {}),
+            "when_the_wait_ended": drill.notes.get("import_final"),
+            "at_the_end": dict(zip(("status", "processed_rows", "attempts", "message"), final, strict=True))
+            if final
+            else None,
         },
         "import_state_when_worker_killed": drill.notes.get("import_state_when_killed"),
         "writes_during_import": {
@@ -743,6 +750,7 @@ def summarise(drill: Drill, load: Load, stack: Stack, started: float) -> dict:
             "max_s": round(max(during), 3) if during else None,
             f"over_{BLOCKED:g}s": sum(1 for d in during if d > BLOCKED),
             "baseline_max_s": round(max(before), 3) if before else None,
+            f"baseline_over_{BLOCKED:g}s": sum(1 for d in before if d > BLOCKED),  # the machine's own noise
             "baseline_median_s": round(statistics.median(before), 3) if before else None,
             "median_s": round(statistics.median(during), 3) if during else None,
         },
