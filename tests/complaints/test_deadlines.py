@@ -98,6 +98,7 @@ def test_a_second_extension_needs_the_higher_level_unit(people, handling, extend
         reason="需第三方鉴定",
         approver=people.officer_a,  # the responsible unit itself
         notice_method="书面",
+        now=at(2025, 3, 30, 9, 0),
     )
     assert reload(handling).extension_level == 1
 
@@ -126,6 +127,7 @@ def test_head_office_senior_management_may_approve_the_second_extension(people, 
         reason="需第三方鉴定",
         approver=people.senior,
         notice_method="书面",
+        now=at(2025, 3, 30, 9, 0),
     )
     assert reload(handling).extension_level == 2
 
@@ -140,6 +142,7 @@ def test_a_second_extension_without_notice_is_refused(people, handling, extended
         reason="需第三方鉴定",
         approver=people.hq_admin,
         notice_method="",
+        now=at(2025, 3, 30, 9, 0),
     )
 
 
@@ -160,6 +163,7 @@ def test_the_second_level_cannot_come_first(people, handling):
         reason="复杂",
         approver=people.hq_admin,
         notice_method="电话",
+        now=at(2025, 3, 30, 9, 0),
     )
 
 
@@ -171,6 +175,7 @@ def test_a_third_extension_is_refused(people, handling, extended):
         reason="鉴定",
         approver=people.hq_admin,
         notice_method="书面",
+        now=at(2025, 3, 30, 9, 0),
     )
     for level in (2, 3):
         refused(
@@ -182,6 +187,7 @@ def test_a_third_extension_is_refused(people, handling, extended):
             reason="再延",
             approver=people.hq_admin,
             notice_method="书面",
+            now=at(2025, 3, 30, 9, 0),
         )
     assert Extension.objects.count() == 2
 

@@ -38,7 +38,7 @@ def book(cast):
         make(cast.branch_a, status=S.CLOSED, decided_days=20, channel=Complaint.Channel.REGULATOR),
         make(cast.branch_a, status=S.HANDLING, received=at(2025, 5, 2, 9, 0)),
         make(cast.sub_a, status=S.CLOSED, decided_days=5, is_repeat=True),
-        make(cast.sub_a, status=S.WITHDRAWN),
+        make(cast.sub_a, status=S.WITHDRAWN, withdrawn_at=NOW - timedelta(days=18)),
         make(cast.branch_b, status=S.CLOSED, decided_days=12, channel=Complaint.Channel.REGULATOR),
         make(cast.branch_b, status=S.CLOSED, decided_days=16),
     ]
@@ -131,16 +131,17 @@ def test_someone_without_a_role_gets_empty_sheets_with_zero_totals(cast, as_user
 def test_rates_are_shares_of_their_own_counts_shown_as_percentages(cast, as_user, book):
     sheet = workbook(as_user(cast.hq_admin).get("/complaints/statistics/export.xlsx"))["按机构"]
     header = rows_of(sheet)[2]
-    rate, closed, on_time = header.index("按时办结率"), header.index("办结件数"), header.index("按时办结件数")
+    rate, due, on_time = header.index("按时办结率"), header.index("应办结件数"), header.index("按时办结件数")
     totals = totals_row(sheet)
-    # closed after 10, 20, 5, 12 and 16 days against 15: three on time of five
-    assert (totals[on_time], totals[closed]) == (3, 5)
-    assert totals[rate] == pytest.approx(0.6)
+    # decided after 10, 20, 5, 12 and 16 days against 15, and A's open one long overdue: three on time of six
+    # due (the withdrawal came before its deadline: no decision fell due)
+    assert (totals[on_time], totals[due]) == (3, 6)
+    assert totals[rate] == pytest.approx(0.5)
     units = {row[1].strip("\u3000"): row for row in data_rows(sheet)}
-    assert units["北京分公司"][rate] == pytest.approx(0.5)
+    assert units["北京分公司"][rate] == pytest.approx(1 / 3)
     assert units["河北分公司"][rate] == pytest.approx(0.5)
     assert units["朝阳支公司"][rate] == pytest.approx(1.0)
-    # the mean of the units' rates would be 0.667: the total is recomputed from the counts
+    # the mean of the units' rates would be 0.611: the total is recomputed from the counts
     total_cells = next(row for row in sheet.iter_rows() if row[1].value == "合计")
     assert total_cells[rate].number_format == "0.00%"
     repeat_rate = header.index("重复投诉率")

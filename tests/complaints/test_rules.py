@@ -40,7 +40,8 @@ def test_the_thresholds_are_read_from_the_table(db):
         value={"min_complainants": 3, "amount": "1000", "media_attention": False}
     )
     complaint = Complaint(complainant_count=3, amount=Decimal("1000"), media_attention=True)
-    assert rules.major_reasons(complaint) == ["complainants", "amount"]
+    assert rules.group_reasons(complaint) == ["complainants", "amount"]
+    assert rules.major_reasons(complaint) == []  # the internal thresholds never make a complaint 重大 (第二十九条)
 
 
 def test_the_repeat_window_is_read_from_the_table(register):

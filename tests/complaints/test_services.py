@@ -136,19 +136,20 @@ def test_another_person_on_another_policy_is_not_a_repeat(register):
         ({"complainant_count": 8, "media_attention": True}, ["complainants", "media_attention"]),
     ],
 )
-def test_a_major_complaint_escalates_to_head_office_at_once(people, register, overrides, reasons):
+def test_a_group_complaint_escalates_to_head_office_at_once(people, register, overrides, reasons):
     complaint = register(**overrides)
-    assert (complaint.is_major, complaint.major_reasons) == (True, reasons)
-    notes = Notification.objects.filter(kind="complaints.major")
+    assert (complaint.is_group, complaint.group_reasons) == (True, reasons)
+    assert (complaint.is_major, complaint.major_reasons) == (False, [])  # the internal flag is not 第二十九条
+    notes = Notification.objects.filter(kind="complaints.group")
     assert {n.recipient for n in notes} == {people.hq_admin}
     assert notes.get().level == "urgent"
-    assert AuditEntry.objects.filter(action="complaint.escalate_major", object_id=str(complaint.pk)).count() == 1
+    assert AuditEntry.objects.filter(action="complaint.escalate_group", object_id=str(complaint.pk)).count() == 1
 
 
-def test_an_ordinary_complaint_is_not_major(register):
+def test_an_ordinary_complaint_is_neither_major_nor_group(register):
     complaint = register(complainant_count=4, amount="499999.99")
-    assert (complaint.is_major, complaint.major_reasons) == (False, [])
-    assert not Notification.objects.filter(kind="complaints.major").exists()
+    assert (complaint.is_major, complaint.major_reasons, complaint.is_group) == (False, [], False)
+    assert not Notification.objects.filter(kind__in=("complaints.major", "complaints.group")).exists()
 
 
 # --- accept, assign (回避) -------------------------------------------------------------------
@@ -310,7 +311,12 @@ def test_closing_needs_a_root_cause(people, handling, codes):
 def test_a_branchs_complaint_is_reexamined_by_head_office(people, handling):
     decide(handling, people.officer_a)
     services.complaint_record_response(
-        complaint=handling, actor=people.officer_a, satisfied=False, reexamine=True, now=at(2025, 3, 11, 9, 0)
+        complaint=handling,
+        actor=people.officer_a,
+        satisfied=False,
+        reexamine=True,
+        received_at=at(2025, 3, 11, 9, 0),
+        now=at(2025, 3, 11, 9, 0),
     )
     complaint = reload(handling)
     assert complaint.status == Complaint.Status.REEXAMINING
@@ -330,7 +336,9 @@ def test_a_sub_branchs_complaint_is_reexamined_by_its_branch(people, register):
     services.complaint_accept(complaint=complaint, actor=people.officer_a1, now=NOW)
     services.complaint_assign(complaint=complaint, actor=people.officer_a1, now=NOW)
     decide(complaint, people.officer_a1)
-    services.complaint_record_response(complaint=complaint, actor=people.officer_a1, satisfied=False, reexamine=True)
+    services.complaint_record_response(
+        complaint=complaint, actor=people.officer_a1, satisfied=False, reexamine=True, received_at=NOW, now=NOW
+    )
     task = open_task(complaint, "reexamine_branch")
     assert task.org_unit == people.branch_a
     told = Notification.objects.filter(kind="complaints.reexamine").values_list("recipient", flat=True)

@@ -164,7 +164,7 @@ def test_every_breakdown_adds_up_to_the_totals(cast, book):
     data = stats(cast.hq_admin)
     assert data["totals"]["total"] == len(book)
     for key in ("by_month", "by_unit", "by_channel", "by_business", "by_cause"):
-        for measure in ("total", "closed", "on_time", "repeat", "open", "overdue", "withdrawn", "major"):
+        for measure in ("total", "closed", "due", "on_time", "repeat", "open", "overdue", "withdrawn", "major"):
             assert sum(row[measure] for row in data[key]) == data["totals"][measure], (key, measure)
 
 
@@ -190,7 +190,10 @@ def test_on_time_means_the_decision_was_told_by_the_deadline_in_force(cast, book
     assert totals["closed"] == 5
     # on time: A's day-10 decision, A's day-25 decision within its extended 30 days, A1's day-5 one
     assert totals["on_time"] == 3
-    assert totals["on_time_rate"] == 60.0
+    # due (the deadline in force fell by NOW): the five closed ones and the two open overdue ones; not the
+    # repeat nor A1's new one (not yet due), not the one withdrawn before its deadline
+    assert (totals["due"], totals["late_open"]) == (7, 2)
+    assert totals["on_time_rate"] == round(100 * 3 / 7, 2)  # the old "of the closed" gave 60.0
     assert totals["open"] == 4 and totals["withdrawn"] == 1
     # overdue: the clock still running past the deadline (A's and B's handling ones; not the repeat, not A1's new one)
     assert totals["overdue"] == 2
@@ -199,11 +202,11 @@ def test_on_time_means_the_decision_was_told_by_the_deadline_in_force(cast, book
 def test_rates_are_recomputed_at_each_level_never_averaged(cast, book):
     data = stats(cast.hq_admin)
     units = {row["key"]: row for row in data["by_unit"]}
-    assert (units["A"]["on_time"], units["A"]["closed"], units["A"]["on_time_rate"]) == (2, 3, 66.67)
-    assert (units["A1"]["on_time"], units["A1"]["closed"], units["A1"]["on_time_rate"]) == (1, 1, 100.0)
-    assert (units["B"]["on_time"], units["B"]["closed"], units["B"]["on_time_rate"]) == (0, 1, 0.0)
-    # the mean of the three units' rates would be 55.56; the company's rate is 3 of 5
-    assert data["totals"]["on_time_rate"] == 60.0
+    assert (units["A"]["on_time"], units["A"]["due"], units["A"]["on_time_rate"]) == (2, 4, 50.0)
+    assert (units["A1"]["on_time"], units["A1"]["due"], units["A1"]["on_time_rate"]) == (1, 1, 100.0)
+    assert (units["B"]["on_time"], units["B"]["due"], units["B"]["on_time_rate"]) == (0, 2, 0.0)
+    # the mean of the three units' rates would be 50.0; the company's rate is 3 of 7
+    assert data["totals"]["on_time_rate"] == 42.86
 
 
 def test_the_repeat_rate_is_repeats_over_all_complaints(cast, book):

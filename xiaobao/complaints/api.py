@@ -38,7 +38,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from xiaobao.complaints import error_codes as codes
-from xiaobao.complaints import selectors, services
+from xiaobao.complaints import rules, selectors, services
 from xiaobao.complaints.api_actions import (
     ComplaintAcceptApi,
     ComplaintAssignApi,
@@ -133,7 +133,12 @@ class ComplaintListApi(GenericAPIView):
         demand_category = serializers.IntegerField(required=False, min_value=1)
         root_cause = serializers.IntegerField(required=False, min_value=1)
         is_repeat = serializers.BooleanField(required=False, default=False, help_text="Only repeat complaints")
-        is_major = serializers.BooleanField(required=False, default=False, help_text="Only major ones")
+        is_major = serializers.BooleanField(
+            required=False, default=False, help_text="Only 重大消费投诉 (Art. 29 of the Measures)"
+        )
+        is_group = serializers.BooleanField(
+            required=False, default=False, help_text="Only the internal group / attention flag (not Art. 29)"
+        )
 
     class InputSerializer(serializers.Serializer):
         channel = serializers.ChoiceField(choices=Complaint.Channel.choices)
@@ -156,6 +161,12 @@ class ComplaintListApi(GenericAPIView):
             max_digits=14, decimal_places=2, min_value=0, required=False, allow_null=True, default=None
         )
         media_attention = serializers.BooleanField(default=False)
+        major_event = serializers.ChoiceField(
+            choices=[("", "—"), *((k, str(v)) for k, v in rules.MAJOR_EVENTS.items())],
+            required=False,
+            default="",
+            help_text="Art. 29 (1): arising from a major natural disaster, accident or public-health event",
+        )
         org_unit = serializers.IntegerField(min_value=1, help_text="The responsible unit (in the caller's scope)")
         respondent_staff = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
         respondent_text = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
@@ -234,6 +245,7 @@ class ComplaintListApi(GenericAPIView):
             demand_text=given["demand_text"],
             amount=given["amount"],
             media_attention=given["media_attention"],
+            major_event=given["major_event"],
             org_unit=unit_in_scope(request.user, given["org_unit"], action="add"),
             respondent_staff=person_in_scope(request.user, given["respondent_staff"], field="respondent_staff"),
             respondent_text=given["respondent_text"],

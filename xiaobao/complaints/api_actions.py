@@ -8,6 +8,7 @@ The shape of an action is workflow.api_actions': find the complaint in scope (el
 
 from __future__ import annotations
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -139,6 +140,12 @@ class ComplaintExtendApi(_ActionApi):
             choices=Extension.Level.choices, help_text="1: to 30 days; 2: a further 30 days (approved higher up)"
         )
         reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+        received_at = serializers.DateTimeField(
+            required=False,
+            allow_null=True,
+            default=None,
+            help_text="When the withdrawal was received (Art. 15: handling ends that day); default now",
+        )
         approver = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
         notice_method = serializers.CharField(
             required=False, allow_blank=True, default="", max_length=50, help_text="How the complainant was told"
@@ -186,6 +193,12 @@ class ComplaintResponseApi(_ActionApi):
     class InputSerializer(serializers.Serializer):
         satisfied = serializers.BooleanField()
         reexamine = serializers.BooleanField(default=False, help_text="The complainant asks for 核查")
+        received_at = serializers.DateTimeField(
+            required=False,
+            allow_null=True,
+            default=None,
+            help_text="When the 核查 application was received (Art. 20: its 30 days run from it); default now",
+        )
         note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
     def act(self, request, complaint, data):
@@ -195,6 +208,7 @@ class ComplaintResponseApi(_ActionApi):
             satisfied=data["satisfied"],
             reexamine=data["reexamine"],
             note=data["note"],
+            received_at=(data["received_at"] or timezone.now()) if data["reexamine"] else None,
         )
 
 
@@ -241,6 +255,14 @@ class ComplaintCloseApi(_ActionApi):
 class ComplaintWithdrawApi(_ActionApi):
     class InputSerializer(serializers.Serializer):
         reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+        received_at = serializers.DateTimeField(
+            required=False,
+            allow_null=True,
+            default=None,
+            help_text="When the withdrawal was received (Art. 15: handling ends that day); default now",
+        )
 
     def act(self, request, complaint, data):
-        services.complaint_withdraw(complaint=complaint, actor=request.user, reason=data["reason"])
+        services.complaint_withdraw(
+            complaint=complaint, actor=request.user, reason=data["reason"], received_at=data["received_at"]
+        )

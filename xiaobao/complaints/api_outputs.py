@@ -101,7 +101,8 @@ class ComplaintOutput(serializers.Serializer):
     overdue = serializers.SerializerMethodField()
     extension_level = serializers.IntegerField(help_text="0 none, 1 extended to 30 days, 2 a further 30 days")
     is_repeat = serializers.BooleanField()
-    is_major = serializers.BooleanField(help_text="Major or collective (重大/群体性): escalated to head office")
+    is_major = serializers.BooleanField(help_text="重大消费投诉 (Art. 29): reported to head office at once")
+    is_group = serializers.BooleanField(help_text="The internal group / attention flag (5+ complainants…), not Art. 29")
     media_attention = serializers.BooleanField()
     amount = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
 

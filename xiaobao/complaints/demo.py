@@ -199,6 +199,7 @@ class Script:
                 satisfied=not spec.reexamine,
                 reexamine=spec.reexamine,
                 note="投诉人对处理结果不认可，申请上级机构核查。" if spec.reexamine else "投诉人表示认可处理结果。",
+                received_at=now if spec.reexamine else None,
                 now=now,
             ),
         )

@@ -17,15 +17,20 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from xiaobao.complaints import rules, selectors, services
+from xiaobao.complaints import major, rules, selectors, services
 from xiaobao.complaints.api_outputs import masked, may_write
 from xiaobao.complaints.forms import (
     REVEALABLE,
     AssignForm,
     ClassifyForm,
+    ClockResumeForm,
+    ClockStopForm,
     CloseForm,
     DecideForm,
+    DeclineForm,
+    DesignateMajorForm,
     ExtendForm,
+    NewFactsForm,
     ReexamineForm,
     ResponseForm,
     RevealForm,
@@ -67,6 +72,9 @@ def _abilities(user, complaint: Complaint, task) -> dict:
         and complaint.extension_level < Extension.Level.SPECIAL,
         # whoever registered it may record the withdrawal too (the complainant calls the desk back)
         "can_withdraw": complaint.is_open and (write or complaint.registered_by_id == user.pk),
+        # the clock (第十八条, 第二十三条) moves only until the decision is told; the services check again
+        "can_move_clock": write and complaint.status in Complaint.CLOCK_STATUSES,
+        "can_designate": write and not complaint.is_major,
     }
 
 
@@ -116,10 +124,10 @@ def _history(user, complaint: Complaint) -> list:
     return steps
 
 
-MAJOR_REASONS = {
-    "complainants": gettext_lazy("投诉人数达到群体性投诉标准"),
+GROUP_REASONS = {
+    "complainants": gettext_lazy("投诉人数达到内部群体性标准"),
     "media_attention": gettext_lazy("媒体关注"),
-    "amount": gettext_lazy("涉及金额达到重大投诉标准"),
+    "amount": gettext_lazy("涉及金额达到内部关注标准"),
 }
 
 
@@ -138,7 +146,11 @@ def _detail_context(request, complaint: Complaint, *, revealed: dict | None = No
         "demand": mask_text(complaint.demand_text),
         "extensions": list(selectors.extensions(complaint)),
         "files": list(selectors.attachments(complaint)),
-        "major_reasons": [MAJOR_REASONS.get(code, code) for code in complaint.major_reasons or []],
+        "major_reasons": major.reason_labels(complaint),
+        "major_plan": major.emergency_plan() if complaint.is_major else None,
+        "major_reports": list(selectors.major_reports(complaint)) if complaint.is_major else [],
+        "group_reasons": [GROUP_REASONS.get(code, code) for code in complaint.group_reasons or []],
+        "clock_events": list(selectors.clock_events(complaint)),
         "linked": list(selectors.related(request.user, complaint)[:50]),
         "rectification": selectors.rectification_status(request.user, complaint),
         "supervision": selectors.supervision_status(request.user, complaint),
@@ -173,6 +185,13 @@ def _detail_context(request, complaint: Complaint, *, revealed: dict | None = No
     context["revisit_form"] = forms.get("revisit_form") or RevisitForm()
     context["close_form"] = forms.get("close_form") or CloseForm()
     context["withdraw_form"] = forms.get("withdraw_form") or WithdrawForm()
+    if abilities["can_move_clock"]:
+        context["clock_stop_form"] = forms.get("clock_stop_form") or ClockStopForm()
+        context["clock_resume_form"] = forms.get("clock_resume_form") or ClockResumeForm()
+        context["new_facts_form"] = forms.get("new_facts_form") or NewFactsForm()
+        context["decline_form"] = forms.get("decline_form") or DeclineForm()
+    if abilities["can_designate"]:
+        context["designate_form"] = forms.get("designate_form") or DesignateMajorForm()
     return context
 
 
@@ -288,6 +307,7 @@ def respond(request, complaint, data):
         satisfied=data["satisfied"],
         reexamine=data["reexamine"],
         note=data["note"],
+        received_at=(data.get("received_at") or timezone.now()) if data["reexamine"] else None,
     )
 
 
@@ -315,7 +335,9 @@ def close(request, complaint, data):
 
 @detail_page.action(WithdrawForm, "withdraw_form", notice=gettext_lazy("投诉人已撤回投诉，处理终止。"))
 def withdraw(request, complaint, data):
-    services.complaint_withdraw(complaint=complaint, actor=request.user, reason=data["reason"])
+    services.complaint_withdraw(
+        complaint=complaint, actor=request.user, reason=data["reason"], received_at=data.get("received_at")
+    )
 
 
 @require_GET

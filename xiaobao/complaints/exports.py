@@ -24,8 +24,10 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MEASURES = [
     ("total", N_("投诉件数"), "n"),
     ("regulator", N_("其中：监管/平台转办"), "n"),
-    ("major", N_("其中：重大/群体性"), "n"),
+    ("major", N_("其中：重大消费投诉"), "n"),
+    ("internal_group", N_("其中：群体性（内部标准）"), "n"),
     ("closed", N_("办结件数"), "n"),
+    ("due", N_("应办结件数"), "n"),
     ("on_time", N_("按时办结件数"), "n"),
     ("on_time_rate", N_("按时办结率"), "rate"),
     ("repeat", N_("重复投诉件数"), "n"),
@@ -50,7 +52,9 @@ NOTES = [
         "注：1. 统计口径与投诉列表的筛选条件一致，各表合计相同；监管转办、银保信平台转办的投诉与直接受理的投诉同口径统计。"
     ),
     N_(
-        "2. 按时办结率 = 按时办结件数 ÷ 办结件数，按时办结指在法定处理期限（含依规延长的期限）内作出处理决定并告知投诉人。"
+        "2. 按时办结率 = 在期限内告知处理决定的件数 ÷ 应办结件数。应办结件数：现行处理期限（含依规延长、暂停计时与重新"
+        "计算后的期限）落在统计期间内且已届满的全部投诉，不论是否办结；期限届满前已收到撤回申请或已告知不予办理的除外，"
+        "暂停计时中的除外。逾期未办结的计为未按时。"
     ),
     N_("3. 重复投诉率 = 重复投诉件数 ÷ 投诉件数；平均办结天数 = 办结投诉自收到之日至办结之日的天数合计 ÷ 办结件数。"),
     N_("4. 各级合计中的比率均由该级的分子、分母重新计算，不是下级比率的平均数。"),
@@ -66,7 +70,7 @@ def _values(row: dict) -> list:
     values = []
     for key, _header, kind in MEASURES:
         if key == "on_time_rate":
-            values.append(_ratio(row["on_time"], row["closed"]))
+            values.append(_ratio(row["on_time"], row["due"]))
         elif key == "repeat_rate":
             values.append(_ratio(row["repeat"], row["total"]))
         elif kind == "days":

@@ -50,6 +50,9 @@ def category_field(label, dimension: str, *, required: bool = False) -> Category
     return CategoryField(label=label, queryset=current_categories(dimension), required=required)
 
 
+RECEIVED_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
+
+
 class PageForm(Form):
     """Several forms share the detail page: each gets its own element ids, so every label finds its field."""
 
@@ -160,6 +163,14 @@ class ResponseForm(PageForm):
         widget=forms.RadioSelect,
     )
     reexamine = forms.BooleanField(label=_("投诉人申请核查"), required=False)
+    # 第二十条: the 30 days run from the day the application was received, not the day it is entered
+    received_at = forms.DateTimeField(
+        label=_("核查申请收到时间"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=RECEIVED_FORMATS,
+        help_text=_("不填则为现在。"),
+    )
     note = forms.CharField(label=_("说明"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
 
@@ -188,6 +199,14 @@ class CloseForm(PageForm):
 class WithdrawForm(PageForm):
     id_prefix = "withdraw"
     reason = forms.CharField(label=_("撤回说明"), widget=forms.Textarea(attrs={"rows": 3}))
+    # 第十五条: the procedure ends the day the withdrawal was received
+    received_at = forms.DateTimeField(
+        label=_("撤回申请收到时间"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=RECEIVED_FORMATS,
+        help_text=_("不填则为现在。"),
+    )
 
 
 class RevealForm(PageForm):
@@ -207,6 +226,69 @@ class ListFilterForm(Form):
     overdue = forms.BooleanField(required=False)
     is_repeat = forms.BooleanField(required=False)
     is_major = forms.BooleanField(required=False)
+    is_group = forms.BooleanField(required=False)
     # the statistics page links here with its period, so the list shows the complaints behind its figures
     received_from = forms.DateField(required=False)
     received_to = forms.DateField(required=False)
+
+
+def _moment_field(label, *, required: bool = True, help_text: str = ""):
+    return forms.DateTimeField(
+        label=label,
+        required=required,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=RECEIVED_FORMATS,
+        help_text=help_text,
+    )
+
+
+class ClockStopForm(PageForm):
+    """暂停计时: mediation (第二十三条) or outside appraisal, testing, valuation (第十八条第二款)."""
+
+    id_prefix = "clock_stop"
+    kind = forms.ChoiceField(
+        label=_("暂停事由"),
+        choices=[
+            ("mediation", _("调解（第二十三条，调解期间不计入）")),
+            ("appraisal", _("外部鉴定、检测、评估（第十八条，相关期间不计入）")),
+        ],
+    )
+    started_at = _moment_field(_("开始时间"), help_text=_("调解开始或委托外部机构之日，不是录入之日。"))
+    reason = forms.CharField(label=_("事由说明"), widget=forms.Textarea(attrs={"rows": 2}))
+    evidence = forms.CharField(label=_("凭证"), max_length=200, help_text=_("如调解申请书、鉴定委托书编号。"))
+    notice_method = forms.CharField(
+        label=_("告知投诉人方式"), max_length=50, required=False, help_text=_("外部鉴定等须及时告知投诉人。")
+    )
+
+
+class ClockResumeForm(PageForm):
+    id_prefix = "clock_resume"
+    kind = forms.ChoiceField(label=_("结束的暂停"), choices=[("mediation", _("调解")), ("appraisal", _("外部鉴定等"))])
+    ended_at = _moment_field(_("结束时间"), help_text=_("调解结束或收到鉴定结果之日。"))
+    evidence = forms.CharField(label=_("结束凭证"), max_length=200)
+
+
+class NewFactsForm(PageForm):
+    """新的事实和理由 (第十八条第三款): the period is counted again from the day the material arrived."""
+
+    id_prefix = "new_facts"
+    received_at = _moment_field(_("新材料收到时间"))
+    reason = forms.CharField(label=_("新的事实和理由"), widget=forms.Textarea(attrs={"rows": 2}))
+    evidence = forms.CharField(label=_("凭证"), max_length=200, help_text=_("如收件登记号。"))
+
+
+class DeclineForm(PageForm):
+    """不予办理 (第十八条第四款)."""
+
+    id_prefix = "decline"
+    ground = forms.CharField(label=_("不予办理理由"), widget=forms.Textarea(attrs={"rows": 2}))
+    evidence = forms.CharField(label=_("核实凭证"), max_length=200)
+    notice_method = forms.CharField(label=_("告知投诉提出人方式"), max_length=50)
+    noticed_at = _moment_field(_("告知时间"), required=False, help_text=_("不填则为现在。"))
+
+
+class DesignateMajorForm(PageForm):
+    """第二十九条第三项: the regulator designated the complaint 重大."""
+
+    id_prefix = "designate"
+    designation_ref = forms.CharField(label=_("监管认定文号或转办单号"), max_length=100)

@@ -150,6 +150,8 @@ class Complaint(OrgScopedModel):
         REVISITING = "revisiting", _("回访中")
         CLOSED = "closed", _("已办结")
         WITHDRAWN = "withdrawn", _("已撤回")
+        # 第十八条第四款: 不是由投诉人或者其法定代理人、受托人提出的 — 可以不予办理，并告知投诉提出人
+        DECLINED = "declined", _("不予办理")
 
     class Complexity(models.TextChoices):
         SIMPLE = "simple", _("一般")
@@ -196,6 +198,8 @@ class Complaint(OrgScopedModel):
     # Art. 14: an agent or heir complaining on the consumer's behalf.
     consumer_name = EncryptedTextField(_("消费者姓名"), blank=True, default="")
     complainant_count = models.PositiveIntegerField(_("投诉人数"), default=1)
+    # 第二十九条第一项: a complaint arising from a major natural disaster, accident or public-health event.
+    major_event = models.CharField(_("重大事件类型"), max_length=20, blank=True, default="")
 
     policy_number = models.CharField(_("保单/账户号"), max_length=64, blank=True, db_index=True)
     product_name = models.CharField(_("产品名称"), max_length=200, blank=True)
@@ -254,8 +258,18 @@ class Complaint(OrgScopedModel):
     revisit_at = models.DateTimeField(_("回访时间"), null=True, blank=True)
     revisit_result = models.TextField(_("回访情况"), blank=True)
     closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
-    withdrawn_at = models.DateTimeField(_("撤回时间"), null=True, blank=True)
+    # 第十五条: the procedure ends the day the withdrawal is *received* (withdrawn_at), which may be
+    # earlier than the day someone entered it (withdraw_recorded_at).
+    withdrawn_at = models.DateTimeField(_("撤回申请收到时间"), null=True, blank=True)
+    withdraw_recorded_at = models.DateTimeField(_("撤回登记时间"), null=True, blank=True)
     withdraw_reason = models.TextField(_("撤回说明"), blank=True)
+    # 第十八条第四款 不予办理: the ground and when and how the person who brought it was told.
+    declined_at = models.DateTimeField(_("不予办理告知时间"), null=True, blank=True)
+    decline_ground = models.TextField(_("不予办理理由"), blank=True)
+    decline_notice_method = models.CharField(_("告知方式"), max_length=50, blank=True)
+    # While a clock stop (mediation, outside appraisal) is open the deadline in force is not yet known:
+    # `due_at` then holds the deadline as if the stop ended today and the handling task's timer is held.
+    clock_paused_since = models.DateTimeField(_("计时暂停自"), null=True, blank=True)
 
     root_cause = models.ForeignKey(
         Category, verbose_name=_("溯源根因"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -268,8 +282,15 @@ class Complaint(OrgScopedModel):
     repeat_of = models.ForeignKey(
         "self", verbose_name=_("关联投诉"), null=True, blank=True, on_delete=models.SET_NULL, related_name="repeats"
     )
-    is_major = models.BooleanField(_("重大/群体性"), default=False)
-    major_reasons = models.JSONField(_("重大投诉依据"), default=list, blank=True)
+    # 重大消费投诉 (第二十九条): only the article's triggers — see rules.MAJOR_TRIGGERS.
+    is_major = models.BooleanField(_("重大消费投诉"), default=False)
+    major_reasons = models.JSONField(_("重大投诉情形"), default=list, blank=True)
+    major_designation_ref = models.CharField(_("监管认定文号"), max_length=100, blank=True)
+    major_reported_at = models.DateTimeField(_("报告总公司时间"), null=True, blank=True)
+    # This project's own internal flag (5+ complainants, media attention, amount): not 第二十九条, and
+    # counted apart from it in statistics so the two are never confused.
+    is_group = models.BooleanField(_("群体性/重点关注（内部标准）"), default=False)
+    group_reasons = models.JSONField(_("内部标准依据"), default=list, blank=True)
     supervised_at = models.DateTimeField(_("督办时间"), null=True, blank=True)
     supervision_order_id = models.PositiveIntegerField(_("督办工单"), null=True, blank=True)
     # 批量导入: an import stages its rows invisible, in short batches, then makes them all visible in one
@@ -335,6 +356,85 @@ class Extension(models.Model):
 
     def __str__(self) -> str:
         return f"{self.complaint} · {self.get_level_display()}"
+
+
+class ClockEvent(models.Model):
+    """计时事件: one recorded stop, restart or end of the statutory clock (第十八条, 第二十三条), on the
+    complaint's timeline with its start, end, reason, evidence and who recorded it.
+
+    `started_at` is when the thing happened or arrived (the mediation began, the appraisal was
+    commissioned, the new material was received), not when someone typed it in (`recorded_at`).
+    """
+
+    class Kind(models.TextChoices):
+        # 第二十三条: 调解期间不计入消费投诉处理期限
+        MEDIATION = "mediation", _("调解（不计入处理期限）")
+        # 第十八条第二款: 需外部机构进行鉴定、检测、评估等工作的，相关期间可以不计入，但应当及时告知投诉人
+        APPRAISAL = "appraisal", _("外部鉴定、检测、评估（不计入处理期限）")
+        # 第十八条第三款: 投诉人提出新的事实和理由，处理期限自收到新的投诉材料之日起重新计算
+        NEW_FACTS = "new_facts", _("新的事实和理由（期限重新计算）")
+        # 第十八条第四款: 不予办理，并告知投诉提出人
+        DECLINED = "declined", _("不予办理")
+
+    PAUSES = (Kind.MEDIATION, Kind.APPRAISAL)
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="clock_events")
+    kind = models.CharField(_("事件类型"), max_length=20, choices=Kind.choices)
+    started_at = models.DateTimeField(_("开始/收到时间"))
+    ended_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    reason = models.TextField(_("事由"))
+    evidence = models.CharField(_("凭证"), max_length=200)
+    notice_method = models.CharField(_("告知投诉人方式"), max_length=50, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("登记人"), on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("登记时间"))
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    end_recorded_at = models.DateTimeField(_("结束登记时间"), null=True, blank=True)
+    end_evidence = models.CharField(_("结束凭证"), max_length=200, blank=True)
+    due_before = models.DateTimeField(_("原期限"))
+    due_after = models.DateTimeField(_("新期限"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("计时事件")
+        verbose_name_plural = _("计时事件")
+        ordering = ["complaint", "started_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ended_at__isnull=True) | models.Q(ended_at__gte=models.F("started_at")),
+                name="complaints_clock_event_ends_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.complaint} · {self.get_kind_display()}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.kind in self.PAUSES and self.ended_at is None
+
+
+class MajorReport(models.Model):
+    """重大消费投诉报告 (第二十九条): the record that head office was told at once, and of later reports."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="major_reports")
+    reported_at = models.DateTimeField(_("报告时间"))
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recipients = models.JSONField(_("报告对象"), default=list)
+    content = models.TextField(_("报告内容"))
+    emergency_plan_url = models.CharField(_("应急预案"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("重大投诉报告")
+        verbose_name_plural = _("重大投诉报告")
+        ordering = ["complaint", "reported_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.complaint} · {self.reported_at:%Y-%m-%d %H:%M}"
 
 
 class ImportJob(OrgScopedModel):

@@ -12,7 +12,9 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from xiaobao.complaints import error_codes as codes
 from xiaobao.complaints.models import Category, Complaint, ComplaintRule, Extension, TaxonomyVersion
@@ -24,7 +26,7 @@ from xiaobao.core.workdays import due as deadline_after
 
 CHANGE_PERMISSION = "complaints.change_complaint"
 ADD_PERMISSION = "complaints.add_complaint"
-SENIOR_MANAGEMENT_ROLE = "management"  # 总公司高级管理人员 may approve the second extension (Art. 18)
+SENIOR_MANAGEMENT_ROLE = "management"  # 总公司高级管理人员 (default of `extension.special_approvers`)
 
 DEFAULTS: dict[str, dict] = {
     "deadline.initial": {"days": 15, "unit": "calendar"},
@@ -41,7 +43,28 @@ DEFAULTS: dict[str, dict] = {
     "rectification.deadline": {"days": 30, "unit": "working"},
     "supervision.deadline": {"days": 3, "unit": "working"},
     "target.decide": {"days": 10, "unit": "calendar"},
+    # 第十八条: who may approve the second extension — roles as data. `superior_roles`: held at a unit above
+    # the responsible unit (上级机构); `head_office_roles`: held at head office (总行、总公司高级管理人员).
+    "extension.special_approvers": {
+        "superior_roles": ["branch_officer", "hq_admin"],
+        "head_office_roles": [SENIOR_MANAGEMENT_ROLE],
+    },
+    # 第二十九条: the 制度编号 of the emergency plan (应急预案) in the knowledge centre, linked from every 重大 case
+    "major.emergency_plan": {"number": "XB-YJ-TS-001"},
 }
+
+# 第二十九条: "重大消费投诉包括以下情形：（一）因重大自然灾害、安全事故、公共卫生事件等引发的消费投诉；（二）20名
+# 以上投诉人采取面谈方式提出共同消费投诉的群体性投诉；（三）中国银保监会及其派出机构认定的其他重大消费投诉。"
+# These are the article's, not settings: 以上 includes the number itself (第四十三条).
+MAJOR_EVENTS = {
+    "disaster": gettext_lazy("重大自然灾害"),
+    "accident": gettext_lazy("安全事故"),
+    "public_health": gettext_lazy("公共卫生事件"),
+}
+MAJOR_JOINT_IN_PERSON = 20
+# complaints made in person: at the counter, or the 面谈 channel (第十二条)
+IN_PERSON_CHANNELS = ("counter", "in_person")
+RECEIVED_SLACK = timedelta(minutes=5)  # clocks of the recording PC and the server differ a little
 
 
 def refusal(code: str, detail: str, *, field: str = "", status: int = 400) -> BusinessRuleError:
@@ -144,15 +167,42 @@ def check_handler(*, handler: User, complaint: Complaint, org_unit: OrgUnit) -> 
 
 
 def may_approve_special(approver: User, complaint: Complaint) -> bool:
-    """Art. 18: the second extension is approved by the higher-level institution (上级机构) or by
-    head-office senior management (总行、总公司高级管理人员)."""
-    unit, own = approver.org_unit, complaint.org_unit
-    if unit is None or not approver.is_active:
+    """第十八条: the second extension is "经其上级机构或者总行、总公司高级管理人员审批" — approved by the
+    higher-level institution or by head-office senior management. Which roles speak for them is data
+    (`extension.special_approvers`): one of `superior_roles` held at a unit strictly above the
+    responsible unit (the person's own unit, or an extra assignment there), or one of
+    `head_office_roles` held at head office. Being senior in the org tree without the role is not enough."""
+    from xiaobao.core.models import RoleAssignment
+
+    own = complaint.org_unit
+    if approver is None or not approver.is_active or approver.org_unit_id is None:
         return False
-    if own.path.startswith(unit.path) and unit.pk != own.pk:
-        return True  # a strict ancestor of the responsible unit
-    at_head_office = unit.parent_id is None
-    return at_head_office and approver.groups.filter(role__code=SENIOR_MANAGEMENT_ROLE).exists()
+    value = rule("extension.special_approvers")
+    superior_roles = [str(r) for r in value.get("superior_roles") or []]
+    head_office_roles = [str(r) for r in value.get("head_office_roles") or []]
+    held = set(approver.groups.filter(role__isnull=False).values_list("role__code", flat=True))
+    unit = approver.org_unit
+    above = own.path.startswith(unit.path) and unit.pk != own.pk
+    if above and held.intersection(superior_roles):
+        return True
+    if unit.parent_id is None and held.intersection(head_office_roles):
+        return True
+    assigned = RoleAssignment.objects.filter(user=approver, role__code__in=superior_roles).select_related("org_unit")
+    return any(own.path.startswith(a.org_unit.path) and a.org_unit_id != own.pk for a in assigned)
+
+
+def check_received(value, *, complaint: Complaint, now: datetime, field: str, after: datetime | None = None):
+    """A date something was received (a withdrawal, a 核查 application, new facts): a datetime, not in
+    the future, and not before the complaint was received (or `after`, e.g. the decision)."""
+    if not isinstance(value, datetime):
+        raise refusal(codes.INVALID, _("请填写收到时间。"), field=field)
+    if value > now + RECEIVED_SLACK:
+        raise refusal(codes.RECEIVED_IN_FUTURE, _("收到时间不能晚于现在。"), field=field)
+    floor = max(complaint.received_at, after) if after else complaint.received_at
+    # forms take minutes: a time in the same minute as the floor is not before it
+    if value < floor.replace(second=0, microsecond=0):
+        raise refusal(codes.RECEIVED_BEFORE_COMPLAINT, _("收到时间不能早于投诉收到时间或前一环节。"), field=field)
+    return value
 
 
 def may_withdraw(actor: User, complaint: Complaint) -> bool:
@@ -173,10 +223,14 @@ def _required(value, field: str, code: str, message: str) -> str:
     return value
 
 
-def check_extension(complaint: Complaint, *, level, reason: str, approver, notice_method: str) -> tuple[int, str, str]:
+def check_extension(
+    complaint: Complaint, *, level, reason: str, approver, notice_method: str, now: datetime
+) -> tuple[int, str, str]:
     """Level 1 (complex) first, then level 2 (especially complex, approved by the higher-level unit
     or head-office senior management); never a third. Each names a reason, an approver and how the
-    complainant was told. Returns (level, reason, notice_method)."""
+    complainant was told, and is requested and approved (now) before the deadline it extends has
+    passed: an extension never turns an overdue complaint into one on time. Returns (level, reason,
+    notice_method)."""
     if complaint.status not in Complaint.CLOCK_STATUSES:
         raise refusal(codes.WRONG_STEP, _("处理决定已告知投诉人，不能再延期。"), status=409)
     try:
@@ -193,6 +247,13 @@ def check_extension(complaint: Complaint, *, level, reason: str, approver, notic
     notice_method = _required(
         notice_method, "notice_method", codes.NOTICE_REQUIRED, _("延期须告知投诉人，请填写告知方式。")
     )
+    if now > complaint.due_at:
+        raise refusal(
+            codes.EXTENSION_LATE,
+            _("处理期限 %(due)s 已过，不能再延期：延期须在原期限届满前申请并审批。")
+            % {"due": f"{timezone.localtime(complaint.due_at):%Y-%m-%d}"},
+            status=409,
+        )
     if level == Extension.Level.SPECIAL and not may_approve_special(approver, complaint):
         raise refusal(
             codes.APPROVER_NOT_SUPERIOR, _("再延长30日须经上级机构或总公司高级管理人员审批。"), field="approver"
@@ -269,7 +330,22 @@ def find_repeat_of(complaint: Complaint) -> Complaint | None:
 
 
 def major_reasons(complaint: Complaint) -> list[str]:
-    """重大/群体性: which of the configured thresholds the complaint meets."""
+    """第二十九条 重大消费投诉: which of the article's cases the complaint is — a major natural disaster,
+    accident or public-health event; 20 or more complainants complaining together in person; a case the
+    regulator designated. Nothing else makes a complaint 重大."""
+    reasons = []
+    if complaint.major_event in MAJOR_EVENTS:
+        reasons.append(complaint.major_event)
+    if complaint.complainant_count >= MAJOR_JOINT_IN_PERSON and complaint.channel in IN_PERSON_CHANNELS:
+        reasons.append("joint_in_person")
+    if complaint.major_designation_ref:
+        reasons.append("regulator_designated")
+    return reasons
+
+
+def group_reasons(complaint: Complaint) -> list[str]:
+    """This project's internal group / attention flag (not 第二十九条): which of the configured
+    `major.thresholds` (complainants, media attention, amount) the complaint meets."""
     value = rule("major.thresholds")
     reasons = []
     if complaint.complainant_count >= int(value.get("min_complainants") or 0) > 0:
@@ -283,6 +359,28 @@ def major_reasons(complaint: Complaint) -> list[str]:
     if threshold is not None and complaint.amount is not None and complaint.amount >= threshold:
         reasons.append("amount")
     return reasons
+
+
+def check_reexamine(complaint: Complaint, *, received_at, now: datetime) -> datetime:
+    """第二十条: 核查 of a branch's (分支机构) decision, applied for within `reexamine.apply` days of the
+    decision (the day it was told). Returns the application's received-at."""
+    if complaint.org_unit.parent_id is None:
+        raise refusal(
+            codes.REEXAMINE_NOT_BRANCH, _("核查仅适用于分支机构作出的处理决定（第二十条）。"), field="reexamine"
+        )
+    received_at = check_received(
+        received_at, complaint=complaint, now=now, field="received_at", after=complaint.decided_at
+    )
+    told = complaint.decided_at or complaint.received_at
+    latest = deadline("reexamine.apply", told)
+    if received_at > latest.at:
+        raise refusal(
+            codes.REEXAMINE_LATE,
+            _("核查申请须自收到处理决定之日起30日内提出（第二十条），截止 %(date)s。")
+            % {"date": f"{latest.date:%Y-%m-%d}"},
+            field="received_at",
+        )
+    return received_at
 
 
 def superior_is_head_office(unit: OrgUnit) -> bool:

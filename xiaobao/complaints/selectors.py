@@ -12,6 +12,7 @@ from datetime import datetime
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from xiaobao.complaints.models import Complaint
 from xiaobao.core.crypto import blind_index
@@ -50,7 +51,8 @@ def complaints_visible_to(user, filters: dict | None = None) -> QuerySet[Complai
     """Complaints the user may see, soonest due first. filters: box (todo | all), status, channel,
     org_unit (its subtree), q (number, subject, policy; or an exact phone / ID number through the
     blind index), overdue, due_before, received_from / received_to (dates or datetimes), category
-    ids (business_category, cause_category, demand_category, root_cause), is_repeat, is_major."""
+    ids (business_category, cause_category, demand_category, root_cause), is_repeat, is_major (重大消费投诉,
+    第二十九条), is_group (the internal group flag)."""
     filters = filters or {}
     rows = _visible(user).select_related("org_unit", "handler", "business_category", "cause_category")
     if (filters.get("box") or "all") == "todo":
@@ -73,7 +75,7 @@ def complaints_visible_to(user, filters: dict | None = None) -> QuerySet[Complai
     for name in CATEGORY_FILTERS:
         if filters.get(name):
             rows = rows.filter(**{f"{name}_id": filters[name]})
-    for name in ("is_repeat", "is_major"):
+    for name in ("is_repeat", "is_major", "is_group"):
         flag = _flag(filters.get(name))
         if flag is not None:
             rows = rows.filter(**{name: flag})
@@ -104,8 +106,58 @@ def _todo_ids(user) -> list[int]:
 
 
 def overdue(rows: QuerySet[Complaint], *, now=None) -> QuerySet[Complaint]:
-    """Complaints whose decision was not told to the complainant by the statutory deadline."""
-    return rows.filter(status__in=Complaint.CLOCK_STATUSES, due_at__lt=now or timezone.now())
+    """Complaints whose decision was not told to the complainant by the deadline in force (a clock that
+    stands still for mediation or appraisal has no deadline in force yet)."""
+    return rows.filter(status__in=Complaint.CLOCK_STATUSES, due_at__lt=now or timezone.now()).exclude(
+        clock_paused_since__isnull=False
+    )
+
+
+# 按时办结率, the one definition every page, the cockpit and the board report use (docs/complaints.md):
+#   denominator (应办结, `due`): every complaint whose deadline in force fell in the period (and by now),
+#     decided or not — except those whose procedure ended, with no decision due, before that deadline: a
+#     withdrawal received (第十五条) or a 不予办理 notice given (第十八条第四款) by then — and except a clock
+#     that stands still (mediation, appraisal: its deadline is not yet in force);
+#   numerator (`on_time`): of those, the decision told (decided_at) on or before the deadline in force.
+#   An open complaint past its deadline is in the denominator and not on time; a late extension is refused
+#   (EXTENSION_LATE), and no event entered after the deadline moves it, so nothing makes a late one on time.
+ON_TIME_DEFINITION = gettext_noop(
+    "按时办结率 = 在期限内告知处理决定的件数 ÷ 应办结件数。应办结件数：现行处理期限（含依规延长、暂停计时与重新"
+    "计算后的期限）落在统计期间内且已届满的全部投诉，不论是否办结；期限届满前已收到撤回申请或已告知不予办理的除外，"
+    "暂停计时中的除外。逾期未办结的计为未按时。"
+)
+
+
+def _ended_without_decision() -> Q:
+    from django.db.models import F
+
+    return Q(decided_at__isnull=True) & (
+        Q(status=Complaint.Status.WITHDRAWN, withdrawn_at__lte=F("due_at"))
+        | Q(status=Complaint.Status.DECLINED, declined_at__lte=F("due_at"))
+    )
+
+
+def due_in(rows: QuerySet[Complaint], *, date_from=None, date_to=None, now=None) -> QuerySet[Complaint]:
+    """The denominator of 按时办结率: complaints whose deadline in force fell from `date_from` to `date_to`
+    (dates, inclusive; open-ended when None) and by `now` (see ON_TIME_DEFINITION)."""
+    now = now or timezone.now()
+    rows = rows.filter(due_at__lte=now).exclude(_ended_without_decision())
+    rows = rows.exclude(Q(clock_paused_since__isnull=False) & Q(decided_at__isnull=True))
+    if date_from:
+        rows = rows.filter(due_at__gte=_moment(date_from))
+    if date_to:
+        rows = rows.filter(due_at__lte=_moment(date_to, end=True))
+    return rows
+
+
+def _due_measures() -> dict:
+    from django.db.models import Count, F
+
+    return {
+        "due": Count("pk"),
+        "on_time": Count("pk", filter=Q(decided_at__lte=F("due_at"))),
+        "late_open": Count("pk", filter=Q(decided_at__isnull=True)),
+    }
 
 
 def countdown(complaint: Complaint, *, now=None) -> dict:
@@ -178,6 +230,17 @@ def get_attachment_for_user(user, complaint_pk: int, attachment_pk: int):
     return found
 
 
+def clock_events(complaint: Complaint):
+    """The clock's timeline: stops, restarts and 不予办理, oldest first (the caller has the complaint from
+    get_complaint_for_user)."""
+    return complaint.clock_events.select_related("recorded_by", "ended_by").order_by("started_at", "id")
+
+
+def major_reports(complaint: Complaint):
+    """The 重大消费投诉 reports to head office (第二十九条), oldest first."""
+    return complaint.major_reports.select_related("reported_by").order_by("reported_at", "id")
+
+
 def extensions(complaint: Complaint):
     """The recorded extensions, level 1 first (the caller has the complaint from get_complaint_for_user)."""
     return complaint.extensions.select_related("requested_by", "approved_by")
@@ -228,24 +291,24 @@ def supervision_status(user, complaint: Complaint) -> dict | None:
 def _statistics_measures(now) -> dict:
     """The aggregates computed for the whole and for each group, in SQL (one query per breakdown).
 
-    On time (按时办结): a closed complaint whose decision was told (or, lacking one, which closed) by its
-    statutory deadline — Art. 18 times the decision, not the later 回访. Handling time runs from
-    receipt (Art. 18: 收到消费投诉之日) to closure. Rates are derived later from these counts, never averaged.
+    The on-time figures (`due`, `on_time`) are not here: they count by the deadline in force, not by
+    receipt (`_due_measures`, ON_TIME_DEFINITION). Handling time runs from receipt (第十八条:
+    收到消费投诉之日) to closure. Rates are derived later from these counts, never averaged.
     """
     from django.db.models import Count, DurationField, ExpressionWrapper, F, Sum
-    from django.db.models.functions import Coalesce
 
     closed = Q(status=Complaint.Status.CLOSED)
-    told = Coalesce("decided_at", "closed_at")
+    running = Q(status__in=Complaint.CLOCK_STATUSES, clock_paused_since__isnull=True)
     return {
         "total": Count("pk"),
         "open": Count("pk", filter=Q(status__in=Complaint.OPEN_STATUSES)),
-        "overdue": Count("pk", filter=Q(status__in=Complaint.CLOCK_STATUSES, due_at__lt=now)),
+        "overdue": Count("pk", filter=running & Q(due_at__lt=now)),
+        "paused": Count("pk", filter=Q(status__in=Complaint.CLOCK_STATUSES, clock_paused_since__isnull=False)),
         "closed": Count("pk", filter=closed),
-        "on_time": Count("pk", filter=closed & Q(due_at__gte=told)),
         "withdrawn": Count("pk", filter=Q(status=Complaint.Status.WITHDRAWN)),
         "repeat": Count("pk", filter=Q(is_repeat=True)),
-        "major": Count("pk", filter=Q(is_major=True)),
+        "major": Count("pk", filter=Q(is_major=True)),  # 重大消费投诉 (第二十九条) only
+        "internal_group": Count("pk", filter=Q(is_group=True)),  # the internal group / attention flag, counted apart
         "regulator": Count("pk", filter=Q(channel__in=(Complaint.Channel.REGULATOR, Complaint.Channel.PLATFORM))),
         "handling": Sum(
             ExpressionWrapper(F("closed_at") - F("received_at"), output_field=DurationField()), filter=closed
@@ -257,9 +320,9 @@ def _statistics_rates(row: dict) -> dict:
     """Rates of one group from its own numerators and denominators (a total's rate is never a mean of rates)."""
     handling = row.pop("handling", None)
     seconds = handling.total_seconds() if handling is not None else 0.0
-    closed, total = row["closed"], row["total"]
+    closed, total, due = row["closed"], row["total"], row.get("due", 0)
     row["handling_seconds"] = seconds
-    row["on_time_rate"] = round(100 * row["on_time"] / closed, 2) if closed else None
+    row["on_time_rate"] = round(100 * row["on_time"] / due, 2) if due else None
     row["repeat_rate"] = round(100 * row["repeat"] / total, 2) if total else None
     row["avg_days"] = round(seconds / 86400 / closed, 1) if closed else None
     return row
@@ -268,11 +331,14 @@ def _statistics_rates(row: dict) -> dict:
 def statistics(user, filters: dict | None = None, *, now=None) -> dict:
     """投诉统计 over the complaints the list shows for the same filters (box defaults to "all").
 
-    Returns {"filters", "now", "totals", "by_month", "by_unit", "by_channel", "by_business", "by_cause"};
-    each row holds total, open, overdue, closed, on_time, withdrawn, repeat, major, regulator (passed on by the
-    regulator or the 银保信 platform), handling_seconds and the rates on_time_rate (按时办结率, % of closed),
-    repeat_rate (% of total) and avg_days (mean days from receipt to closure). Every breakdown partitions the
-    same rows (a group with no category is labelled 未分类), so each one's rows add up to `totals`.
+    Returns {"filters", "now", "totals", "by_month", "by_unit", "by_channel", "by_business", "by_cause",
+    "definition"}; each row holds total, open, overdue, paused, closed, withdrawn, repeat, major (重大消费投诉,
+    第二十九条), internal_group (the internal group flag), regulator (passed on by the regulator or the 银保信
+    platform), handling_seconds, due and on_time (按时办结率's denominator and numerator: by the deadline in
+    force falling in the period given as received_from / received_to, see ON_TIME_DEFINITION), late_open,
+    and the rates on_time_rate (% of due), repeat_rate (% of total) and avg_days (mean days from receipt to
+    closure). Every breakdown partitions the same rows (a group with no category is labelled 未分类; months
+    count receipts by month received and deadlines by month fallen), so each one's rows add up to `totals`.
     """
     from django.db.models import F
     from django.db.models.functions import TruncMonth
@@ -281,14 +347,29 @@ def statistics(user, filters: dict | None = None, *, now=None) -> dict:
     now = now or timezone.now()
     filters = {**(filters or {}), "box": (filters or {}).get("box") or "all", "now": now}
     rows = complaints_visible_to(user, filters).order_by()
-    measures = _statistics_measures(now)
-    totals = _statistics_rates(rows.aggregate(**measures))
+    period = {k: v for k, v in filters.items() if k not in ("received_from", "received_to")}
+    due_rows = due_in(
+        complaints_visible_to(user, period).order_by(),
+        date_from=filters.get("received_from"),
+        date_to=filters.get("received_to"),
+        now=now,
+    )
+    measures, due_measures = _statistics_measures(now), _due_measures()
+    totals = _statistics_rates({**rows.aggregate(**measures), **due_rows.aggregate(**due_measures)})
+    zeros = {**dict.fromkeys(measures, 0), "handling": None, **dict.fromkeys(due_measures, 0)}
 
-    def grouped(expression) -> list[dict]:
-        source = rows.annotate(group=expression).values("group").annotate(**measures).order_by("group")
-        return [_statistics_rates(row) for row in source]
+    def grouped(expression, due_expression=None) -> list[dict]:
+        found: dict = {}
+        for row in rows.annotate(group=expression).values("group").annotate(**measures).order_by("group"):
+            found[row["group"]] = {**zeros, **row}
+        due_source = due_rows.annotate(group=due_expression or expression).values("group")
+        for row in due_source.annotate(**due_measures).order_by("group"):
+            found.setdefault(row["group"], {**zeros, "group": row["group"]}).update(row)
+        ordered = sorted(found.values(), key=lambda row: (row["group"] is None, row["group"] or 0))
+        return [_statistics_rates(row) for row in ordered]
 
-    by_month = grouped(TruncMonth("received_at", tzinfo=timezone.get_current_timezone()))
+    tz = timezone.get_current_timezone()
+    by_month = grouped(TruncMonth("received_at", tzinfo=tz), TruncMonth("due_at", tzinfo=tz))
     for row in by_month:
         month = row.pop("group")
         row["key"] = month.strftime("%Y-%m") if month else ""
@@ -318,7 +399,14 @@ def statistics(user, filters: dict | None = None, *, now=None) -> dict:
         "by_channel": by_channel,
         "by_business": _statistics_categories(grouped(F("business_category"))),
         "by_cause": _statistics_categories(grouped(F("cause_category"))),
+        "definition": _on_time_definition(),
     }
+
+
+def _on_time_definition() -> str:
+    from django.utils.translation import gettext
+
+    return gettext(ON_TIME_DEFINITION)
 
 
 def _statistics_unknown() -> str:
@@ -369,13 +457,16 @@ def _elapsed_seconds(start: str, end: str):
 
 
 def figures_by_unit(date_from, date_to, *, now=None) -> dict[int, dict]:
-    """{responsible unit id: {received, closed, on_time, repeat, handling_days}} for complaints received from
-    `date_from` to `date_to` (dates, inclusive, local time) — each unit's own complaints, not its subtree.
-    handling_days is the sum over the closed ones of days from receipt to closure (avg = handling_days / closed).
-    One grouped query."""
+    """{responsible unit id: {received, closed, repeat, handling_days, due, on_time}} — each unit's own
+    complaints, not its subtree. received, closed, repeat and handling_days count the complaints received from
+    `date_from` to `date_to` (dates, inclusive, local time); handling_days is the sum over the closed ones of
+    days from receipt to closure (avg = handling_days / closed). due and on_time are 按时办结率's denominator
+    and numerator: the complaints whose deadline in force fell in the period (ON_TIME_DEFINITION).
+    Two grouped queries."""
     from django.db.models import Sum
 
-    measures = _statistics_measures(now or timezone.now())
+    now = now or timezone.now()
+    measures = _statistics_measures(now)
     closed = Q(status=Complaint.Status.CLOSED)
     rows = (
         Complaint.objects.filter(received_at__gte=_moment(date_from), received_at__lte=_moment(date_to, end=True))
@@ -384,23 +475,32 @@ def figures_by_unit(date_from, date_to, *, now=None) -> dict[int, dict]:
         .annotate(
             received=measures["total"],
             closed=measures["closed"],
-            on_time=measures["on_time"],
             repeat=measures["repeat"],
             handling=Sum(_elapsed_seconds("received_at", "closed_at"), filter=closed),
         )
     )
-    found = {}
+    empty = {"received": 0, "closed": 0, "repeat": 0, "handling_days": 0.0, "due": 0, "on_time": 0}
+    found: dict[int, dict] = {}
     for row in rows:
         unit = row.pop("org_unit")
         row["handling_days"] = (row.pop("handling") or 0.0) / 86400
-        found[unit] = row
+        found[unit] = {**empty, **row}
+    measures = _due_measures()
+    due = (
+        due_in(Complaint.objects.order_by(), date_from=date_from, date_to=date_to, now=now)
+        .values("org_unit")
+        .annotate(due=measures["due"], on_time=measures["on_time"])
+    )
+    for row in due:
+        found.setdefault(row.pop("org_unit"), dict(empty)).update(row)
     return found
 
 
 def figures_watermark() -> tuple:
     """Changes whenever a figure above can change (a complaint received, closed, decided, marked repeat):
     the indicator sweep recomputes only when this moved. One aggregate query."""
-    from django.db.models import Count, Max
+    from django.db.models import Count, Max, Sum
+    from django.db.models.functions import ExtractDay
 
     row = Complaint.objects.order_by().aggregate(
         n=Count("pk"),
@@ -409,5 +509,12 @@ def figures_watermark() -> tuple:
         closed_at=Max("closed_at"),
         decided_at=Max("decided_at"),
         repeat=Count("pk", filter=Q(is_repeat=True)),
+        # the on-time figures move when a deadline falls (time passes), moves (a stop, a restart, an
+        # extension) or a withdrawal / 不予办理 ends a clock — none of which the counts above see
+        fallen=Count("pk", filter=Q(due_at__lte=timezone.now())),
+        due_days=Sum(ExtractDay("due_at")),
+        ended=Count("pk", filter=Q(status__in=(Complaint.Status.WITHDRAWN, Complaint.Status.DECLINED))),
+        paused=Count("pk", filter=Q(clock_paused_since__isnull=False)),
     )
-    return tuple(str(row[k]) for k in ("n", "last", "closed", "closed_at", "decided_at", "repeat"))
+    keys = ("n", "last", "closed", "closed_at", "decided_at", "repeat", "fallen", "due_days", "ended", "paused")
+    return tuple(str(row[k]) for k in keys)

@@ -17,11 +17,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from xiaobao.complaints import clock, idempotency, notices, rules, selectors
 from xiaobao.complaints import error_codes as codes
-from xiaobao.complaints import idempotency, notices, rules, selectors
 from xiaobao.complaints.models import Category, Complaint, Extension
 from xiaobao.complaints.rules import refusal
-from xiaobao.complaints.supervision import escalate_major, handle_overdue, trace_root_cause
+from xiaobao.complaints.supervision import escalate_group, escalate_major, handle_overdue, trace_root_cause
 from xiaobao.core import audit
 from xiaobao.core import services as core_services
 from xiaobao.core.crypto import blind_index
@@ -111,6 +111,7 @@ def complaint_register(
     demand_text: str = "",
     amount=None,
     media_attention: bool = False,
+    major_event: str = "",
     org_unit: OrgUnit,
     respondent_staff: User | None = None,
     respondent_text: str = "",
@@ -136,7 +137,9 @@ def complaint_register(
     refused (IDEMPOTENCY_KEY_REUSED, 422).
     Refuses: NOT_ALLOWED (403, without complaints.add_complaint), OUT_OF_SCOPE (403, a unit outside
     the actor's reach), INVALID (channel, relation, name, subject, content, received_at in the
-    future, count, amount), CONSUMER_REQUIRED, BAD_CATEGORY, and core's upload refusals.
+    future, count, amount), CONSUMER_REQUIRED, BAD_CATEGORY, MAJOR_EVENT_INVALID, and core's upload
+    refusals. A 重大消费投诉 (第二十九条: `major_event`, or 20+ complainants in person) is reported to head
+    office at once with a report record; the internal group flag (5+ …) is separate.
     """
     # Every argument that describes the complaint, taken before anything is reassigned: what a key is bound to.
     asked = dict(locals())  # (not inside a comprehension: that has its own locals() before Python 3.12)
@@ -180,6 +183,9 @@ def complaint_register(
             demand_category, Category.Dimension.DEMAND, "demand_category", required=False
         ),
     }
+    major_event = (major_event or "").strip()
+    if major_event and major_event not in rules.MAJOR_EVENTS:
+        raise refusal(codes.MAJOR_EVENT_INVALID, _("重大事件类型无效。"), field="major_event")
     calendar = Calendar.load()
     deadline = rules.deadline("deadline.initial", received_at, calendar=calendar)
     id_number, phone = (complainant_id_number or "").strip(), (complainant_phone or "").strip()
@@ -208,6 +214,7 @@ def complaint_register(
         demand_text=(demand_text or "").strip(),
         amount=fields["amount"],
         media_attention=bool(media_attention),
+        major_event=major_event,
         respondent_staff=respondent_staff,
         respondent_text=(respondent_text or "").strip()[:100],
         taxonomy=rules.current_taxonomy() if any(categories.values()) else None,
@@ -230,7 +237,9 @@ def complaint_register(
     complaint.is_repeat, complaint.repeat_of = repeat_of is not None, repeat_of
     complaint.major_reasons = rules.major_reasons(complaint)
     complaint.is_major = bool(complaint.major_reasons)
-    _save(complaint, "number", "is_repeat", "repeat_of", "major_reasons", "is_major")
+    complaint.group_reasons = rules.group_reasons(complaint)
+    complaint.is_group = bool(complaint.group_reasons)
+    _save(complaint, "number", "is_repeat", "repeat_of", "major_reasons", "is_major", "group_reasons", "is_group")
     if import_job is not None:
         return complaint
     _start(complaint, actor=actor, now=now, calendar=calendar)
@@ -281,6 +290,7 @@ def _start(complaint: Complaint, *, actor, now: datetime, calendar) -> None:
             "repeat_of": repeat_of.pk if repeat_of else None,
             "major": complaint.major_reasons,
             **({"import_job": complaint.import_job_id} if complaint.import_job_id else {}),
+            "group": complaint.group_reasons,
         },
         at=now,
     )
@@ -290,10 +300,12 @@ def _start(complaint: Complaint, *, actor, now: datetime, calendar) -> None:
         kind="registered",
         title=_("新投诉待受理：%(number)s %(subject)s") % {"number": complaint.number, "subject": complaint.subject},
         body=_("处理期限 %(due)s") % {"due": f"{timezone.localtime(complaint.due_at):%Y-%m-%d}"},
-        level="warning" if complaint.is_major or complaint.is_repeat else "info",
+        level="warning" if complaint.is_major or complaint.is_group or complaint.is_repeat else "info",
     )
     if complaint.is_major:
         escalate_major(complaint, actor=actor, now=now)
+    if complaint.is_group:
+        escalate_group(complaint, actor=actor, now=now)
 
 
 @transaction.atomic
@@ -356,6 +368,12 @@ def complaint_assign(
     )
     complaint.org_unit, complaint.handler, complaint.status = unit, handler, Complaint.Status.HANDLING
     _save(complaint, "org_unit", "handler", "status")
+    if complaint.clock_paused_since:  # the clock stood still before there was a handling task
+        task = selectors.open_task(complaint, "handle")
+        if task is not None:
+            workflow.set_due(
+                task=task, due_at=complaint.due_at, held=True, actor=actor, reason="clock stopped", now=now
+            )
     audit.record(
         actor=actor,
         action="complaint.assign",
@@ -415,16 +433,20 @@ def complaint_extend(
 
     Refuses: NOT_ALLOWED (403), CLOSED / WRONG_STEP (409: the decision was already told),
     REASON_REQUIRED, APPROVER_REQUIRED, NOTICE_REQUIRED, EXTENSION_ORDER (level 2 before level 1,
-    or a level twice), EXTENSION_LIMIT (a third extension), APPROVER_NOT_SUPERIOR (level 2).
+    or a level twice), EXTENSION_LIMIT (a third extension), APPROVER_NOT_SUPERIOR (level 2: without an
+    approving role above the unit or at head office, `extension.special_approvers`), EXTENSION_LATE (409:
+    the deadline in force has passed — an extension is asked for and approved before it, never after).
     """
     now = now or timezone.now()
     complaint = _locked(complaint)
     rules.check_may_change(actor, complaint)
     rules.check_open(complaint)
     level, reason, notice_method = rules.check_extension(
-        complaint, level=level, reason=reason, approver=approver, notice_method=notice_method
+        complaint, level=level, reason=reason, approver=approver, notice_method=notice_method, now=now
     )
-    deadline = rules.extended_deadline(complaint, level)
+    # the new level's days, counted from the clock's start with its stops left out (clock.py)
+    state = clock.compute(complaint, level=level, now=now)
+    deadline = state.deadline
     complaint.complexity = (
         Complaint.Complexity.COMPLEX if level == Extension.Level.COMPLEX else Complaint.Complexity.SPECIAL
     )
@@ -446,7 +468,13 @@ def complaint_extend(
     task = selectors.open_task(complaint, "handle")
     if task is not None:
         workflow.set_due(
-            task=task, due_at=deadline.at, provisional=deadline.provisional, actor=actor, reason=reason, now=now
+            task=task,
+            due_at=deadline.at,
+            provisional=deadline.provisional,
+            held=state.paused_since is not None,
+            actor=actor,
+            reason=reason,
+            now=now,
         )
     audit.record(
         actor=actor,
@@ -505,12 +533,27 @@ def complaint_decide(
 
 @transaction.atomic
 def complaint_record_response(
-    *, complaint: Complaint | int, actor: User, satisfied: bool, reexamine: bool, note: str = "", now=None
+    *,
+    complaint: Complaint | int,
+    actor: User,
+    satisfied: bool,
+    reexamine: bool,
+    note: str = "",
+    received_at: datetime | None = None,
+    now=None,
 ) -> Complaint:
     """The complainant's answer to the decision: satisfied (on to 回访), or a request for 核查 by the
     higher-level unit (its officers, or head office's admins for a branch).
 
-    Refuses: INVALID (satisfied and asking for 核查), WRONG_STEP / CLOSED (409), workflow refusals.
+    第二十条: "投诉人对银行保险机构分支机构消费投诉处理结果有异议的，可以自收到处理决定之日起30日内向其上级机构
+    书面申请核查。核查机构应当……自收到核查申请之日起30日内作出核查决定并告知投诉人。" So 核查 is of a branch's
+    decision only, applied for within `reexamine.apply` (30) days of the decision, and decided within
+    `reexamine.deadline` (30) days of the day the application was received — `received_at` (required
+    with `reexamine`), not the day it is entered here.
+
+    Refuses: INVALID (satisfied and asking for 核查; no received_at), RECEIVED_IN_FUTURE,
+    RECEIVED_BEFORE_COMPLAINT (before the decision), REEXAMINE_NOT_BRANCH (head office decided),
+    REEXAMINE_LATE, WRONG_STEP / CLOSED (409), workflow refusals.
     """
     now = now or timezone.now()
     if satisfied and reexamine:
@@ -519,11 +562,12 @@ def complaint_record_response(
     task = _step(complaint, "response")
     data = {"satisfied": bool(satisfied), "reexamine": bool(reexamine), "note": (note or "").strip()}
     if reexamine:
-        due = rules.deadline("reexamine.deadline", now).at
+        received_at = rules.check_reexamine(complaint, received_at=received_at, now=now)
+        due = rules.deadline("reexamine.deadline", received_at).at
         data["reexamine_due_at"] = _iso(due)
         complaint.status, complaint.reexamine_requested_at, complaint.reexamine_due_at = (
             Complaint.Status.REEXAMINING,
-            now,
+            received_at,
             due,
         )
     else:
@@ -627,12 +671,16 @@ def complaint_close(
 
 
 @transaction.atomic
-def complaint_withdraw(*, complaint: Complaint | int, actor: User, reason: str, now=None) -> Complaint:
-    """The complainant withdraws: handling ends the day the withdrawal arrives (Art. 15) — the
+def complaint_withdraw(
+    *, complaint: Complaint | int, actor: User, reason: str, received_at: datetime | None = None, now=None
+) -> Complaint:
+    """The complainant withdraws. 第十五条: "投诉人撤回消费投诉的，消费投诉处理程序自银行保险机构收到撤回申请当日
+    终止" — so the procedure ends on the day the withdrawal was *received* (`received_at`; now when not
+    given), which may be days before someone enters it; `withdraw_recorded_at` keeps the entry. The
     process and its open tasks and timers are cancelled now.
 
     Refuses: NOT_ALLOWED (403: neither who registered it nor an officer over its unit),
-    REASON_REQUIRED, CLOSED (409).
+    REASON_REQUIRED, INVALID / RECEIVED_IN_FUTURE / RECEIVED_BEFORE_COMPLAINT (received_at), CLOSED (409).
     """
     now = now or timezone.now()
     complaint = _locked(complaint)
@@ -640,11 +688,26 @@ def complaint_withdraw(*, complaint: Complaint | int, actor: User, reason: str, 
         raise refusal(codes.NOT_ALLOWED, _("您无权登记该投诉的撤回。"), status=403)
     reason = _text(reason, "reason", codes.REASON_REQUIRED, _("请填写撤回说明。"))
     rules.check_open(complaint)
+    received_at = rules.check_received(
+        received_at or now, complaint=complaint, now=now, field="received_at", after=complaint.decided_at
+    )
     for instance in workflow_selectors.running_instances_for_object(complaint, process_key=selectors.PROCESS_KEY):
         workflow.cancel(instance=instance, actor=actor, reason=reason, now=now, app_checked=True)
-    complaint.status, complaint.withdrawn_at, complaint.withdraw_reason = Complaint.Status.WITHDRAWN, now, reason
-    _save(complaint, "status", "withdrawn_at", "withdraw_reason")
-    audit.record(actor=actor, action="complaint.withdraw", obj=complaint, reason=reason, at=now)
+    complaint.status, complaint.withdrawn_at, complaint.withdraw_reason = (
+        Complaint.Status.WITHDRAWN,
+        min(received_at, now),
+        reason,
+    )
+    complaint.withdraw_recorded_at = now
+    _save(complaint, "status", "withdrawn_at", "withdraw_recorded_at", "withdraw_reason")
+    audit.record(
+        actor=actor,
+        action="complaint.withdraw",
+        obj=complaint,
+        reason=reason,
+        changes={"received_at": complaint.withdrawn_at.isoformat()},
+        at=now,
+    )
     notices.notify_complaint(
         complaint,
         notices.handler_people(complaint),

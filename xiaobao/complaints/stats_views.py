@@ -82,7 +82,9 @@ def _conditions(filters: dict) -> str:
     if filters.get("is_repeat"):
         words.append(_("重复投诉"))
     if filters.get("is_major"):
-        words.append(_("重大/群体性"))
+        words.append(_("重大消费投诉"))
+    if filters.get("is_group"):
+        words.append(_("群体性（内部标准）"))
     if filters.get("box") == "todo":
         words.append(_("待我处理"))
     if filters.get("q"):
@@ -140,8 +142,9 @@ def _tiles(totals: dict) -> list[dict]:
         {
             "key": "on_time_rate",
             "label": _("按时办结率"),
-            "value": _percent(totals["on_time"], totals["closed"]),
-            "note": _("%(on_time)s / %(closed)s 件") % {"on_time": totals["on_time"], "closed": totals["closed"]},
+            "value": _percent(totals["on_time"], totals["due"]),
+            "note": _("%(on_time)s / 应办结 %(due)s 件") % {"on_time": totals["on_time"], "due": totals["due"]},
+            "definition": _(selectors.ON_TIME_DEFINITION),
         },
         {
             "key": "repeat_rate",
@@ -154,7 +157,8 @@ def _tiles(totals: dict) -> list[dict]:
             "label": _("平均办结天数"),
             "value": "—" if totals["avg_days"] is None else f"{totals['avg_days']:.1f}",
         },
-        {"key": "major", "label": _("重大/群体性"), "value": totals["major"], "alert": bool(totals["major"])},
+        {"key": "major", "label": _("重大消费投诉"), "value": totals["major"], "alert": bool(totals["major"])},
+        {"key": "internal_group", "label": _("群体性（内部标准）"), "value": totals["internal_group"]},
         {"key": "regulator", "label": _("监管/平台转办"), "value": totals["regulator"]},
     ]
 

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from xiaobao.complaints import notices
 from xiaobao.complaints.models import Category, Complaint
@@ -72,25 +73,37 @@ def handle_overdue(*, instance, data, now: datetime) -> dict:
 
 
 def escalate_major(complaint: Complaint, *, actor, now: datetime) -> None:
-    """重大/群体性: head office hears at once (urgent), and the escalation is audited."""
+    """重大消费投诉 (第二十九条): head office hears at once (urgent), a report record keeps who was told,
+    when and what, with the link to the emergency plan (应急预案) in the knowledge centre. Audited."""
+    from xiaobao.complaints import major
+
+    major.report(complaint, actor=actor, now=now, first=True)
+
+
+GROUP_LABELS = {
+    "complainants": gettext_lazy("投诉人数达到内部群体性标准"),
+    "media_attention": gettext_lazy("媒体关注"),
+    "amount": gettext_lazy("涉及金额达到内部关注标准"),
+}
+
+
+def escalate_group(complaint: Complaint, *, actor, now: datetime) -> None:
+    """The internal group / attention flag (this project's `major.thresholds`, not 第二十九条): head
+    office hears at once, and the escalation is audited."""
     audit.record(
         actor=actor,
-        action="complaint.escalate_major",
+        action="complaint.escalate_group",
         obj=complaint,
-        changes={"reasons": complaint.major_reasons},
+        changes={"reasons": complaint.group_reasons},
         at=now,
     )
-    labels = {
-        "complainants": _("投诉人数达到群体性标准"),
-        "media_attention": _("媒体关注"),
-        "amount": _("涉及金额超过标准"),
-    }
     notices.notify_complaint(
         complaint,
         notices.head_office_people(),
-        kind="major",
-        title=_("重大/群体性投诉：%(number)s %(subject)s") % {"number": complaint.number, "subject": complaint.subject},
-        body="、".join(str(labels.get(r, r)) for r in complaint.major_reasons),
+        kind="group",
+        title=_("群体性/重点关注投诉（内部标准）：%(number)s %(subject)s")
+        % {"number": complaint.number, "subject": complaint.subject},
+        body="、".join(str(GROUP_LABELS.get(r, r)) for r in complaint.group_reasons),
         level="urgent",
         key="1",
     )

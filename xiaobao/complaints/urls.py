@@ -21,6 +21,17 @@ urlpatterns = [
     path("<int:pk>/files/<int:attachment_pk>/", detail_views.download, name="download"),
 ]
 
+# The clock (第十八条, 第二十三条) and 重大 designation (第二十九条): xiaobao/complaints/clock_views.py.
+from xiaobao.complaints import clock_views  # noqa: E402
+
+urlpatterns += [
+    path("<int:pk>/clock/stop/", clock_views.clock_stop, name="clock-stop"),
+    path("<int:pk>/clock/resume/", clock_views.clock_resume, name="clock-resume"),
+    path("<int:pk>/clock/new-facts/", clock_views.new_facts, name="new-facts"),
+    path("<int:pk>/decline/", clock_views.decline, name="decline"),
+    path("<int:pk>/designate-major/", clock_views.designate_major, name="designate-major"),
+]
+
 # 批量导入 (xiaobao/complaints/import_views.py), appended here so the page views stay in their own module.
 from xiaobao.complaints import import_views  # noqa: E402
 

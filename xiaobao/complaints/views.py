@@ -57,9 +57,11 @@ def _query(filters: dict) -> str:
 
 
 def clock(complaint: Complaint, now) -> dict:
-    """The statutory clock (Art. 18) as the pages show it: running with days left, overdue by days, or
-    stopped — then whether the decision was told in time."""
+    """The statutory clock (第十八条) as the pages show it: running with days left, overdue by days, paused
+    (mediation, appraisal), or stopped — then whether the decision was told in time."""
     count = selectors.countdown(complaint, now=now)
+    if count["running"] and complaint.clock_paused_since:
+        return {"state": "paused"}
     if count["running"]:
         if count["overdue"]:
             return {"state": "overdue", "days": max(-count["days_left"], 0)}

@@ -212,12 +212,14 @@ def board_report(user, *, unit, year: int, step=lambda percent, text: None, now=
             "total": totals["total"],
             "regulator": totals["regulator"],
             "closed": totals["closed"],
-            "on_time": figures.rate_text(totals["on_time"], totals["closed"]),
+            "on_time": figures.rate_text(totals["on_time"], totals["due"]),
             "repeat": totals["repeat"],
             "repeat_rate": figures.rate_text(totals["repeat"], totals["total"]),
             "days": "—" if totals["avg_days"] is None else f"{totals['avg_days']:.1f}",
         },
     )
+    # the definition beside the figure, so the board reads what the rate counts (issue 17)
+    _paragraph(document, _("注：%(definition)s") % {"definition": complaints["definition"]})
     if complaints["by_channel"]:
         document.add_heading(_("投诉渠道分布"), level=2)
         _table(

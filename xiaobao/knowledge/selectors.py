@@ -146,3 +146,15 @@ def category_choices() -> list[tuple[int, str]]:
 
     walk(None, 0)
     return result
+
+
+def published_document_by_number(number: str) -> Document | None:
+    """The published, unarchived document with this 制度编号, for another app to link to (e.g. the
+    complaint pages' emergency plan, 第二十九条). Not scoped: it gives a link, and the document's own
+    page decides whether the reader may open it."""
+    number = (number or "").strip()
+    if not number:
+        return None
+    return (
+        Document.objects.filter(number=number, is_archived=False, current_version__isnull=False).order_by("-pk").first()
+    )

@@ -149,6 +149,9 @@ class Timer(models.Model):
         PENDING = "pending", _("等待")
         FIRED = "fired", _("已触发")
         CANCELLED = "cancelled", _("已取消")
+        # the deadline it fires at is not known yet (e.g. a complaint's clock stopped for mediation):
+        # the sweep skips it until set_due gives it a moment again
+        HELD = "held", _("暂停")
 
     instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="timers")
     engine_task_id = models.CharField(max_length=36)

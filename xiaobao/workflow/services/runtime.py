@@ -170,7 +170,9 @@ def cancel(
     HumanTask.objects.filter(instance=locked, status=HumanTask.Status.OPEN).update(
         status=HumanTask.Status.CANCELLED, version=F("version") + 1
     )
-    Timer.objects.filter(instance=locked, status=Timer.Status.PENDING).update(status=Timer.Status.CANCELLED)
+    Timer.objects.filter(instance=locked, status__in=(Timer.Status.PENDING, Timer.Status.HELD)).update(
+        status=Timer.Status.CANCELLED
+    )
     locked.status = ProcessInstance.Status.CANCELLED
     locked.ended_at = now
     step = Step(locked, workflow, actor, now)

@@ -210,9 +210,9 @@ class Step:
             if timer["attached_to"]:
                 self._due_from_boundary(timer["attached_to"], fire_at, provisional)
         if not self.is_new:
-            Timer.objects.filter(instance_id=self.instance.pk, status=Timer.Status.PENDING).exclude(
-                engine_task_id__in=[str(t.id) for t in waiting]
-            ).update(status=Timer.Status.CANCELLED)
+            Timer.objects.filter(
+                instance_id=self.instance.pk, status__in=(Timer.Status.PENDING, Timer.Status.HELD)
+            ).exclude(engine_task_id__in=[str(t.id) for t in waiting]).update(status=Timer.Status.CANCELLED)
 
     def _due_from_boundary(self, element: str, fire_at: datetime, provisional: bool) -> None:
         """A task with a boundary timer is due when the timer fires (unless dueDays said otherwise)."""

@@ -131,14 +131,24 @@ def delegate(
 
 @transaction.atomic
 def set_due(
-    *, task, due_at: datetime, actor=None, reason: str = "", provisional: bool = False, now: datetime | None = None
+    *,
+    task,
+    due_at: datetime,
+    actor=None,
+    reason: str = "",
+    provisional: bool = False,
+    held: bool = False,
+    now: datetime | None = None,
 ) -> HumanTask:
     """Move an open task's deadline (e.g. a complaint's handling period extended under its rules).
 
     The calling app has applied its own rule (who may extend, and by how much), as with
     `cancel(app_checked=True)`. The task's reminder moves with it, a reminder or overdue mark
     already stamped is cleared when the new deadline is still ahead, and the boundary timers
-    attached to the task fire at the new deadline. Refuses: TASK_CLOSED (409).
+    attached to the task fire at the new deadline. `held=True` says the deadline is not known yet
+    (a clock that stands still): the task has no due while held, and its boundary timers wait, unfired,
+    until a later call without `held` gives them a moment again.
+    Refuses: TASK_CLOSED (409).
     """
     now = now or timezone.now()
     instance_id = (
@@ -152,9 +162,10 @@ def set_due(
     before = row.due_at
     meta = instance.definition.meta
     days = meta["user_tasks"].get(row.element_id, {}).get("remind_before_days", 1)
-    row.due_at, row.due_provisional = due_at, provisional
-    row.remind_at = due_at - timedelta(days=days) if days else None
-    if due_at > now:
+    # a held task has no deadline to remind of or to be overdue against until it is given one again
+    row.due_at, row.due_provisional = (None, False) if held else (due_at, provisional)
+    row.remind_at = due_at - timedelta(days=days) if days and not held else None
+    if held or due_at > now:
         row.overdue_at = None
         if row.remind_at is None or row.remind_at > now:
             row.reminded_at = None
@@ -162,15 +173,15 @@ def set_due(
     row.save(update_fields=["due_at", "due_provisional", "remind_at", "reminded_at", "overdue_at", "version"])
     boundary = [element for element, timer in meta["timers"].items() if timer.get("attached_to") == row.element_id]
     if boundary:
-        Timer.objects.filter(instance=instance, element_id__in=boundary, status=Timer.Status.PENDING).update(
-            fire_at=due_at, provisional=provisional
-        )
+        Timer.objects.filter(
+            instance=instance, element_id__in=boundary, status__in=(Timer.Status.PENDING, Timer.Status.HELD)
+        ).update(fire_at=due_at, provisional=provisional, status=Timer.Status.HELD if held else Timer.Status.PENDING)
     audit.record(
         actor=actor,
         action="workflow.task_set_due",
         obj=row,
         reason=reason,
-        changes={"due_at": {"before": before, "after": due_at}},
+        changes={"due_at": {"before": before, "after": due_at}, "held": held},
         org_unit=row.org_unit,
         at=now,
     )
