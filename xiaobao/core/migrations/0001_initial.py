@@ -4,176 +4,313 @@ import django.contrib.auth.models
 import django.contrib.auth.validators
 import django.db.models.deletion
 import django.utils.timezone
-import xiaobao.core.fields
 from django.conf import settings
 from django.db import migrations, models
 
+import xiaobao.core.fields
+
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AuditChainHead',
+            name="AuditChainHead",
             fields=[
-                ('id', models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
-                ('last_hash', models.CharField(default='0000000000000000000000000000000000000000000000000000000000000000', max_length=64)),
-                ('length', models.BigIntegerField(default=0)),
+                ("id", models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
+                (
+                    "last_hash",
+                    models.CharField(
+                        default="0000000000000000000000000000000000000000000000000000000000000000", max_length=64
+                    ),
+                ),
+                ("length", models.BigIntegerField(default=0)),
             ],
         ),
         migrations.CreateModel(
-            name='CalendarDay',
+            name="CalendarDay",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField(unique=True, verbose_name='日期')),
-                ('kind', models.CharField(choices=[('holiday', '法定节假日'), ('workday', '调休工作日')], max_length=10, verbose_name='类型')),
-                ('name', models.CharField(blank=True, max_length=50, verbose_name='名称')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("date", models.DateField(unique=True, verbose_name="日期")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("holiday", "法定节假日"), ("workday", "调休工作日")],
+                        max_length=10,
+                        verbose_name="类型",
+                    ),
+                ),
+                ("name", models.CharField(blank=True, max_length=50, verbose_name="名称")),
             ],
             options={
-                'verbose_name': '日历例外日',
-                'verbose_name_plural': '工作日历',
-                'ordering': ['date'],
+                "verbose_name": "日历例外日",
+                "verbose_name_plural": "工作日历",
+                "ordering": ["date"],
             },
         ),
         migrations.CreateModel(
-            name='CalendarYear',
+            name="CalendarYear",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(unique=True, verbose_name='年份')),
-                ('complete', models.BooleanField(default=True, verbose_name='已录入全年安排')),
-                ('source', models.CharField(blank=True, max_length=100, verbose_name='来源')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("year", models.PositiveSmallIntegerField(unique=True, verbose_name="年份")),
+                ("complete", models.BooleanField(default=True, verbose_name="已录入全年安排")),
+                ("source", models.CharField(blank=True, max_length=100, verbose_name="来源")),
             ],
             options={
-                'verbose_name': '日历年度',
-                'verbose_name_plural': '日历年度',
-                'ordering': ['year'],
+                "verbose_name": "日历年度",
+                "verbose_name_plural": "日历年度",
+                "ordering": ["year"],
             },
         ),
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('username', models.CharField(error_messages={'unique': 'A user with that username already exists.'}, help_text='Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.', max_length=150, unique=True, validators=[django.contrib.auth.validators.UnicodeUsernameValidator()], verbose_name='username')),
-                ('first_name', models.CharField(blank=True, max_length=150, verbose_name='first name')),
-                ('last_name', models.CharField(blank=True, max_length=150, verbose_name='last name')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email address')),
-                ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')),
-                ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('full_name', models.CharField(blank=True, max_length=50, verbose_name='姓名')),
-                ('department', models.CharField(blank=True, max_length=50, verbose_name='部门')),
-                ('care_mode', models.BooleanField(default=False, verbose_name='关怀模式')),
-                ('language', models.CharField(blank=True, default='', max_length=10, verbose_name='界面语言')),
-                ('mobile', xiaobao.core.fields.EncryptedTextField(blank=True, default='', verbose_name='手机号')),
-                ('mobile_index', models.CharField(blank=True, db_index=True, default='', editable=False, max_length=64)),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                ("last_login", models.DateTimeField(blank=True, null=True, verbose_name="last login")),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "username",
+                    models.CharField(
+                        error_messages={"unique": "A user with that username already exists."},
+                        help_text="Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.",
+                        max_length=150,
+                        unique=True,
+                        validators=[django.contrib.auth.validators.UnicodeUsernameValidator()],
+                        verbose_name="username",
+                    ),
+                ),
+                ("first_name", models.CharField(blank=True, max_length=150, verbose_name="first name")),
+                ("last_name", models.CharField(blank=True, max_length=150, verbose_name="last name")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="email address")),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates whether the user can log into this admin site.",
+                        verbose_name="staff status",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Designates whether this user should be treated as active. Unselect this instead of deleting accounts.",
+                        verbose_name="active",
+                    ),
+                ),
+                ("date_joined", models.DateTimeField(default=django.utils.timezone.now, verbose_name="date joined")),
+                ("full_name", models.CharField(blank=True, max_length=50, verbose_name="姓名")),
+                ("department", models.CharField(blank=True, max_length=50, verbose_name="部门")),
+                ("care_mode", models.BooleanField(default=False, verbose_name="关怀模式")),
+                ("language", models.CharField(blank=True, default="", max_length=10, verbose_name="界面语言")),
+                ("mobile", xiaobao.core.fields.EncryptedTextField(blank=True, default="", verbose_name="手机号")),
+                (
+                    "mobile_index",
+                    models.CharField(blank=True, db_index=True, default="", editable=False, max_length=64),
+                ),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '用户',
-                'verbose_name_plural': '用户',
+                "verbose_name": "用户",
+                "verbose_name_plural": "用户",
             },
             managers=[
-                ('objects', django.contrib.auth.models.UserManager()),
+                ("objects", django.contrib.auth.models.UserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='OrgUnit',
+            name="OrgUnit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=32, unique=True, verbose_name='机构代码')),
-                ('name', models.CharField(max_length=100, verbose_name='机构名称')),
-                ('short_name', models.CharField(blank=True, max_length=50, verbose_name='简称')),
-                ('level', models.PositiveSmallIntegerField(choices=[(1, '总公司'), (2, '分公司'), (3, '中心支公司'), (4, '支公司/营业部')], verbose_name='层级')),
-                ('path', models.CharField(editable=False, max_length=255, unique=True, verbose_name='路径')),
-                ('region', models.CharField(blank=True, max_length=50, verbose_name='所在地区')),
-                ('is_active', models.BooleanField(default=True, verbose_name='启用')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='core.orgunit', verbose_name='上级机构')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=32, unique=True, verbose_name="机构代码")),
+                ("name", models.CharField(max_length=100, verbose_name="机构名称")),
+                ("short_name", models.CharField(blank=True, max_length=50, verbose_name="简称")),
+                (
+                    "level",
+                    models.PositiveSmallIntegerField(
+                        choices=[(1, "总公司"), (2, "分公司"), (3, "中心支公司"), (4, "支公司/营业部")],
+                        verbose_name="层级",
+                    ),
+                ),
+                ("path", models.CharField(editable=False, max_length=255, unique=True, verbose_name="路径")),
+                ("region", models.CharField(blank=True, max_length=50, verbose_name="所在地区")),
+                ("is_active", models.BooleanField(default=True, verbose_name="启用")),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="core.orgunit",
+                        verbose_name="上级机构",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '机构',
-                'verbose_name_plural': '机构',
-                'ordering': ['path'],
+                "verbose_name": "机构",
+                "verbose_name_plural": "机构",
+                "ordering": ["path"],
             },
         ),
         migrations.CreateModel(
-            name='AuditEntry',
+            name="AuditEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_index=True, verbose_name='时间')),
-                ('actor_name', models.CharField(blank=True, max_length=150, verbose_name='操作人')),
-                ('action', models.CharField(db_index=True, max_length=50, verbose_name='动作')),
-                ('object_type', models.CharField(blank=True, max_length=100, verbose_name='对象类型')),
-                ('object_id', models.CharField(blank=True, max_length=64, verbose_name='对象标识')),
-                ('object_repr', models.CharField(blank=True, max_length=200, verbose_name='对象')),
-                ('changes', models.JSONField(blank=True, default=dict, verbose_name='变更摘要')),
-                ('reason', models.CharField(blank=True, max_length=500, verbose_name='原因')),
-                ('ip_address', models.GenericIPAddressField(blank=True, null=True, verbose_name='IP')),
-                ('prev_hash', models.CharField(max_length=64)),
-                ('hash', models.CharField(max_length=64, unique=True)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('org_unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.orgunit')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("at", models.DateTimeField(db_index=True, verbose_name="时间")),
+                ("actor_name", models.CharField(blank=True, max_length=150, verbose_name="操作人")),
+                ("action", models.CharField(db_index=True, max_length=50, verbose_name="动作")),
+                ("object_type", models.CharField(blank=True, max_length=100, verbose_name="对象类型")),
+                ("object_id", models.CharField(blank=True, max_length=64, verbose_name="对象标识")),
+                ("object_repr", models.CharField(blank=True, max_length=200, verbose_name="对象")),
+                ("changes", models.JSONField(blank=True, default=dict, verbose_name="变更摘要")),
+                ("reason", models.CharField(blank=True, max_length=500, verbose_name="原因")),
+                ("ip_address", models.GenericIPAddressField(blank=True, null=True, verbose_name="IP")),
+                ("prev_hash", models.CharField(max_length=64)),
+                ("hash", models.CharField(max_length=64, unique=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "org_unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.orgunit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '审计日志',
-                'verbose_name_plural': '审计日志',
-                'ordering': ['-id'],
+                "verbose_name": "审计日志",
+                "verbose_name_plural": "审计日志",
+                "ordering": ["-id"],
             },
         ),
         migrations.AddField(
-            model_name='user',
-            name='org_unit',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='users', to='core.orgunit', verbose_name='所属机构'),
+            model_name="user",
+            name="org_unit",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="users",
+                to="core.orgunit",
+                verbose_name="所属机构",
+            ),
         ),
         migrations.CreateModel(
-            name='Role',
+            name="Role",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(unique=True, verbose_name='角色代码')),
-                ('name', models.CharField(max_length=50, verbose_name='角色名称')),
-                ('scope', models.CharField(choices=[('subtree', '本机构及下级'), ('all', '全公司')], default='subtree', max_length=20, verbose_name='数据范围')),
-                ('read_only', models.BooleanField(default=False, verbose_name='只读')),
-                ('description', models.TextField(blank=True, verbose_name='说明')),
-                ('group', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='role', to='auth.group')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.SlugField(unique=True, verbose_name="角色代码")),
+                ("name", models.CharField(max_length=50, verbose_name="角色名称")),
+                (
+                    "scope",
+                    models.CharField(
+                        choices=[("subtree", "本机构及下级"), ("all", "全公司")],
+                        default="subtree",
+                        max_length=20,
+                        verbose_name="数据范围",
+                    ),
+                ),
+                ("read_only", models.BooleanField(default=False, verbose_name="只读")),
+                ("description", models.TextField(blank=True, verbose_name="说明")),
+                (
+                    "group",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="role", to="auth.group"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '角色',
-                'verbose_name_plural': '角色',
-                'ordering': ['code'],
+                "verbose_name": "角色",
+                "verbose_name_plural": "角色",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='RoleAssignment',
+            name="RoleAssignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('is_recursive', models.BooleanField(default=True, verbose_name='含下级机构')),
-                ('org_unit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='role_assignments', to='core.orgunit')),
-                ('role', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assignments', to='core.role')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='role_assignments', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("is_recursive", models.BooleanField(default=True, verbose_name="含下级机构")),
+                (
+                    "org_unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="role_assignments", to="core.orgunit"
+                    ),
+                ),
+                (
+                    "role",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="assignments", to="core.role"
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="role_assignments",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '额外授权',
-                'verbose_name_plural': '额外授权',
+                "verbose_name": "额外授权",
+                "verbose_name_plural": "额外授权",
             },
         ),
         migrations.AddIndex(
-            model_name='orgunit',
-            index=models.Index(fields=['path'], name='core_orgunit_path_like', opclasses=['varchar_pattern_ops']),
+            model_name="orgunit",
+            index=models.Index(fields=["path"], name="core_orgunit_path_like", opclasses=["varchar_pattern_ops"]),
         ),
         migrations.AddIndex(
-            model_name='auditentry',
-            index=models.Index(fields=['object_type', 'object_id'], name='core_audit_object_idx'),
+            model_name="auditentry",
+            index=models.Index(fields=["object_type", "object_id"], name="core_audit_object_idx"),
         ),
         migrations.AddConstraint(
-            model_name='roleassignment',
-            constraint=models.UniqueConstraint(fields=('user', 'role', 'org_unit'), name='core_roleassignment_unique'),
+            model_name="roleassignment",
+            constraint=models.UniqueConstraint(fields=("user", "role", "org_unit"), name="core_roleassignment_unique"),
         ),
     ]

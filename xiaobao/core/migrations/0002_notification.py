@@ -6,34 +6,55 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0001_initial'),
+        ("core", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=50, verbose_name='类别')),
-                ('level', models.CharField(choices=[('info', '提示'), ('warning', '提醒'), ('urgent', '紧急')], default='info', max_length=10, verbose_name='级别')),
-                ('title', models.CharField(max_length=200, verbose_name='标题')),
-                ('body', models.TextField(blank=True, verbose_name='内容')),
-                ('url', models.CharField(blank=True, max_length=300, verbose_name='链接')),
-                ('object_type', models.CharField(blank=True, max_length=100)),
-                ('object_id', models.CharField(blank=True, max_length=64)),
-                ('dedupe_key', models.CharField(blank=True, default='', max_length=200)),
-                ('created_at', models.DateTimeField(db_index=True, verbose_name='时间')),
-                ('read_at', models.DateTimeField(blank=True, null=True, verbose_name='已读时间')),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL, verbose_name='接收人')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("kind", models.CharField(max_length=50, verbose_name="类别")),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[("info", "提示"), ("warning", "提醒"), ("urgent", "紧急")],
+                        default="info",
+                        max_length=10,
+                        verbose_name="级别",
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="标题")),
+                ("body", models.TextField(blank=True, verbose_name="内容")),
+                ("url", models.CharField(blank=True, max_length=300, verbose_name="链接")),
+                ("object_type", models.CharField(blank=True, max_length=100)),
+                ("object_id", models.CharField(blank=True, max_length=64)),
+                ("dedupe_key", models.CharField(blank=True, default="", max_length=200)),
+                ("created_at", models.DateTimeField(db_index=True, verbose_name="时间")),
+                ("read_at", models.DateTimeField(blank=True, null=True, verbose_name="已读时间")),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="接收人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '通知',
-                'verbose_name_plural': '通知',
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['recipient', 'read_at'], name='core_notification_unread_idx')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('dedupe_key', ''), _negated=True), fields=('recipient', 'dedupe_key'), name='core_notification_once')],
+                "verbose_name": "通知",
+                "verbose_name_plural": "通知",
+                "ordering": ["-created_at", "-id"],
+                "indexes": [models.Index(fields=["recipient", "read_at"], name="core_notification_unread_idx")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("dedupe_key", ""), _negated=True),
+                        fields=("recipient", "dedupe_key"),
+                        name="core_notification_once",
+                    )
+                ],
             },
         ),
     ]

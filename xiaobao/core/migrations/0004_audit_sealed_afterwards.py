@@ -18,30 +18,31 @@ def number_sealed_rows(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0003_attachment_and_email'),
+        ("core", "0003_attachment_and_email"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='auditentry',
-            name='seq',
+            model_name="auditentry",
+            name="seq",
             field=models.BigIntegerField(blank=True, editable=False, null=True, unique=True),
         ),
         migrations.AlterField(
-            model_name='auditentry',
-            name='hash',
+            model_name="auditentry",
+            name="hash",
             field=models.CharField(blank=True, max_length=64, null=True, unique=True),
         ),
         migrations.AlterField(
-            model_name='auditentry',
-            name='prev_hash',
-            field=models.CharField(blank=True, default='', max_length=64),
+            model_name="auditentry",
+            name="prev_hash",
+            field=models.CharField(blank=True, default="", max_length=64),
         ),
         migrations.AddIndex(
-            model_name='auditentry',
-            index=models.Index(condition=models.Q(('seq__isnull', True)), fields=['id'], name='core_audit_unsealed_idx'),
+            model_name="auditentry",
+            index=models.Index(
+                condition=models.Q(("seq__isnull", True)), fields=["id"], name="core_audit_unsealed_idx"
+            ),
         ),
         migrations.RunPython(number_sealed_rows, migrations.RunPython.noop),
     ]

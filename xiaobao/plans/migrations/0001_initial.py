@@ -6,119 +6,245 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0003_attachment_and_email'),
+        ("core", "0003_attachment_and_email"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Plan',
+            name="Plan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='方案名称')),
-                ('kind', models.CharField(choices=[('annual', '年度工作计划'), ('campaign', '宣教活动方案'), ('special', '专项整治'), ('self_check', '自查'), ('training', '培训计划'), ('other', '其他')], max_length=20, verbose_name='方案类型')),
-                ('period_start', models.DateField(verbose_name='开始日期')),
-                ('period_end', models.DateField(verbose_name='结束日期')),
-                ('description', models.TextField(verbose_name='方案内容')),
-                ('budget', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='预算（元）')),
-                ('status', models.CharField(choices=[('draft', '草稿'), ('approving', '审批中'), ('rejected', '已退回'), ('approved', '已批准'), ('in_progress', '执行中'), ('summary', '总结中'), ('closed', '已关闭')], default='draft', max_length=20, verbose_name='状态')),
-                ('summary', models.TextField(blank=True, verbose_name='工作总结')),
-                ('created_at', models.DateTimeField(verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(verbose_name='更新时间')),
-                ('submitted_at', models.DateTimeField(blank=True, null=True, verbose_name='提交时间')),
-                ('issued_at', models.DateTimeField(blank=True, null=True, verbose_name='下发时间')),
-                ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='关闭时间')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='创建人')),
-                ('org_unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.orgunit', verbose_name='所属机构')),
-                ('participating_units', models.ManyToManyField(blank=True, related_name='participating_plans', to='core.orgunit', verbose_name='参与机构')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=200, verbose_name="方案名称")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("annual", "年度工作计划"),
+                            ("campaign", "宣教活动方案"),
+                            ("special", "专项整治"),
+                            ("self_check", "自查"),
+                            ("training", "培训计划"),
+                            ("other", "其他"),
+                        ],
+                        max_length=20,
+                        verbose_name="方案类型",
+                    ),
+                ),
+                ("period_start", models.DateField(verbose_name="开始日期")),
+                ("period_end", models.DateField(verbose_name="结束日期")),
+                ("description", models.TextField(verbose_name="方案内容")),
+                (
+                    "budget",
+                    models.DecimalField(
+                        blank=True, decimal_places=2, max_digits=14, null=True, verbose_name="预算（元）"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "草稿"),
+                            ("approving", "审批中"),
+                            ("rejected", "已退回"),
+                            ("approved", "已批准"),
+                            ("in_progress", "执行中"),
+                            ("summary", "总结中"),
+                            ("closed", "已关闭"),
+                        ],
+                        default="draft",
+                        max_length=20,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("summary", models.TextField(blank=True, verbose_name="工作总结")),
+                ("created_at", models.DateTimeField(verbose_name="创建时间")),
+                ("updated_at", models.DateTimeField(verbose_name="更新时间")),
+                ("submitted_at", models.DateTimeField(blank=True, null=True, verbose_name="提交时间")),
+                ("issued_at", models.DateTimeField(blank=True, null=True, verbose_name="下发时间")),
+                ("closed_at", models.DateTimeField(blank=True, null=True, verbose_name="关闭时间")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="创建人",
+                    ),
+                ),
+                (
+                    "org_unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.orgunit",
+                        verbose_name="所属机构",
+                    ),
+                ),
+                (
+                    "participating_units",
+                    models.ManyToManyField(
+                        blank=True, related_name="participating_plans", to="core.orgunit", verbose_name="参与机构"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '方案',
-                'verbose_name_plural': '方案',
-                'ordering': ['-period_start', '-id'],
+                "verbose_name": "方案",
+                "verbose_name_plural": "方案",
+                "ordering": ["-period_start", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='PlanGoal',
+            name="PlanGoal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('description', models.CharField(max_length=300, verbose_name='目标')),
-                ('indicator_code', models.CharField(blank=True, max_length=40, verbose_name='关联指标')),
-                ('target_value', models.DecimalField(blank=True, decimal_places=4, max_digits=16, null=True, verbose_name='目标值')),
-                ('unit', models.CharField(blank=True, max_length=20, verbose_name='计量单位')),
-                ('sort', models.PositiveIntegerField(default=0, verbose_name='排序')),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='goals', to='plans.plan')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("description", models.CharField(max_length=300, verbose_name="目标")),
+                ("indicator_code", models.CharField(blank=True, max_length=40, verbose_name="关联指标")),
+                (
+                    "target_value",
+                    models.DecimalField(blank=True, decimal_places=4, max_digits=16, null=True, verbose_name="目标值"),
+                ),
+                ("unit", models.CharField(blank=True, max_length=20, verbose_name="计量单位")),
+                ("sort", models.PositiveIntegerField(default=0, verbose_name="排序")),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="goals", to="plans.plan"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '方案目标',
-                'verbose_name_plural': '方案目标',
-                'ordering': ['plan', 'sort', 'id'],
+                "verbose_name": "方案目标",
+                "verbose_name_plural": "方案目标",
+                "ordering": ["plan", "sort", "id"],
             },
         ),
         migrations.CreateModel(
-            name='PlanTask',
+            name="PlanTask",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='任务名称')),
-                ('description', models.TextField(blank=True, verbose_name='任务说明')),
-                ('expected_output', models.CharField(blank=True, max_length=300, verbose_name='预期成果')),
-                ('due_on', models.DateField(blank=True, null=True, verbose_name='完成期限')),
-                ('sort', models.PositiveIntegerField(default=0, verbose_name='排序')),
-                ('workorder_id', models.BigIntegerField(blank=True, null=True, verbose_name='工单')),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tasks', to='plans.plan')),
-                ('units', models.ManyToManyField(blank=True, related_name='plan_tasks', to='core.orgunit', verbose_name='责任机构')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=200, verbose_name="任务名称")),
+                ("description", models.TextField(blank=True, verbose_name="任务说明")),
+                ("expected_output", models.CharField(blank=True, max_length=300, verbose_name="预期成果")),
+                ("due_on", models.DateField(blank=True, null=True, verbose_name="完成期限")),
+                ("sort", models.PositiveIntegerField(default=0, verbose_name="排序")),
+                ("workorder_id", models.BigIntegerField(blank=True, null=True, verbose_name="工单")),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="tasks", to="plans.plan"
+                    ),
+                ),
+                (
+                    "units",
+                    models.ManyToManyField(
+                        blank=True, related_name="plan_tasks", to="core.orgunit", verbose_name="责任机构"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '方案任务',
-                'verbose_name_plural': '方案任务',
-                'ordering': ['plan', 'sort', 'id'],
+                "verbose_name": "方案任务",
+                "verbose_name_plural": "方案任务",
+                "ordering": ["plan", "sort", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Activity',
+            name="Activity",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('held_on', models.DateField(verbose_name='活动日期')),
-                ('title', models.CharField(max_length=200, verbose_name='活动名称')),
-                ('form', models.CharField(choices=[('article', '线上·文章'), ('video', '线上·视频'), ('live', '线上·直播'), ('game', '线上·互动游戏'), ('offline', '线下活动')], max_length=20, verbose_name='活动形式')),
-                ('target', models.CharField(blank=True, choices=[('rural', '进农村'), ('community', '进社区'), ('school', '进校园'), ('enterprise', '进企业'), ('business', '进商圈')], max_length=20, verbose_name='五进入')),
-                ('place', models.CharField(blank=True, max_length=200, verbose_name='活动地点')),
-                ('participants', models.PositiveIntegerField(default=0, verbose_name='参与人数')),
-                ('reach', models.PositiveIntegerField(default=0, verbose_name='触达人次')),
-                ('articles', models.PositiveIntegerField(default=0, verbose_name='文章数')),
-                ('videos', models.PositiveIntegerField(default=0, verbose_name='视频数')),
-                ('reposts', models.PositiveIntegerField(default=0, verbose_name='转发数')),
-                ('media_stories', models.PositiveIntegerField(default=0, verbose_name='媒体报道数')),
-                ('description', models.TextField(blank=True, verbose_name='活动简介')),
-                ('created_at', models.DateTimeField(verbose_name='录入时间')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='录入人')),
-                ('org_unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.orgunit', verbose_name='所属机构')),
-                ('task', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='activities', to='plans.plantask', verbose_name='方案任务')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("held_on", models.DateField(verbose_name="活动日期")),
+                ("title", models.CharField(max_length=200, verbose_name="活动名称")),
+                (
+                    "form",
+                    models.CharField(
+                        choices=[
+                            ("article", "线上·文章"),
+                            ("video", "线上·视频"),
+                            ("live", "线上·直播"),
+                            ("game", "线上·互动游戏"),
+                            ("offline", "线下活动"),
+                        ],
+                        max_length=20,
+                        verbose_name="活动形式",
+                    ),
+                ),
+                (
+                    "target",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("rural", "进农村"),
+                            ("community", "进社区"),
+                            ("school", "进校园"),
+                            ("enterprise", "进企业"),
+                            ("business", "进商圈"),
+                        ],
+                        max_length=20,
+                        verbose_name="五进入",
+                    ),
+                ),
+                ("place", models.CharField(blank=True, max_length=200, verbose_name="活动地点")),
+                ("participants", models.PositiveIntegerField(default=0, verbose_name="参与人数")),
+                ("reach", models.PositiveIntegerField(default=0, verbose_name="触达人次")),
+                ("articles", models.PositiveIntegerField(default=0, verbose_name="文章数")),
+                ("videos", models.PositiveIntegerField(default=0, verbose_name="视频数")),
+                ("reposts", models.PositiveIntegerField(default=0, verbose_name="转发数")),
+                ("media_stories", models.PositiveIntegerField(default=0, verbose_name="媒体报道数")),
+                ("description", models.TextField(blank=True, verbose_name="活动简介")),
+                ("created_at", models.DateTimeField(verbose_name="录入时间")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="录入人",
+                    ),
+                ),
+                (
+                    "org_unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.orgunit",
+                        verbose_name="所属机构",
+                    ),
+                ),
+                (
+                    "task",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="activities",
+                        to="plans.plantask",
+                        verbose_name="方案任务",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '宣教活动',
-                'verbose_name_plural': '宣教活动',
-                'ordering': ['-held_on', '-id'],
+                "verbose_name": "宣教活动",
+                "verbose_name_plural": "宣教活动",
+                "ordering": ["-held_on", "-id"],
             },
         ),
         migrations.AddIndex(
-            model_name='plan',
-            index=models.Index(fields=['status', 'period_start'], name='plan_status_period_idx'),
+            model_name="plan",
+            index=models.Index(fields=["status", "period_start"], name="plan_status_period_idx"),
         ),
         migrations.AddIndex(
-            model_name='plan',
-            index=models.Index(fields=['kind', 'period_start'], name='plan_kind_period_idx'),
+            model_name="plan",
+            index=models.Index(fields=["kind", "period_start"], name="plan_kind_period_idx"),
         ),
         migrations.AddIndex(
-            model_name='activity',
-            index=models.Index(fields=['org_unit', 'held_on'], name='activity_unit_held_idx'),
+            model_name="activity",
+            index=models.Index(fields=["org_unit", "held_on"], name="activity_unit_held_idx"),
         ),
         migrations.AddIndex(
-            model_name='activity',
-            index=models.Index(fields=['task'], name='activity_task_idx'),
+            model_name="activity",
+            index=models.Index(fields=["task"], name="activity_task_idx"),
         ),
     ]

@@ -6,450 +6,979 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0003_attachment_and_email'),
+        ("core", "0003_attachment_and_email"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Contest',
+            name="Contest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='年度')),
-                ('title', models.CharField(max_length=200, verbose_name='竞赛名称')),
-                ('created_at', models.DateTimeField(verbose_name='创建时间')),
-                ('org_unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.orgunit', verbose_name='所属机构')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("year", models.PositiveSmallIntegerField(verbose_name="年度")),
+                ("title", models.CharField(max_length=200, verbose_name="竞赛名称")),
+                ("created_at", models.DateTimeField(verbose_name="创建时间")),
+                (
+                    "org_unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.orgunit",
+                        verbose_name="所属机构",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '知识竞赛',
-                'verbose_name_plural': '知识竞赛',
-                'ordering': ['-year', '-id'],
+                "verbose_name": "知识竞赛",
+                "verbose_name_plural": "知识竞赛",
+                "ordering": ["-year", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Course',
+            name="Course",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='年度')),
-                ('title', models.CharField(max_length=200, verbose_name='课程名称')),
-                ('hours', models.DecimalField(decimal_places=1, default=1, max_digits=5, verbose_name='学时')),
-                ('description', models.TextField(blank=True, verbose_name='课程简介')),
-                ('created_at', models.DateTimeField(verbose_name='创建时间')),
-                ('org_unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.orgunit', verbose_name='所属机构')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("year", models.PositiveSmallIntegerField(verbose_name="年度")),
+                ("title", models.CharField(max_length=200, verbose_name="课程名称")),
+                ("hours", models.DecimalField(decimal_places=1, default=1, max_digits=5, verbose_name="学时")),
+                ("description", models.TextField(blank=True, verbose_name="课程简介")),
+                ("created_at", models.DateTimeField(verbose_name="创建时间")),
+                (
+                    "org_unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.orgunit",
+                        verbose_name="所属机构",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '课程',
-                'verbose_name_plural': '课程',
-                'ordering': ['-year', 'id'],
+                "verbose_name": "课程",
+                "verbose_name_plural": "课程",
+                "ordering": ["-year", "id"],
             },
         ),
         migrations.CreateModel(
-            name='CourseMaterial',
+            name="CourseMaterial",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('file', '文件'), ('link', '链接'), ('knowledge', '知识中心文档')], max_length=20, verbose_name='类型')),
-                ('title', models.CharField(max_length=200, verbose_name='名称')),
-                ('url', models.URLField(blank=True, verbose_name='链接')),
-                ('attachment_id', models.BigIntegerField(blank=True, null=True)),
-                ('knowledge_document_id', models.BigIntegerField(blank=True, null=True, verbose_name='知识文档')),
-                ('course', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='materials', to='training.course')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("file", "文件"), ("link", "链接"), ("knowledge", "知识中心文档")],
+                        max_length=20,
+                        verbose_name="类型",
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="名称")),
+                ("url", models.URLField(blank=True, verbose_name="链接")),
+                ("attachment_id", models.BigIntegerField(blank=True, null=True)),
+                ("knowledge_document_id", models.BigIntegerField(blank=True, null=True, verbose_name="知识文档")),
+                (
+                    "course",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="materials", to="training.course"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '课件',
-                'verbose_name_plural': '课件',
-                'ordering': ['course', 'id'],
+                "verbose_name": "课件",
+                "verbose_name_plural": "课件",
+                "ordering": ["course", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Exam',
+            name="Exam",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='考试名称')),
-                ('paper_mode', models.CharField(choices=[('fixed', '固定试卷'), ('rules', '按规则抽题')], default='fixed', max_length=10, verbose_name='组卷方式')),
-                ('time_limit_minutes', models.PositiveSmallIntegerField(verbose_name='考试时长（分钟）')),
-                ('pass_mark', models.DecimalField(decimal_places=1, max_digits=6, verbose_name='及格分')),
-                ('attempts_allowed', models.PositiveSmallIntegerField(default=1, verbose_name='允许作答次数')),
-                ('opens_at', models.DateTimeField(verbose_name='开始时间')),
-                ('closes_at', models.DateTimeField(verbose_name='结束时间')),
-                ('shuffle', models.BooleanField(default=True, verbose_name='题目与选项乱序')),
-                ('results', models.CharField(choices=[('on_submit', '交卷后立即公布'), ('after_window', '考试结束后公布'), ('hidden', '不公布答案')], default='after_window', max_length=20, verbose_name='成绩与解析')),
-                ('audience_group', models.CharField(blank=True, max_length=20, verbose_name='考试对象')),
-                ('audience_channel', models.CharField(blank=True, max_length=20, verbose_name='销售渠道')),
-                ('status', models.CharField(choices=[('draft', '草稿'), ('published', '已发布'), ('closed', '已结束')], default='draft', max_length=20, verbose_name='状态')),
-                ('created_at', models.DateTimeField(verbose_name='创建时间')),
-                ('course', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='exams', to='training.course', verbose_name='课程')),
-                ('org_unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.orgunit', verbose_name='所属机构')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL, verbose_name='出题人')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=200, verbose_name="考试名称")),
+                (
+                    "paper_mode",
+                    models.CharField(
+                        choices=[("fixed", "固定试卷"), ("rules", "按规则抽题")],
+                        default="fixed",
+                        max_length=10,
+                        verbose_name="组卷方式",
+                    ),
+                ),
+                ("time_limit_minutes", models.PositiveSmallIntegerField(verbose_name="考试时长（分钟）")),
+                ("pass_mark", models.DecimalField(decimal_places=1, max_digits=6, verbose_name="及格分")),
+                ("attempts_allowed", models.PositiveSmallIntegerField(default=1, verbose_name="允许作答次数")),
+                ("opens_at", models.DateTimeField(verbose_name="开始时间")),
+                ("closes_at", models.DateTimeField(verbose_name="结束时间")),
+                ("shuffle", models.BooleanField(default=True, verbose_name="题目与选项乱序")),
+                (
+                    "results",
+                    models.CharField(
+                        choices=[
+                            ("on_submit", "交卷后立即公布"),
+                            ("after_window", "考试结束后公布"),
+                            ("hidden", "不公布答案"),
+                        ],
+                        default="after_window",
+                        max_length=20,
+                        verbose_name="成绩与解析",
+                    ),
+                ),
+                ("audience_group", models.CharField(blank=True, max_length=20, verbose_name="考试对象")),
+                ("audience_channel", models.CharField(blank=True, max_length=20, verbose_name="销售渠道")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "草稿"), ("published", "已发布"), ("closed", "已结束")],
+                        default="draft",
+                        max_length=20,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(verbose_name="创建时间")),
+                (
+                    "course",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="exams",
+                        to="training.course",
+                        verbose_name="课程",
+                    ),
+                ),
+                (
+                    "org_unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.orgunit",
+                        verbose_name="所属机构",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL, verbose_name="出题人"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '考试',
-                'verbose_name_plural': '考试',
-                'ordering': ['-opens_at', '-id'],
+                "verbose_name": "考试",
+                "verbose_name_plural": "考试",
+                "ordering": ["-opens_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='ContestRound',
+            name="ContestRound",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('preliminary', '初赛（线上个人赛）'), ('team', '团体赛'), ('final', '决赛')], max_length=20, verbose_name='赛段')),
-                ('name', models.CharField(max_length=100, verbose_name='名称')),
-                ('sequence', models.PositiveSmallIntegerField(verbose_name='顺序')),
-                ('contest', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rounds', to='training.contest')),
-                ('exam', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='contest_round', to='training.exam')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("preliminary", "初赛（线上个人赛）"), ("team", "团体赛"), ("final", "决赛")],
+                        max_length=20,
+                        verbose_name="赛段",
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="名称")),
+                ("sequence", models.PositiveSmallIntegerField(verbose_name="顺序")),
+                (
+                    "contest",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="rounds", to="training.contest"
+                    ),
+                ),
+                (
+                    "exam",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="contest_round",
+                        to="training.exam",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '竞赛赛段',
-                'verbose_name_plural': '竞赛赛段',
-                'ordering': ['contest', 'sequence'],
+                "verbose_name": "竞赛赛段",
+                "verbose_name_plural": "竞赛赛段",
+                "ordering": ["contest", "sequence"],
             },
         ),
         migrations.CreateModel(
-            name='Attempt',
+            name="Attempt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveSmallIntegerField(verbose_name='第几次作答')),
-                ('status', models.CharField(choices=[('in_progress', '答题中'), ('submitted', '已交卷'), ('timed_out', '超时自动交卷'), ('imported', '线下成绩导入')], default='in_progress', max_length=20, verbose_name='状态')),
-                ('paper', models.JSONField(default=list)),
-                ('draft', models.JSONField(default=dict)),
-                ('started_at', models.DateTimeField(verbose_name='开始时间')),
-                ('deadline_at', models.DateTimeField(verbose_name='截止时间')),
-                ('saved_at', models.DateTimeField(blank=True, null=True, verbose_name='最近保存')),
-                ('submitted_at', models.DateTimeField(blank=True, null=True, verbose_name='交卷时间')),
-                ('score', models.DecimalField(blank=True, decimal_places=1, max_digits=6, null=True, verbose_name='得分')),
-                ('max_score', models.DecimalField(decimal_places=1, default=0, max_digits=6, verbose_name='满分')),
-                ('passed', models.BooleanField(null=True, verbose_name='及格')),
-                ('seconds_used', models.PositiveIntegerField(blank=True, null=True, verbose_name='用时（秒）')),
-                ('exam', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='attempts', to='training.exam')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("number", models.PositiveSmallIntegerField(verbose_name="第几次作答")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("in_progress", "答题中"),
+                            ("submitted", "已交卷"),
+                            ("timed_out", "超时自动交卷"),
+                            ("imported", "线下成绩导入"),
+                        ],
+                        default="in_progress",
+                        max_length=20,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("paper", models.JSONField(default=list)),
+                ("draft", models.JSONField(default=dict)),
+                ("started_at", models.DateTimeField(verbose_name="开始时间")),
+                ("deadline_at", models.DateTimeField(verbose_name="截止时间")),
+                ("saved_at", models.DateTimeField(blank=True, null=True, verbose_name="最近保存")),
+                ("submitted_at", models.DateTimeField(blank=True, null=True, verbose_name="交卷时间")),
+                (
+                    "score",
+                    models.DecimalField(blank=True, decimal_places=1, max_digits=6, null=True, verbose_name="得分"),
+                ),
+                ("max_score", models.DecimalField(decimal_places=1, default=0, max_digits=6, verbose_name="满分")),
+                ("passed", models.BooleanField(null=True, verbose_name="及格")),
+                ("seconds_used", models.PositiveIntegerField(blank=True, null=True, verbose_name="用时（秒）")),
+                (
+                    "exam",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="attempts", to="training.exam"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '答卷',
-                'verbose_name_plural': '答卷',
-                'ordering': ['-started_at', '-id'],
+                "verbose_name": "答卷",
+                "verbose_name_plural": "答卷",
+                "ordering": ["-started_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='ExamRule',
+            name="ExamRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('topic', models.CharField(blank=True, max_length=50, verbose_name='知识点')),
-                ('difficulty', models.CharField(blank=True, choices=[('easy', '容易'), ('medium', '中等'), ('hard', '困难')], max_length=10, verbose_name='难度')),
-                ('kind', models.CharField(blank=True, choices=[('single', '单选题'), ('multiple', '多选题'), ('true_false', '判断题'), ('fill', '填空题')], max_length=20, verbose_name='题型')),
-                ('count', models.PositiveSmallIntegerField(verbose_name='题数')),
-                ('points', models.DecimalField(decimal_places=1, max_digits=5, verbose_name='每题分值')),
-                ('exam', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rules', to='training.exam')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("topic", models.CharField(blank=True, max_length=50, verbose_name="知识点")),
+                (
+                    "difficulty",
+                    models.CharField(
+                        blank=True,
+                        choices=[("easy", "容易"), ("medium", "中等"), ("hard", "困难")],
+                        max_length=10,
+                        verbose_name="难度",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("single", "单选题"),
+                            ("multiple", "多选题"),
+                            ("true_false", "判断题"),
+                            ("fill", "填空题"),
+                        ],
+                        max_length=20,
+                        verbose_name="题型",
+                    ),
+                ),
+                ("count", models.PositiveSmallIntegerField(verbose_name="题数")),
+                ("points", models.DecimalField(decimal_places=1, max_digits=5, verbose_name="每题分值")),
+                (
+                    "exam",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="rules", to="training.exam"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['exam', 'id'],
+                "ordering": ["exam", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Programme',
+            name="Programme",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='年度')),
-                ('name', models.CharField(max_length=200, verbose_name='项目名称')),
-                ('description', models.TextField(blank=True, verbose_name='说明')),
-                ('plan_id', models.BigIntegerField(blank=True, null=True, verbose_name='年度培训方案')),
-                ('org_unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.orgunit', verbose_name='所属机构')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("year", models.PositiveSmallIntegerField(verbose_name="年度")),
+                ("name", models.CharField(max_length=200, verbose_name="项目名称")),
+                ("description", models.TextField(blank=True, verbose_name="说明")),
+                ("plan_id", models.BigIntegerField(blank=True, null=True, verbose_name="年度培训方案")),
+                (
+                    "org_unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.orgunit",
+                        verbose_name="所属机构",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '培训项目',
-                'verbose_name_plural': '培训项目',
-                'ordering': ['-year', 'id'],
-            },
-        ),
-        migrations.AddField(
-            model_name='course',
-            name='programme',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='courses', to='training.programme', verbose_name='培训项目'),
-        ),
-        migrations.CreateModel(
-            name='Question',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=32, unique=True, verbose_name='题号')),
-                ('kind', models.CharField(choices=[('single', '单选题'), ('multiple', '多选题'), ('true_false', '判断题'), ('fill', '填空题')], max_length=20, verbose_name='题型')),
-                ('topic', models.CharField(max_length=50, verbose_name='知识点')),
-                ('right', models.CharField(blank=True, choices=[('property_safety', '财产安全权'), ('information', '知情权'), ('choice', '自主选择权'), ('fair_dealing', '公平交易权'), ('redress', '依法求偿权'), ('education', '受教育权'), ('respect', '受尊重权'), ('data_security', '信息安全权')], max_length=20, verbose_name='涉及消费者权益')),
-                ('difficulty', models.CharField(choices=[('easy', '容易'), ('medium', '中等'), ('hard', '困难')], default='medium', max_length=10, verbose_name='难度')),
-                ('knowledge_document_id', models.BigIntegerField(blank=True, null=True, verbose_name='出处（知识文档）')),
-                ('is_active', models.BooleanField(default=True, verbose_name='启用')),
-                ('created_at', models.DateTimeField(verbose_name='创建时间')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('org_unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.orgunit', verbose_name='所属机构')),
-            ],
-            options={
-                'verbose_name': '试题',
-                'verbose_name_plural': '题库',
-                'ordering': ['code'],
-            },
-        ),
-        migrations.CreateModel(
-            name='QuestionVersion',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField(verbose_name='版本号')),
-                ('stem', models.TextField(verbose_name='题干')),
-                ('options', models.JSONField(blank=True, default=list, verbose_name='选项')),
-                ('answer', models.JSONField(verbose_name='答案')),
-                ('explanation', models.TextField(blank=True, verbose_name='解析')),
-                ('created_at', models.DateTimeField(verbose_name='创建时间')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('question', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='training.question')),
-            ],
-            options={
-                'verbose_name': '试题版本',
-                'verbose_name_plural': '试题版本',
-                'ordering': ['question', 'number'],
-            },
-        ),
-        migrations.AddField(
-            model_name='question',
-            name='current',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='training.questionversion'),
-        ),
-        migrations.CreateModel(
-            name='ExamItem',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField(verbose_name='顺序')),
-                ('points', models.DecimalField(decimal_places=1, max_digits=5, verbose_name='分值')),
-                ('exam', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='items', to='training.exam')),
-                ('version', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='training.questionversion')),
-            ],
-            options={
-                'ordering': ['exam', 'position'],
-            },
-        ),
-        migrations.CreateModel(
-            name='AttemptAnswer',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField()),
-                ('response', models.JSONField(null=True)),
-                ('correct', models.BooleanField()),
-                ('points', models.DecimalField(decimal_places=1, max_digits=5)),
-                ('attempt', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='answers', to='training.attempt')),
-                ('version', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='training.questionversion')),
-            ],
-            options={
-                'ordering': ['attempt', 'position'],
-            },
-        ),
-        migrations.CreateModel(
-            name='Session',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='场次名称')),
-                ('mode', models.CharField(choices=[('offline', '线下'), ('online', '线上')], default='offline', max_length=20, verbose_name='形式')),
-                ('held_on', models.DateField(verbose_name='培训日期')),
-                ('trainer', models.CharField(blank=True, max_length=100, verbose_name='讲师')),
-                ('place', models.CharField(blank=True, max_length=200, verbose_name='地点')),
-                ('audience_group', models.CharField(choices=[('all_staff', '全体员工'), ('operations', '运营专员'), ('sales', '销售渠道'), ('management', '管理人员')], max_length=20, verbose_name='培训对象')),
-                ('audience_channel', models.CharField(blank=True, choices=[('agency', '个人营销'), ('bancassurance', '银行保险'), ('group', '团体保险'), ('brokerage', '中介经代'), ('tele', '电话网络销售')], max_length=20, verbose_name='销售渠道')),
-                ('check_in_code', models.CharField(max_length=8, verbose_name='签到码')),
-                ('check_in_open', models.BooleanField(default=False, verbose_name='开放签到')),
-                ('workorder_id', models.BigIntegerField(blank=True, null=True, verbose_name='工单')),
-                ('created_at', models.DateTimeField(verbose_name='创建时间')),
-                ('courses', models.ManyToManyField(related_name='sessions', to='training.course', verbose_name='课程')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('org_unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.orgunit', verbose_name='所属机构')),
-                ('programme', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='sessions', to='training.programme', verbose_name='培训项目')),
-            ],
-            options={
-                'verbose_name': '培训场次',
-                'verbose_name_plural': '培训场次',
-                'ordering': ['-held_on', '-id'],
-            },
-        ),
-        migrations.CreateModel(
-            name='StaffMember',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('employee_no', models.CharField(max_length=32, unique=True, verbose_name='工号')),
-                ('name', models.CharField(max_length=50, verbose_name='姓名')),
-                ('department', models.CharField(blank=True, max_length=100, verbose_name='部门')),
-                ('position', models.CharField(blank=True, max_length=100, verbose_name='岗位')),
-                ('group', models.CharField(choices=[('all_staff', '全体员工'), ('operations', '运营专员'), ('sales', '销售渠道'), ('management', '管理人员')], max_length=20, verbose_name='培训对象类别')),
-                ('channel', models.CharField(blank=True, choices=[('agency', '个人营销'), ('bancassurance', '银行保险'), ('group', '团体保险'), ('brokerage', '中介经代'), ('tele', '电话网络销售')], max_length=20, verbose_name='销售渠道')),
-                ('hired_on', models.DateField(blank=True, null=True, verbose_name='入职日期')),
-                ('left_on', models.DateField(blank=True, null=True, verbose_name='离职日期')),
-                ('updated_at', models.DateTimeField(verbose_name='更新时间')),
-                ('org_unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.orgunit', verbose_name='所属机构')),
-                ('user', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='staff_member', to=settings.AUTH_USER_MODEL, verbose_name='系统账号')),
-            ],
-            options={
-                'verbose_name': '员工',
-                'verbose_name_plural': '员工名册',
-                'ordering': ['org_unit__path', 'employee_no'],
-            },
-        ),
-        migrations.CreateModel(
-            name='ContestTeam',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='队名')),
-                ('contest', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='teams', to='training.contest')),
-                ('org_unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.orgunit', verbose_name='代表机构')),
-                ('members', models.ManyToManyField(related_name='contest_teams', to='training.staffmember', verbose_name='队员')),
-            ],
-            options={
-                'verbose_name': '代表队',
-                'verbose_name_plural': '代表队',
-                'ordering': ['contest', 'id'],
-            },
-        ),
-        migrations.CreateModel(
-            name='Award',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=100, verbose_name='奖项')),
-                ('rank', models.PositiveSmallIntegerField(verbose_name='名次')),
-                ('contest', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='awards', to='training.contest')),
-                ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='awards', to='training.contestteam')),
-                ('staff', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='awards', to='training.staffmember')),
-            ],
-            options={
-                'verbose_name': '奖项',
-                'verbose_name_plural': '奖项',
-                'ordering': ['contest', 'team', 'rank'],
-            },
-        ),
-        migrations.CreateModel(
-            name='Attendance',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(choices=[('import', '签到表导入'), ('self', '本人签到'), ('manual', '补录')], max_length=10, verbose_name='来源')),
-                ('checked_in_at', models.DateTimeField(verbose_name='签到时间')),
-                ('session', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attendances', to='training.session')),
-                ('staff', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='attendances', to='training.staffmember')),
-            ],
-            options={
-                'verbose_name': '签到记录',
-                'verbose_name_plural': '签到记录',
+                "verbose_name": "培训项目",
+                "verbose_name_plural": "培训项目",
+                "ordering": ["-year", "id"],
             },
         ),
         migrations.AddField(
-            model_name='attempt',
-            name='staff',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='attempts', to='training.staffmember'),
+            model_name="course",
+            name="programme",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="courses",
+                to="training.programme",
+                verbose_name="培训项目",
+            ),
         ),
         migrations.CreateModel(
-            name='TeamScore',
+            name="Question",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('score', models.DecimalField(decimal_places=1, max_digits=7, verbose_name='得分')),
-                ('seconds_used', models.PositiveIntegerField(default=0, verbose_name='用时（秒）')),
-                ('round', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='team_scores', to='training.contestround')),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='scores', to='training.contestteam')),
-            ],
-        ),
-        migrations.CreateModel(
-            name='TrainingAssignment',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(max_length=300, verbose_name='原因')),
-                ('source_label', models.CharField(blank=True, max_length=200, verbose_name='来源')),
-                ('source_url', models.CharField(blank=True, max_length=300)),
-                ('source_key', models.CharField(blank=True, max_length=100)),
-                ('due_on', models.DateField(verbose_name='完成期限')),
-                ('status', models.CharField(choices=[('open', '待完成'), ('done', '已完成'), ('overdue', '已逾期'), ('cancelled', '已撤销')], default='open', max_length=20, verbose_name='状态')),
-                ('assigned_at', models.DateTimeField(verbose_name='下达时间')),
-                ('completed_at', models.DateTimeField(blank=True, null=True, verbose_name='完成时间')),
-                ('workorder_id', models.BigIntegerField(blank=True, null=True, verbose_name='工单')),
-                ('assigned_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('course', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assignments', to='training.course')),
-                ('exam', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='assignments', to='training.exam')),
-                ('org_unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.orgunit', verbose_name='所属机构')),
-                ('staff', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assignments', to='training.staffmember')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=32, unique=True, verbose_name="题号")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("single", "单选题"),
+                            ("multiple", "多选题"),
+                            ("true_false", "判断题"),
+                            ("fill", "填空题"),
+                        ],
+                        max_length=20,
+                        verbose_name="题型",
+                    ),
+                ),
+                ("topic", models.CharField(max_length=50, verbose_name="知识点")),
+                (
+                    "right",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("property_safety", "财产安全权"),
+                            ("information", "知情权"),
+                            ("choice", "自主选择权"),
+                            ("fair_dealing", "公平交易权"),
+                            ("redress", "依法求偿权"),
+                            ("education", "受教育权"),
+                            ("respect", "受尊重权"),
+                            ("data_security", "信息安全权"),
+                        ],
+                        max_length=20,
+                        verbose_name="涉及消费者权益",
+                    ),
+                ),
+                (
+                    "difficulty",
+                    models.CharField(
+                        choices=[("easy", "容易"), ("medium", "中等"), ("hard", "困难")],
+                        default="medium",
+                        max_length=10,
+                        verbose_name="难度",
+                    ),
+                ),
+                (
+                    "knowledge_document_id",
+                    models.BigIntegerField(blank=True, null=True, verbose_name="出处（知识文档）"),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="启用")),
+                ("created_at", models.DateTimeField(verbose_name="创建时间")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "org_unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.orgunit",
+                        verbose_name="所属机构",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '定向培训',
-                'verbose_name_plural': '定向培训',
-                'ordering': ['status', 'due_on', 'id'],
+                "verbose_name": "试题",
+                "verbose_name_plural": "题库",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='CourseAudience',
+            name="QuestionVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('group', models.CharField(choices=[('all_staff', '全体员工'), ('operations', '运营专员'), ('sales', '销售渠道'), ('management', '管理人员')], max_length=20, verbose_name='培训对象类别')),
-                ('channel', models.CharField(blank=True, choices=[('agency', '个人营销'), ('bancassurance', '银行保险'), ('group', '团体保险'), ('brokerage', '中介经代'), ('tele', '电话网络销售')], max_length=20, verbose_name='销售渠道')),
-                ('compulsory', models.BooleanField(default=True, verbose_name='必修')),
-                ('course', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='audiences', to='training.course')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("number", models.PositiveIntegerField(verbose_name="版本号")),
+                ("stem", models.TextField(verbose_name="题干")),
+                ("options", models.JSONField(blank=True, default=list, verbose_name="选项")),
+                ("answer", models.JSONField(verbose_name="答案")),
+                ("explanation", models.TextField(blank=True, verbose_name="解析")),
+                ("created_at", models.DateTimeField(verbose_name="创建时间")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "question",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="versions", to="training.question"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '课程对象',
-                'verbose_name_plural': '课程对象',
-                'constraints': [models.UniqueConstraint(fields=('course', 'group', 'channel'), name='course_audience_unique')],
+                "verbose_name": "试题版本",
+                "verbose_name_plural": "试题版本",
+                "ordering": ["question", "number"],
+            },
+        ),
+        migrations.AddField(
+            model_name="question",
+            name="current",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="training.questionversion",
+            ),
+        ),
+        migrations.CreateModel(
+            name="ExamItem",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("position", models.PositiveSmallIntegerField(verbose_name="顺序")),
+                ("points", models.DecimalField(decimal_places=1, max_digits=5, verbose_name="分值")),
+                (
+                    "exam",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="items", to="training.exam"
+                    ),
+                ),
+                (
+                    "version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="training.questionversion"
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["exam", "position"],
+            },
+        ),
+        migrations.CreateModel(
+            name="AttemptAnswer",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("position", models.PositiveSmallIntegerField()),
+                ("response", models.JSONField(null=True)),
+                ("correct", models.BooleanField()),
+                ("points", models.DecimalField(decimal_places=1, max_digits=5)),
+                (
+                    "attempt",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="answers", to="training.attempt"
+                    ),
+                ),
+                (
+                    "version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="training.questionversion"
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["attempt", "position"],
+            },
+        ),
+        migrations.CreateModel(
+            name="Session",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=200, verbose_name="场次名称")),
+                (
+                    "mode",
+                    models.CharField(
+                        choices=[("offline", "线下"), ("online", "线上")],
+                        default="offline",
+                        max_length=20,
+                        verbose_name="形式",
+                    ),
+                ),
+                ("held_on", models.DateField(verbose_name="培训日期")),
+                ("trainer", models.CharField(blank=True, max_length=100, verbose_name="讲师")),
+                ("place", models.CharField(blank=True, max_length=200, verbose_name="地点")),
+                (
+                    "audience_group",
+                    models.CharField(
+                        choices=[
+                            ("all_staff", "全体员工"),
+                            ("operations", "运营专员"),
+                            ("sales", "销售渠道"),
+                            ("management", "管理人员"),
+                        ],
+                        max_length=20,
+                        verbose_name="培训对象",
+                    ),
+                ),
+                (
+                    "audience_channel",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("agency", "个人营销"),
+                            ("bancassurance", "银行保险"),
+                            ("group", "团体保险"),
+                            ("brokerage", "中介经代"),
+                            ("tele", "电话网络销售"),
+                        ],
+                        max_length=20,
+                        verbose_name="销售渠道",
+                    ),
+                ),
+                ("check_in_code", models.CharField(max_length=8, verbose_name="签到码")),
+                ("check_in_open", models.BooleanField(default=False, verbose_name="开放签到")),
+                ("workorder_id", models.BigIntegerField(blank=True, null=True, verbose_name="工单")),
+                ("created_at", models.DateTimeField(verbose_name="创建时间")),
+                ("courses", models.ManyToManyField(related_name="sessions", to="training.course", verbose_name="课程")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "org_unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.orgunit",
+                        verbose_name="所属机构",
+                    ),
+                ),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="sessions",
+                        to="training.programme",
+                        verbose_name="培训项目",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "培训场次",
+                "verbose_name_plural": "培训场次",
+                "ordering": ["-held_on", "-id"],
+            },
+        ),
+        migrations.CreateModel(
+            name="StaffMember",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("employee_no", models.CharField(max_length=32, unique=True, verbose_name="工号")),
+                ("name", models.CharField(max_length=50, verbose_name="姓名")),
+                ("department", models.CharField(blank=True, max_length=100, verbose_name="部门")),
+                ("position", models.CharField(blank=True, max_length=100, verbose_name="岗位")),
+                (
+                    "group",
+                    models.CharField(
+                        choices=[
+                            ("all_staff", "全体员工"),
+                            ("operations", "运营专员"),
+                            ("sales", "销售渠道"),
+                            ("management", "管理人员"),
+                        ],
+                        max_length=20,
+                        verbose_name="培训对象类别",
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("agency", "个人营销"),
+                            ("bancassurance", "银行保险"),
+                            ("group", "团体保险"),
+                            ("brokerage", "中介经代"),
+                            ("tele", "电话网络销售"),
+                        ],
+                        max_length=20,
+                        verbose_name="销售渠道",
+                    ),
+                ),
+                ("hired_on", models.DateField(blank=True, null=True, verbose_name="入职日期")),
+                ("left_on", models.DateField(blank=True, null=True, verbose_name="离职日期")),
+                ("updated_at", models.DateTimeField(verbose_name="更新时间")),
+                (
+                    "org_unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.orgunit",
+                        verbose_name="所属机构",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="staff_member",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="系统账号",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "员工",
+                "verbose_name_plural": "员工名册",
+                "ordering": ["org_unit__path", "employee_no"],
+            },
+        ),
+        migrations.CreateModel(
+            name="ContestTeam",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=100, verbose_name="队名")),
+                (
+                    "contest",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="teams", to="training.contest"
+                    ),
+                ),
+                (
+                    "org_unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.orgunit",
+                        verbose_name="代表机构",
+                    ),
+                ),
+                (
+                    "members",
+                    models.ManyToManyField(
+                        related_name="contest_teams", to="training.staffmember", verbose_name="队员"
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "代表队",
+                "verbose_name_plural": "代表队",
+                "ordering": ["contest", "id"],
+            },
+        ),
+        migrations.CreateModel(
+            name="Award",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=100, verbose_name="奖项")),
+                ("rank", models.PositiveSmallIntegerField(verbose_name="名次")),
+                (
+                    "contest",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="awards", to="training.contest"
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="awards",
+                        to="training.contestteam",
+                    ),
+                ),
+                (
+                    "staff",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="awards",
+                        to="training.staffmember",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "奖项",
+                "verbose_name_plural": "奖项",
+                "ordering": ["contest", "team", "rank"],
+            },
+        ),
+        migrations.CreateModel(
+            name="Attendance",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("import", "签到表导入"), ("self", "本人签到"), ("manual", "补录")],
+                        max_length=10,
+                        verbose_name="来源",
+                    ),
+                ),
+                ("checked_in_at", models.DateTimeField(verbose_name="签到时间")),
+                (
+                    "session",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="attendances", to="training.session"
+                    ),
+                ),
+                (
+                    "staff",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="attendances",
+                        to="training.staffmember",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "签到记录",
+                "verbose_name_plural": "签到记录",
+            },
+        ),
+        migrations.AddField(
+            model_name="attempt",
+            name="staff",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="attempts", to="training.staffmember"
+            ),
+        ),
+        migrations.CreateModel(
+            name="TeamScore",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("score", models.DecimalField(decimal_places=1, max_digits=7, verbose_name="得分")),
+                ("seconds_used", models.PositiveIntegerField(default=0, verbose_name="用时（秒）")),
+                (
+                    "round",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="team_scores",
+                        to="training.contestround",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="scores", to="training.contestteam"
+                    ),
+                ),
+            ],
+        ),
+        migrations.CreateModel(
+            name="TrainingAssignment",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("reason", models.CharField(max_length=300, verbose_name="原因")),
+                ("source_label", models.CharField(blank=True, max_length=200, verbose_name="来源")),
+                ("source_url", models.CharField(blank=True, max_length=300)),
+                ("source_key", models.CharField(blank=True, max_length=100)),
+                ("due_on", models.DateField(verbose_name="完成期限")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "待完成"),
+                            ("done", "已完成"),
+                            ("overdue", "已逾期"),
+                            ("cancelled", "已撤销"),
+                        ],
+                        default="open",
+                        max_length=20,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("assigned_at", models.DateTimeField(verbose_name="下达时间")),
+                ("completed_at", models.DateTimeField(blank=True, null=True, verbose_name="完成时间")),
+                ("workorder_id", models.BigIntegerField(blank=True, null=True, verbose_name="工单")),
+                (
+                    "assigned_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "course",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="assignments", to="training.course"
+                    ),
+                ),
+                (
+                    "exam",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assignments",
+                        to="training.exam",
+                    ),
+                ),
+                (
+                    "org_unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.orgunit",
+                        verbose_name="所属机构",
+                    ),
+                ),
+                (
+                    "staff",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assignments",
+                        to="training.staffmember",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "定向培训",
+                "verbose_name_plural": "定向培训",
+                "ordering": ["status", "due_on", "id"],
+            },
+        ),
+        migrations.CreateModel(
+            name="CourseAudience",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "group",
+                    models.CharField(
+                        choices=[
+                            ("all_staff", "全体员工"),
+                            ("operations", "运营专员"),
+                            ("sales", "销售渠道"),
+                            ("management", "管理人员"),
+                        ],
+                        max_length=20,
+                        verbose_name="培训对象类别",
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("agency", "个人营销"),
+                            ("bancassurance", "银行保险"),
+                            ("group", "团体保险"),
+                            ("brokerage", "中介经代"),
+                            ("tele", "电话网络销售"),
+                        ],
+                        max_length=20,
+                        verbose_name="销售渠道",
+                    ),
+                ),
+                ("compulsory", models.BooleanField(default=True, verbose_name="必修")),
+                (
+                    "course",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="audiences", to="training.course"
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "课程对象",
+                "verbose_name_plural": "课程对象",
+                "constraints": [
+                    models.UniqueConstraint(fields=("course", "group", "channel"), name="course_audience_unique")
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='questionversion',
-            constraint=models.UniqueConstraint(fields=('question', 'number'), name='question_version_number'),
+            model_name="questionversion",
+            constraint=models.UniqueConstraint(fields=("question", "number"), name="question_version_number"),
         ),
         migrations.AddIndex(
-            model_name='question',
-            index=models.Index(fields=['topic', 'difficulty', 'is_active'], name='question_draw_idx'),
+            model_name="question",
+            index=models.Index(fields=["topic", "difficulty", "is_active"], name="question_draw_idx"),
         ),
         migrations.AddConstraint(
-            model_name='examitem',
-            constraint=models.UniqueConstraint(fields=('exam', 'position'), name='exam_item_position'),
+            model_name="examitem",
+            constraint=models.UniqueConstraint(fields=("exam", "position"), name="exam_item_position"),
         ),
         migrations.AddConstraint(
-            model_name='attemptanswer',
-            constraint=models.UniqueConstraint(fields=('attempt', 'position'), name='attempt_answer_position'),
+            model_name="attemptanswer",
+            constraint=models.UniqueConstraint(fields=("attempt", "position"), name="attempt_answer_position"),
         ),
         migrations.AddIndex(
-            model_name='session',
-            index=models.Index(fields=['org_unit', 'held_on'], name='session_unit_held_idx'),
+            model_name="session",
+            index=models.Index(fields=["org_unit", "held_on"], name="session_unit_held_idx"),
         ),
         migrations.AddIndex(
-            model_name='staffmember',
-            index=models.Index(fields=['org_unit', 'group'], name='staff_unit_group_idx'),
+            model_name="staffmember",
+            index=models.Index(fields=["org_unit", "group"], name="staff_unit_group_idx"),
         ),
         migrations.AddConstraint(
-            model_name='staffmember',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('group', 'sales'), _negated=True), models.Q(('channel', ''), _negated=True), _connector='OR'), name='staff_sales_has_channel'),
+            model_name="staffmember",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("group", "sales"), _negated=True),
+                    models.Q(("channel", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="staff_sales_has_channel",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='contestteam',
-            constraint=models.UniqueConstraint(fields=('contest', 'org_unit'), name='contest_team_per_unit'),
+            model_name="contestteam",
+            constraint=models.UniqueConstraint(fields=("contest", "org_unit"), name="contest_team_per_unit"),
         ),
         migrations.AddConstraint(
-            model_name='award',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('staff__isnull', False), ('team__isnull', True)), models.Q(('staff__isnull', True), ('team__isnull', False)), _connector='OR'), name='award_team_or_person'),
+            model_name="award",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("staff__isnull", False), ("team__isnull", True)),
+                    models.Q(("staff__isnull", True), ("team__isnull", False)),
+                    _connector="OR",
+                ),
+                name="award_team_or_person",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='attendance',
-            constraint=models.UniqueConstraint(fields=('session', 'staff'), name='attendance_once_per_session'),
+            model_name="attendance",
+            constraint=models.UniqueConstraint(fields=("session", "staff"), name="attendance_once_per_session"),
         ),
         migrations.AddIndex(
-            model_name='attempt',
-            index=models.Index(fields=['exam', 'status', 'score'], name='attempt_exam_score_idx'),
+            model_name="attempt",
+            index=models.Index(fields=["exam", "status", "score"], name="attempt_exam_score_idx"),
         ),
         migrations.AddIndex(
-            model_name='attempt',
-            index=models.Index(fields=['status', 'deadline_at'], name='attempt_deadline_idx'),
+            model_name="attempt",
+            index=models.Index(fields=["status", "deadline_at"], name="attempt_deadline_idx"),
         ),
         migrations.AddConstraint(
-            model_name='attempt',
-            constraint=models.UniqueConstraint(fields=('exam', 'staff', 'number'), name='attempt_number_unique'),
+            model_name="attempt",
+            constraint=models.UniqueConstraint(fields=("exam", "staff", "number"), name="attempt_number_unique"),
         ),
         migrations.AddConstraint(
-            model_name='attempt',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'in_progress')), fields=('exam', 'staff'), name='attempt_one_active'),
+            model_name="attempt",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "in_progress")), fields=("exam", "staff"), name="attempt_one_active"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='teamscore',
-            constraint=models.UniqueConstraint(fields=('round', 'team'), name='team_score_once'),
+            model_name="teamscore",
+            constraint=models.UniqueConstraint(fields=("round", "team"), name="team_score_once"),
         ),
         migrations.AddConstraint(
-            model_name='trainingassignment',
-            constraint=models.UniqueConstraint(condition=models.Q(('source_key', ''), _negated=True), fields=('staff', 'course', 'source_key'), name='assignment_once_per_source'),
+            model_name="trainingassignment",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("source_key", ""), _negated=True),
+                fields=("staff", "course", "source_key"),
+                name="assignment_once_per_source",
+            ),
         ),
     ]

@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('workflow', '0001_initial'),
+        ("workflow", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='timer',
-            name='status',
-            field=models.CharField(choices=[('pending', '等待'), ('fired', '已触发'), ('cancelled', '已取消'), ('held', '暂停')], default='pending', max_length=20),
+            model_name="timer",
+            name="status",
+            field=models.CharField(
+                choices=[("pending", "等待"), ("fired", "已触发"), ("cancelled", "已取消"), ("held", "暂停")],
+                default="pending",
+                max_length=20,
+            ),
         ),
     ]

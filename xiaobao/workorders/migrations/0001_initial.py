@@ -6,96 +6,233 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('contenttypes', '0002_remove_content_type_name'),
-        ('core', '0003_attachment_and_email'),
+        ("contenttypes", "0002_remove_content_type_name"),
+        ("core", "0003_attachment_and_email"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='WorkOrder',
+            name="WorkOrder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(blank=True, max_length=30, null=True, unique=True, verbose_name='工单编号')),
-                ('is_batch', models.BooleanField(default=False, verbose_name='批量下发')),
-                ('title', models.CharField(max_length=200, verbose_name='标题')),
-                ('kind', models.CharField(choices=[('rectification', '整改'), ('submission', '报送'), ('self_check', '自查'), ('education', '宣教任务'), ('supervision', '督办事项'), ('other', '其他')], max_length=20, verbose_name='类型')),
-                ('content', models.TextField(verbose_name='工作内容')),
-                ('priority', models.CharField(choices=[('normal', '一般'), ('high', '紧急'), ('urgent', '特急')], default='normal', max_length=10, verbose_name='优先级')),
-                ('due_days', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='办理时限（天）')),
-                ('day_unit', models.CharField(choices=[('working', '工作日'), ('calendar', '自然日')], default='working', max_length=10, verbose_name='天数口径')),
-                ('due_at', models.DateTimeField(verbose_name='办理期限')),
-                ('due_provisional', models.BooleanField(default=False, verbose_name='期限待确认')),
-                ('source_id', models.CharField(blank=True, max_length=64)),
-                ('source_label', models.CharField(blank=True, max_length=200, verbose_name='来源')),
-                ('source_url', models.CharField(blank=True, max_length=300)),
-                ('status', models.CharField(choices=[('pending_accept', '待接收'), ('refused', '已拒收'), ('in_progress', '办理中'), ('submitted', '待验收'), ('closed', '已办结'), ('cancelled', '已撤销'), ('dispatched', '已下发')], default='pending_accept', max_length=20, verbose_name='状态')),
-                ('supervision', models.PositiveSmallIntegerField(choices=[(0, '未督办'), (1, '已督办'), (2, '已上报总公司')], default=0, verbose_name='督办')),
-                ('supervised_at', models.DateTimeField(blank=True, null=True, verbose_name='督办时间')),
-                ('escalated_at', models.DateTimeField(blank=True, null=True, verbose_name='上报时间')),
-                ('return_count', models.PositiveSmallIntegerField(default=0, verbose_name='退回次数')),
-                ('refuse_reason', models.TextField(blank=True, verbose_name='拒收理由')),
-                ('feedback', models.TextField(blank=True, verbose_name='办理情况')),
-                ('created_at', models.DateTimeField(verbose_name='下发时间')),
-                ('accepted_at', models.DateTimeField(blank=True, null=True, verbose_name='接收时间')),
-                ('submitted_at', models.DateTimeField(blank=True, null=True, verbose_name='反馈时间')),
-                ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='办结时间')),
-                ('handler', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='办理人')),
-                ('issuer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='issued_work_orders', to=settings.AUTH_USER_MODEL, verbose_name='下发人')),
-                ('issuer_unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.orgunit', verbose_name='下发机构')),
-                ('org_unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.orgunit', verbose_name='所属机构')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='workorders.workorder', verbose_name='批量工单')),
-                ('recipient_user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='received_work_orders', to=settings.AUTH_USER_MODEL, verbose_name='指定接收人')),
-                ('source_type', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='contenttypes.contenttype')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "number",
+                    models.CharField(blank=True, max_length=30, null=True, unique=True, verbose_name="工单编号"),
+                ),
+                ("is_batch", models.BooleanField(default=False, verbose_name="批量下发")),
+                ("title", models.CharField(max_length=200, verbose_name="标题")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("rectification", "整改"),
+                            ("submission", "报送"),
+                            ("self_check", "自查"),
+                            ("education", "宣教任务"),
+                            ("supervision", "督办事项"),
+                            ("other", "其他"),
+                        ],
+                        max_length=20,
+                        verbose_name="类型",
+                    ),
+                ),
+                ("content", models.TextField(verbose_name="工作内容")),
+                (
+                    "priority",
+                    models.CharField(
+                        choices=[("normal", "一般"), ("high", "紧急"), ("urgent", "特急")],
+                        default="normal",
+                        max_length=10,
+                        verbose_name="优先级",
+                    ),
+                ),
+                ("due_days", models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="办理时限（天）")),
+                (
+                    "day_unit",
+                    models.CharField(
+                        choices=[("working", "工作日"), ("calendar", "自然日")],
+                        default="working",
+                        max_length=10,
+                        verbose_name="天数口径",
+                    ),
+                ),
+                ("due_at", models.DateTimeField(verbose_name="办理期限")),
+                ("due_provisional", models.BooleanField(default=False, verbose_name="期限待确认")),
+                ("source_id", models.CharField(blank=True, max_length=64)),
+                ("source_label", models.CharField(blank=True, max_length=200, verbose_name="来源")),
+                ("source_url", models.CharField(blank=True, max_length=300)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending_accept", "待接收"),
+                            ("refused", "已拒收"),
+                            ("in_progress", "办理中"),
+                            ("submitted", "待验收"),
+                            ("closed", "已办结"),
+                            ("cancelled", "已撤销"),
+                            ("dispatched", "已下发"),
+                        ],
+                        default="pending_accept",
+                        max_length=20,
+                        verbose_name="状态",
+                    ),
+                ),
+                (
+                    "supervision",
+                    models.PositiveSmallIntegerField(
+                        choices=[(0, "未督办"), (1, "已督办"), (2, "已上报总公司")], default=0, verbose_name="督办"
+                    ),
+                ),
+                ("supervised_at", models.DateTimeField(blank=True, null=True, verbose_name="督办时间")),
+                ("escalated_at", models.DateTimeField(blank=True, null=True, verbose_name="上报时间")),
+                ("return_count", models.PositiveSmallIntegerField(default=0, verbose_name="退回次数")),
+                ("refuse_reason", models.TextField(blank=True, verbose_name="拒收理由")),
+                ("feedback", models.TextField(blank=True, verbose_name="办理情况")),
+                ("created_at", models.DateTimeField(verbose_name="下发时间")),
+                ("accepted_at", models.DateTimeField(blank=True, null=True, verbose_name="接收时间")),
+                ("submitted_at", models.DateTimeField(blank=True, null=True, verbose_name="反馈时间")),
+                ("closed_at", models.DateTimeField(blank=True, null=True, verbose_name="办结时间")),
+                (
+                    "handler",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="办理人",
+                    ),
+                ),
+                (
+                    "issuer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="issued_work_orders",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="下发人",
+                    ),
+                ),
+                (
+                    "issuer_unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.orgunit",
+                        verbose_name="下发机构",
+                    ),
+                ),
+                (
+                    "org_unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.orgunit",
+                        verbose_name="所属机构",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="workorders.workorder",
+                        verbose_name="批量工单",
+                    ),
+                ),
+                (
+                    "recipient_user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="received_work_orders",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="指定接收人",
+                    ),
+                ),
+                (
+                    "source_type",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="contenttypes.contenttype",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '工单',
-                'verbose_name_plural': '工单',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "工单",
+                "verbose_name_plural": "工单",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Feedback',
+            name="Feedback",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('round', models.PositiveSmallIntegerField(verbose_name='轮次')),
-                ('text', models.TextField(verbose_name='办理情况')),
-                ('submitted_at', models.DateTimeField(verbose_name='反馈时间')),
-                ('reviewed_at', models.DateTimeField(blank=True, null=True, verbose_name='验收时间')),
-                ('approved', models.BooleanField(null=True, verbose_name='验收通过')),
-                ('review_comment', models.TextField(blank=True, verbose_name='验收意见')),
-                ('reviewed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('submitted_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='feedbacks', to='workorders.workorder')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("round", models.PositiveSmallIntegerField(verbose_name="轮次")),
+                ("text", models.TextField(verbose_name="办理情况")),
+                ("submitted_at", models.DateTimeField(verbose_name="反馈时间")),
+                ("reviewed_at", models.DateTimeField(blank=True, null=True, verbose_name="验收时间")),
+                ("approved", models.BooleanField(null=True, verbose_name="验收通过")),
+                ("review_comment", models.TextField(blank=True, verbose_name="验收意见")),
+                (
+                    "reviewed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "submitted_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="feedbacks", to="workorders.workorder"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '办理反馈',
-                'verbose_name_plural': '办理反馈',
-                'ordering': ['order', 'round'],
+                "verbose_name": "办理反馈",
+                "verbose_name_plural": "办理反馈",
+                "ordering": ["order", "round"],
             },
         ),
         migrations.AddIndex(
-            model_name='workorder',
-            index=models.Index(fields=['status', 'due_at'], name='workorder_status_due_idx'),
+            model_name="workorder",
+            index=models.Index(fields=["status", "due_at"], name="workorder_status_due_idx"),
         ),
         migrations.AddIndex(
-            model_name='workorder',
-            index=models.Index(fields=['issuer', 'created_at'], name='workorder_issuer_idx'),
+            model_name="workorder",
+            index=models.Index(fields=["issuer", "created_at"], name="workorder_issuer_idx"),
         ),
         migrations.AddIndex(
-            model_name='workorder',
-            index=models.Index(fields=['parent', 'status'], name='workorder_parent_idx'),
+            model_name="workorder",
+            index=models.Index(fields=["parent", "status"], name="workorder_parent_idx"),
         ),
         migrations.AddIndex(
-            model_name='workorder',
-            index=models.Index(fields=['source_type', 'source_id'], name='workorder_source_idx'),
+            model_name="workorder",
+            index=models.Index(fields=["source_type", "source_id"], name="workorder_source_idx"),
         ),
         migrations.AddConstraint(
-            model_name='feedback',
-            constraint=models.UniqueConstraint(fields=('order', 'round'), name='workorder_feedback_round'),
+            model_name="feedback",
+            constraint=models.UniqueConstraint(fields=("order", "round"), name="workorder_feedback_round"),
         ),
     ]
