@@ -3,8 +3,22 @@
 Run from the repository root: `gunicorn xiaobao.wsgi` picks this file up by itself.
 """
 
+import importlib.util
 import multiprocessing
 import os
+
+
+def _load_error_writer():
+    # By file, not `import xiaobao…`: the package's __init__ would load Celery into gunicorn's master.
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "xiaobao", "core", "gunicorn_errors.py")
+    spec = importlib.util.spec_from_file_location("xiaobao_gunicorn_errors", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# gunicorn's own refusals (414 request line too long, 400 malformed) answer in the API's JSON error shape.
+_load_error_writer().install()
 
 # Loopback by default: TLS ends at the reverse proxy on the same machine, which is the only
 # thing that should reach gunicorn. Set GUNICORN_BIND=0.0.0.0:8000 when the proxy is elsewhere.
@@ -28,4 +42,11 @@ forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1"
 limit_request_line = int(os.environ.get("GUNICORN_LIMIT_REQUEST_LINE", "8190"))
 accesslog = "-"
 errorlog = "-"
-loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+# The same names, in any case, as Django's LOG_LEVEL (settings.env_log_level); a typo stops the start.
+loglevel = (os.environ.get("LOG_LEVEL") or "info").strip().lower()
+loglevel = "warning" if loglevel == "warn" else loglevel
+if loglevel not in {"debug", "info", "warning", "error", "critical"}:
+    raise SystemExit(
+        f'LOG_LEVEL="{os.environ.get("LOG_LEVEL")}" is not a log level; use one of DEBUG, INFO, WARNING, ERROR, '
+        "CRITICAL (any case)."
+    )

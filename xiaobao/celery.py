@@ -48,3 +48,8 @@ def setup_periodic_tasks(sender, **kwargs):
     sender.add_periodic_task(interval, sender.signature("xiaobao.inspection.tasks.sweep"), name="inspection")
     # indicators: recompute values whose source data changed, then raise alerts for new threshold breaches
     sender.add_periodic_task(interval, sender.signature("xiaobao.indicators.tasks.sweep"), name="indicators")
+    # training: lapsed exam attempts are graded on the answers saved in time; targeted training tracked
+    sender.add_periodic_task(interval, sender.signature("xiaobao.training.tasks.sweep_attempts"), name="exam attempts")
+    sender.add_periodic_task(
+        interval, sender.signature("xiaobao.training.tasks.refresh_assignments"), name="targeted training"
+    )

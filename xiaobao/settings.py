@@ -30,6 +30,22 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def env_log_level(name: str = "LOG_LEVEL", default: str = "INFO") -> str:
+    """`info`, `Info` and `INFO` are the same level; a typo stops the start with the accepted names, rather than
+    surfacing later as logging's "Unknown level" from deep inside dictConfig."""
+    value = (os.environ.get(name) or default).strip().upper()
+    if value == "WARN":  # the spelling many tools use
+        value = "WARNING"
+    if value not in LOG_LEVELS:
+        raise ImproperlyConfigured(
+            f'{name}="{os.environ.get(name)}" is not a log level; use one of {", ".join(LOG_LEVELS)} (any case).'
+        )
+    return value
+
+
 DEMO = env_bool("XIAOBAO_DEMO")
 TESTING = env_bool("XIAOBAO_TESTING")
 DEBUG = env_bool("DEBUG", default=DEMO)
@@ -78,6 +94,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "xiaobao.core.health.HealthMiddleware",  # first: probes skip host checks, redirects, sessions
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -122,6 +139,12 @@ SQLITE_PATH = VAR_DIR / "xiaobao.sqlite3"
 DATABASES = {
     "default": dj_database_url.parse(os.environ.get("DATABASE_URL", f"sqlite:///{SQLITE_PATH}"), conn_max_age=60)
 }
+# A connection kept between requests is checked before reuse, so one a database restart killed is replaced
+# instead of failing the request; a refused new connection is retried for a few seconds (the restart itself).
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["ENGINE"] = "xiaobao.core.db_backends.postgresql"
+    DATABASES["default"]["CONNECT_RETRY_SECONDS"] = float(os.environ.get("DATABASE_CONNECT_RETRY_SECONDS", "10"))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock at
     # BEGIN so two writers queue instead of failing with "database is locked".
@@ -141,6 +164,12 @@ CELERY_BROKER_URL = os.environ.get(
 )
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=TESTING)
+# Jobs never hang: a message is acknowledged only once its task has finished, and a worker killed mid-task
+# gives it back; every task is idempotent (it claims its row first), and sweeps retry or fail jobs whose
+# heartbeat stopped (docs/operations-jobs.md).
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -150,7 +179,8 @@ SWEEP_INTERVAL_SECONDS = int(os.environ.get("SWEEP_INTERVAL_SECONDS", "60"))
 AUDIT_SEAL_INTERVAL_SECONDS = int(os.environ.get("AUDIT_SEAL_INTERVAL_SECONDS", "10"))
 
 CACHES = (
-    {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Redis, with a per-process fallback while it is down (xiaobao/core/cache.py): the cache is never a reason to 500
+    {"default": {"BACKEND": "xiaobao.core.cache.ResilientRedisCache", "LOCATION": REDIS_URL}}
     if REDIS_URL
     else {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 )
@@ -197,7 +227,7 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     # Load balancers probe gunicorn directly over plain HTTP; a redirect would read as "down".
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_REDIRECT_EXEMPT = [r"^(healthz|livez|readyz)$"]
 
 # --- i18n ----------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -246,7 +276,7 @@ REST_FRAMEWORK = {
     # Token first: DRF takes the WWW-Authenticate header from the first class, so an anonymous
     # call gets 401 (not 403). Session stays for the pages' htmx calls, with CSRF enforced.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "xiaobao.core.authentication.TokenAuthentication",  # DRF's, answering in the token owner's language
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -290,7 +320,7 @@ LOGGING = {
             "filters": ["mask_personal_data"],
         }
     },
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": env_log_level()},
     # Django's own defaults hang unmasked handlers on these two (DEBUG console, runserver's
     # request lines with query strings); naming them here replaces those handlers.
     "loggers": {

@@ -4,6 +4,7 @@ the loop's actions and their refusals (asserting codes, not wording), scope (404
 from __future__ import annotations
 
 import threading
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -14,7 +15,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from tests.complaints.conftest import ID_NUMBER, NOW, PHONE
-from xiaobao.complaints import api
+from xiaobao.complaints import api, idempotency
 from xiaobao.complaints import error_codes as codes
 from xiaobao.complaints.models import Category, Complaint, TaxonomyVersion
 from xiaobao.core import error_codes as core_codes
@@ -44,12 +45,25 @@ def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
 
 
+class FeedClient(APIClient):
+    """A machine client: sends a fresh Idempotency-Key with each registration, as the API requires, unless the
+    test gives its own (or `HTTP_IDEMPOTENCY_KEY=None` to send none)."""
+
+    def post(self, path, data=None, format=None, content_type=None, follow=False, **extra):
+        if path == LIST:
+            if "HTTP_IDEMPOTENCY_KEY" not in extra:
+                extra["HTTP_IDEMPOTENCY_KEY"] = uuid.uuid4().hex
+            elif extra["HTTP_IDEMPOTENCY_KEY"] is None:
+                del extra["HTTP_IDEMPOTENCY_KEY"]
+        return super().post(path, data, format, content_type, follow, **extra)
+
+
 @pytest.fixture
 def token_client():
     """A client signed in with a real API token, as the CC system or a platform feed would be."""
 
     def make(user):
-        client = APIClient()
+        client = FeedClient()
         token, _ = Token.objects.get_or_create(user=user)
         client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
         return client
@@ -127,7 +141,8 @@ def test_registering_creates_the_complaint_and_its_process_with_personal_data_ma
     for clear in (NAME, PHONE, ID_NUMBER):
         assert clear not in response.content.decode()
     assert complaint.complainant_phone == PHONE  # stored as given (encrypted at rest)
-    assert complaint.idempotency_key is None
+    assert complaint.idempotency_key.startswith(f"api:{people.agent.pk}:")  # the feed client's key, namespaced
+    assert len(complaint.idempotency_digest) == 64
     assert ProcessInstance.objects.filter(object_id=str(complaint.pk)).count() == 1
 
 
@@ -145,62 +160,89 @@ def test_the_same_idempotency_key_twice_registers_one_complaint(people, token_cl
     assert Complaint.objects.get().idempotency_key == f"api:{people.agent.pk}:cc-7f3a9c"
 
 
-def test_a_retry_racing_the_first_request_gets_the_existing_complaint(people, token_client, register, monkeypatch):
-    # The first request committed after this one looked the key up: the service still finds it by key.
-    existing = register(idempotency_key=f"api:{people.agent.pk}:race-1", received_at=NOW, external_ref="CC20250303001")
-    monkeypatch.setattr(api, "_registered_with", lambda key: None)
-    response = token_client(people.agent).post(
-        LIST, payload(people, subject=existing.subject), format="json", HTTP_IDEMPOTENCY_KEY="race-1"
-    )
-    assert response.status_code in (200, 201), response.content
-    assert response.json()["id"] == existing.pk
+def test_a_retry_racing_the_first_request_gets_the_existing_complaint_as_a_replay(people, token_client, monkeypatch):
+    client = token_client(people.agent)
+    first = client.post(LIST, payload(people), format="json", HTTP_IDEMPOTENCY_KEY="race-1")
+    # The retry looked the key up before the first request committed: it meets the key's unique index instead.
+    monkeypatch.setattr(idempotency, "registered_with", lambda key: None)
+    again = client.post(LIST, payload(people), format="json", HTTP_IDEMPOTENCY_KEY="race-1")
+    assert (first.status_code, again.status_code) == (201, 200), again.content
+    assert again.json()["id"] == first.json()["id"]
+    assert again["Idempotent-Replayed"] == "true"
+    assert Complaint.objects.count() == 1
+    assert ProcessInstance.objects.count() == 1
+
+
+def test_a_second_call_after_the_first_committed_returns_the_existing(people, token_client):
+    client = token_client(people.agent)
+    first = client.post(LIST, payload(people), format="json", HTTP_IDEMPOTENCY_KEY="feed-42")
+    again = client.post(LIST, payload(people), format="json", HTTP_IDEMPOTENCY_KEY="feed-42")
+    assert again.status_code == 200, again.content
+    assert again.json()["id"] == first.json()["id"]
     assert Complaint.objects.count() == 1
 
 
-def test_a_second_call_after_the_first_committed_returns_the_existing(people, token_client, register):
-    existing = register(idempotency_key=f"api:{people.agent.pk}:feed-42", received_at=NOW, external_ref="CC20250303001")
-    body = payload(people, subject=existing.subject)
-    response = token_client(people.agent).post(LIST, body, format="json", HTTP_IDEMPOTENCY_KEY="feed-42")
-    assert response.status_code == 200, response.content
-    assert response.json()["id"] == existing.pk
-    assert Complaint.objects.count() == 1
-
-
-def test_a_racing_request_with_the_same_key_and_another_body_is_422(people, token_client, register, monkeypatch):
-    register(idempotency_key=f"api:{people.agent.pk}:race-2", received_at=NOW, external_ref="CC20250303001")
-    monkeypatch.setattr(api, "_registered_with", lambda key: None)
-    response = token_client(people.agent).post(
-        LIST, payload(people, subject="另一件事"), format="json", HTTP_IDEMPOTENCY_KEY="race-2"
-    )
+def test_a_racing_request_with_the_same_key_and_another_body_is_422(people, token_client, monkeypatch):
+    client = token_client(people.agent)
+    client.post(LIST, payload(people), format="json", HTTP_IDEMPOTENCY_KEY="race-2")
+    monkeypatch.setattr(idempotency, "registered_with", lambda key: None)
+    response = client.post(LIST, payload(people, subject="另一件事"), format="json", HTTP_IDEMPOTENCY_KEY="race-2")
     assert_error(response, 422, codes.IDEMPOTENCY_KEY_REUSED)
     assert Complaint.objects.count() == 1
+    assert ProcessInstance.objects.count() == 1
 
 
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_two_deliveries_of_one_feed_item_at_once_register_one_complaint(postgres_only, people):
-    token = Token.objects.create(user=people.agent)
-    barrier = threading.Barrier(2)
-    outcomes: list = [None, None]
+def _deliver_at_once(token, bodies: list[dict], key: str) -> list:
+    """Post each body from its own thread, all released together, with one Idempotency-Key."""
+    barrier = threading.Barrier(len(bodies))
+    outcomes: list = [None] * len(bodies)
 
     def deliver(i):
         try:
             client = APIClient()
             client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
             barrier.wait(timeout=10)
-            response = client.post(LIST, payload(people), format="json", HTTP_IDEMPOTENCY_KEY="feed-item-9")
-            outcomes[i] = (response.status_code, response.json().get("id"))
+            response = client.post(LIST, bodies[i], format="json", HTTP_IDEMPOTENCY_KEY=key)
+            body = response.json()
+            outcomes[i] = (
+                response.status_code,
+                body.get("id") or body.get("error"),
+                response.get("Idempotent-Replayed"),
+            )
         finally:
             connection.close()  # each thread had its own connection
 
-    threads = [threading.Thread(target=deliver, args=(i,)) for i in range(2)]
+    threads = [threading.Thread(target=deliver, args=(i,)) for i in range(len(bodies))]
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=60)
-    assert {status for status, _ in outcomes} <= {200, 201}, outcomes
-    assert len({pk for _, pk in outcomes}) == 1
-    assert Complaint.objects.count() == 1
+        thread.join(timeout=120)
+    return outcomes
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_deliveries_of_one_feed_item_all_answer_with_the_one_complaint(postgres_only, people):
+    token = Token.objects.create(user=people.agent)
+    outcomes = _deliver_at_once(token, [payload(people)] * 4, "feed-item-9")
+    complaint = Complaint.objects.get()
+    assert sorted(status for status, _, _ in outcomes) == [200, 200, 200, 201], outcomes
+    assert {pk for _, pk, _ in outcomes} == {complaint.pk}
+    # the later ones say so
+    assert sorted(str(replayed) for _, _, replayed in outcomes) == ["None", "true", "true", "true"]
+    assert ProcessInstance.objects.count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_requests_with_one_key_and_other_bodies_register_only_the_first(postgres_only, people):
+    token = Token.objects.create(user=people.agent)
+    bodies = [payload(people, content=f"第{i}次描述，内容不同。") for i in range(4)]
+    outcomes = _deliver_at_once(token, bodies, "feed-item-10")
+    complaint = Complaint.objects.get()
+    assert sorted(status for status, _, _ in outcomes) == [201, 422, 422, 422], outcomes
+    assert [pk for status, pk, _ in outcomes if status == 201] == [complaint.pk]
+    assert {error for status, error, _ in outcomes if status == 422} == {codes.IDEMPOTENCY_KEY_REUSED}
     assert ProcessInstance.objects.count() == 1
 
 
@@ -227,11 +269,69 @@ def test_a_malformed_key_is_refused(people, token_client, key):
     assert nothing_written()
 
 
-def test_without_a_key_each_call_registers_one(people, token_client):
-    client = token_client(people.agent)
-    assert client.post(LIST, payload(people), format="json").status_code == 201
-    assert client.post(LIST, payload(people), format="json").status_code == 201
+def test_a_machine_client_without_a_key_is_refused_and_nothing_is_written(people, token_client):
+    response = token_client(people.agent).post(LIST, payload(people), format="json", HTTP_IDEMPOTENCY_KEY=None)
+    body = assert_error(response, 400, codes.IDEMPOTENCY_KEY_REQUIRED)
+    assert body["fields"] == {"Idempotency-Key": [codes.IDEMPOTENCY_KEY_REQUIRED]}
+    assert nothing_written()
+
+
+def test_a_person_signed_in_to_the_pages_may_register_without_a_key(people):
+    client = APIClient()
+    client.force_login(people.agent)
+    client.cookies["csrftoken"] = "c" * 32
+    headers = {"HTTP_X_CSRFTOKEN": "c" * 32}
+    assert client.post(LIST, payload(people), format="json", **headers).status_code == 201
+    assert client.post(LIST, payload(people), format="json", **headers).status_code == 201
     assert Complaint.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"content": "购买年金险时销售人员称保本（补充说明）。"},
+        {"complainant_phone": "13900139000"},
+        {"amount": "1000.00"},
+        {"demand_text": "要求赔偿损失"},
+        {"policy_number": "P2025000002"},
+        {"media_attention": True},
+        {"complainant_address": "北京市海淀区"},
+    ],
+)
+def test_the_same_key_with_any_field_changed_is_422(people, token_client, change):
+    client = token_client(people.agent)
+    assert client.post(LIST, payload(people), format="json", HTTP_IDEMPOTENCY_KEY="k-any").status_code == 201
+    response = client.post(LIST, payload(people, **change), format="json", HTTP_IDEMPOTENCY_KEY="k-any")
+    assert_error(response, 422, codes.IDEMPOTENCY_KEY_REUSED)
+    assert Complaint.objects.count() == 1
+
+
+def test_the_same_key_with_other_file_bytes_is_422(people, token_client):
+    client = token_client(people.agent)
+    first = payload(people, files=[SimpleUploadedFile("录音转写.pdf", PDF)])
+    assert client.post(LIST, first, format="multipart", HTTP_IDEMPOTENCY_KEY="k-file").status_code == 201
+    same = client.post(
+        LIST,
+        payload(people, files=[SimpleUploadedFile("录音转写.pdf", PDF)]),
+        format="multipart",
+        HTTP_IDEMPOTENCY_KEY="k-file",
+    )
+    assert same.status_code == 200 and same["Idempotent-Replayed"] == "true"
+    other = payload(people, files=[SimpleUploadedFile("录音转写.pdf", PDF + b"% changed\n")])
+    assert_error(
+        client.post(LIST, other, format="multipart", HTTP_IDEMPOTENCY_KEY="k-file"), 422, codes.IDEMPOTENCY_KEY_REUSED
+    )
+    assert Attachment.objects.count() == 1
+
+
+def test_key_order_and_a_json_or_multipart_retry_are_the_same_request(people, token_client):
+    client = token_client(people.agent)
+    body = payload(people)
+    assert client.post(LIST, body, format="json", HTTP_IDEMPOTENCY_KEY="k-form").status_code == 201
+    reordered = dict(reversed(list(body.items())))
+    again = client.post(LIST, reordered, format="multipart", HTTP_IDEMPOTENCY_KEY="k-form")
+    assert again.status_code == 200, again.content
+    assert Complaint.objects.count() == 1
 
 
 def test_registering_with_material_over_multipart(people, token_client):
@@ -538,3 +638,23 @@ def test_the_schema_describes_the_endpoints(db, client):
     assert "Idempotency-Key" in {p["name"] for p in register["parameters"]}
     assert {"201", "200", "422"} <= set(register["responses"])
     assert "409" in paths["/api/v1/complaints/{id}/accept/"]["post"]["responses"]
+
+
+def test_a_failure_while_answering_rolls_the_registration_back_so_no_committed_write_gets_an_error(
+    people, token_client, monkeypatch
+):
+    from django.db import OperationalError
+
+    def lost_connection(*args, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(api, "detail_response", lost_connection)
+    client = token_client(people.agent)
+    client.raise_request_exception = False
+    response = client.post(LIST, payload(people), format="json", HTTP_IDEMPOTENCY_KEY="answer-fails")
+    assert_error(response, 503, "service_unavailable")
+    assert nothing_written()  # the client was told it failed: it did, and its retry registers it once
+    monkeypatch.undo()
+    retry = token_client(people.agent).post(LIST, payload(people), format="json", HTTP_IDEMPOTENCY_KEY="answer-fails")
+    assert retry.status_code == 201
+    assert Complaint.objects.count() == 1

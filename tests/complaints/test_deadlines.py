@@ -1,4 +1,4 @@
-"""The statutory clock (Art. 20): 15 days from receipt (calendar days, Civil Code counting: the
+"""The statutory clock (Art. 18): 15 days from receipt (calendar days, Civil Code counting: the
 first day not counted, a last day off moves to the next working day), extended to 30 and by a
 further 30 with approval and notice; 督办 once when it passes."""
 

@@ -26,7 +26,7 @@ def test_one_current_taxonomy_has_all_four_code_tables(db):
 def test_every_deadline_rule_cites_its_article(db):
     for code in ("deadline.initial", "deadline.complex", "deadline.special"):
         row = ComplaintRule.objects.get(code=code)
-        assert "第二十条" in row.article
+        assert "第十八条" in row.article
         assert row.value["unit"] == "calendar"
     assert ComplaintRule.objects.get(code="deadline.initial").value["days"] == 15
 

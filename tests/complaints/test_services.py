@@ -44,12 +44,26 @@ def test_personal_data_is_stored_encrypted_with_a_blind_index(register):
     assert reload(complaint).complainant_phone == PHONE
 
 
-def test_the_same_idempotency_key_returns_the_same_complaint(register):
+def test_the_same_idempotency_key_and_request_returns_the_same_complaint_as_a_replay(register):
     first = register(idempotency_key="cc-2025-0001")
-    second = register(idempotency_key="cc-2025-0001", subject="另一事由")
+    second = register(idempotency_key="cc-2025-0001")
+    assert (first.replayed, second.replayed) == (False, True)
     assert second.pk == first.pk
     assert Complaint.objects.count() == 1
     assert ProcessInstance.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"subject": "另一事由"}, {"content": "内容改了。"}, {"complainant_phone": "13900139000"}, {"amount": 500}],
+)
+def test_the_same_idempotency_key_with_another_request_is_refused(register, change):
+    register(idempotency_key="cc-2025-0002")
+    with pytest.raises(BusinessRuleError) as refused:
+        register(idempotency_key="cc-2025-0002", **change)
+    assert refused.value.error_code == codes_.IDEMPOTENCY_KEY_REUSED
+    assert refused.value.status_code == 422
+    assert Complaint.objects.count() == 1
 
 
 @pytest.mark.parametrize(

@@ -298,10 +298,16 @@ def test_the_full_journey_through_the_pages(cast, agent, as_user, taxonomy):
     assert (complaint.complainant_phone, complaint.media_attention, str(complaint.amount)) == (PHONE, True, "12000.00")
     assert Attachment.objects.get().name == "保单.pdf"
 
-    # The same form sent twice (a double click) registers once, and says so.
-    response = desk.post("/complaints/new/", register_data(cast), follow=True)
+    # The same form sent twice (a double click sends the same content) registers once, and says so.
+    policy = SimpleUploadedFile("保单.pdf", PDF, content_type="application/pdf")
+    response = desk.post("/complaints/new/", register_data(cast, files=[policy], media_attention="on"), follow=True)
     assert response.redirect_chain == [(complaint.get_absolute_url(), 302)]
     assert "该表单已提交过，未重复登记" in response.content.decode()
+    assert Complaint.objects.count() == 1
+    # The same form sent again with other content (edited after going back) is not silently dropped.
+    response = desk.post("/complaints/new/", register_data(cast))
+    assert response.status_code == 422
+    assert "修改后的内容未登记" in response.content.decode()
     assert Complaint.objects.count() == 1
 
     # Branch A finds it in 待我处理 and accepts it, then assigns it to its officer.

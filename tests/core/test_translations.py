@@ -354,7 +354,7 @@ def english_pages(task) -> list[str]:
         reverse("workflow:task", args=[task.pk]),
         reverse("workflow:instance", args=[task.instance_id]),
         reverse("workflow:definitions"),
-        reverse("web:coming", kwargs={"module": "training"}),
+        reverse("web:coming", kwargs={"module": "reports"}),
     ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import zipfile
 
 import pytest
@@ -76,6 +77,29 @@ def test_office_files_are_told_apart_from_any_zip():
 def test_a_zip_bomb_named_docx_is_not_a_document():
     bomb = plain_zip({"[Content_Types].xml": b"<x/>", "word/document.xml": b"0" * 5_000_000})
     assert sniff(bomb) is None
+
+
+def test_a_bomb_member_padded_with_incompressible_bytes_is_still_a_bomb():
+    # over the whole archive this inflates under twofold; the one member inflates about a thousandfold
+    padding = os.urandom(12_000_000)
+    bomb = plain_zip(
+        {"[Content_Types].xml": b"<x/>", "word/document.xml": b"0" * 10_000_000, "word/media/image1.png": padding}
+    )
+    assert sniff(bomb) is None
+    assert sniff(plain_zip({"readme.txt": b"0" * 10_000_000, "noise.bin": padding})) is None
+
+
+def test_a_small_member_that_compresses_well_is_no_bomb():
+    # a short repetitive XML part inflates far past the ratio, but is small: real documents have them
+    assert sniff(plain_zip({"[Content_Types].xml": b"<x/>", "word/styles.xml": b"<w:style/>" * 50_000})) == "docx"
+
+
+def test_an_office_file_unpacking_past_the_cap_is_not_a_document(monkeypatch):
+    from xiaobao.core import uploads
+
+    monkeypatch.setattr(uploads, "MAX_OFFICE_UNPACKED_BYTES", 1_000_000)
+    big = plain_zip({"[Content_Types].xml": b"<x/>", "word/document.xml": os.urandom(1_200_000)})
+    assert sniff(big) is None
 
 
 def test_a_program_named_pdf_is_refused(db):

@@ -109,16 +109,28 @@ def test_a_failed_build_leaves_the_job_failed_with_a_message_and_no_file(figures
 
 
 @pytest.mark.django_db
-def test_the_sweep_runs_a_job_whose_message_was_lost_and_fails_a_dead_one(figures):
+def test_the_sweep_runs_a_lost_job_retries_a_dead_one_and_fails_one_that_keeps_dying(figures):
     now = timezone.now()
     lost = reports.report_job_create(actor=figures.hq_admin, kind=WORKBOOK, year=YEAR, now=now - timedelta(minutes=5))
     fresh = reports.report_job_create(actor=figures.hq_admin, kind=WORKBOOK, year=YEAR, now=now)
     dead = reports.report_job_create(actor=figures.hq_admin, kind=WORKBOOK, year=YEAR, now=now - timedelta(hours=3))
-    ReportJob.objects.filter(pk=dead.pk).update(status=S.RUNNING)
+    dying = reports.report_job_create(actor=figures.hq_admin, kind=WORKBOOK, year=YEAR, now=now - timedelta(hours=3))
+    beating = reports.report_job_create(actor=figures.hq_admin, kind=WORKBOOK, year=YEAR, now=now - timedelta(hours=3))
+    silent = now - reports.HEARTBEAT_STALE - timedelta(minutes=1)
+    ReportJob.objects.filter(pk=dead.pk).update(status=S.RUNNING, attempts=1, heartbeat_at=silent)
+    ReportJob.objects.filter(pk=dying.pk).update(status=S.RUNNING, attempts=reports.MAX_ATTEMPTS, heartbeat_at=silent)
+    ReportJob.objects.filter(pk=beating.pk).update(status=S.RUNNING, attempts=1, heartbeat_at=now)
     result = reports.report_jobs_sweep(now=now)
-    assert result == {"ran": 1, "failed": 1}
+    assert result == {"ran": 2, "retried": 1, "failed": 1}
     statuses = dict(ReportJob.objects.values_list("pk", "status"))
-    assert statuses == {lost.pk: S.DONE, fresh.pk: S.QUEUED, dead.pk: S.FAILED}
+    assert statuses == {
+        lost.pk: S.DONE,
+        fresh.pk: S.QUEUED,
+        dead.pk: S.DONE,
+        dying.pk: S.FAILED,
+        beating.pk: S.RUNNING,
+    }
+    assert ReportJob.objects.get(pk=dying.pk).message
 
 
 @pytest.mark.django_db
@@ -166,6 +178,6 @@ def test_the_periodic_indicator_sweep_picks_up_a_lost_report(figures):
     lost = reports.report_job_create(
         actor=figures.hq_admin, kind=WORKBOOK, year=YEAR, now=timezone.now() - timedelta(minutes=5)
     )
-    assert tasks.sweep()["reports"] == {"ran": 1, "failed": 0}
+    assert tasks.sweep()["reports"] == {"ran": 1, "retried": 0, "failed": 0}
     lost.refresh_from_db()
     assert lost.status == S.DONE

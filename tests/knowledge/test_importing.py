@@ -441,17 +441,36 @@ def test_an_unexpected_error_fails_the_batch_keeping_what_was_imported(cast, mon
     assert batch.message and batch.finished_at is not None
 
 
-def test_the_sweep_runs_a_lost_batch_and_fails_a_stale_one(cast):
+def test_the_sweep_runs_a_lost_batch_resumes_a_dead_one_and_fails_one_that_keeps_dying(cast):
     lost = create_batch(cast, samples.zip_bytes({"a.txt": "甲".encode()}))
     fresh = create_batch(cast, samples.zip_bytes({"b.txt": "乙".encode()}))
-    stale = create_batch(cast, samples.zip_bytes({"c.txt": "丙".encode()}))
+    dead = create_batch(cast, samples.zip_bytes({"c.txt": "丙".encode(), "d.txt": "丁".encode()}))
+    dying = create_batch(cast, samples.zip_bytes({"e.txt": "戊".encode()}))
     now = timezone.now()
     ImportBatch.objects.filter(pk=lost.pk).update(created_at=now - timedelta(minutes=5))
-    ImportBatch.objects.filter(pk=stale.pk).update(status=B.RUNNING, created_at=now - timedelta(hours=3))
-    assert importing.import_batches_sweep(now=now) == {"ran": 1, "failed": 1}
+    # the worker died after c.txt; its last heartbeat is over the limit ago
+    c_done = {"name": "c.txt", "ok": True, "document_id": None, "title": "c", "error": "", "code": ""}
+    ImportBatch.objects.filter(pk=dead.pk).update(
+        status=B.RUNNING, attempts=1, heartbeat_at=now - timedelta(minutes=4), report=[c_done], processed_files=1
+    )
+    ImportBatch.objects.filter(pk=dying.pk).update(
+        status=B.RUNNING, attempts=importing.MAX_ATTEMPTS, heartbeat_at=now - timedelta(minutes=4)
+    )
+    assert importing.import_batches_sweep(now=now) == {"ran": 2, "retried": 1, "failed": 1}
     statuses = dict(ImportBatch.objects.values_list("pk", "status"))
-    assert statuses == {lost.pk: B.DONE, fresh.pk: B.QUEUED, stale.pk: B.FAILED}
-    assert tasks.sweep_imports() == {"ran": 0, "failed": 0}
+    assert statuses == {lost.pk: B.DONE, fresh.pk: B.QUEUED, dead.pk: B.DONE, dying.pk: B.FAILED}
+    dead.refresh_from_db()
+    assert [r["name"] for r in dead.report] == ["c.txt", "d.txt"] and dead.attempts == 2
+    assert ImportBatch.objects.get(pk=dying.pk).message
+    assert tasks.sweep_imports() == {"ran": 0, "retried": 0, "failed": 0}
+
+
+def test_a_running_batch_with_a_recent_heartbeat_is_left_alone(cast):
+    running = create_batch(cast, samples.zip_bytes({"a.txt": "甲".encode()}))
+    ImportBatch.objects.filter(pk=running.pk).update(
+        status=B.RUNNING, attempts=1, heartbeat_at=timezone.now() - timedelta(minutes=1)
+    )
+    assert importing.import_batches_sweep() == {"ran": 0, "retried": 0, "failed": 0}
 
 
 def test_batches_are_seen_within_scope_only(cast):

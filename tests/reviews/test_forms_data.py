@@ -30,15 +30,18 @@ def test_the_eight_form_types_are_seeded_in_order_each_with_a_current_first_vers
     assert list(FormType.objects.values_list("name", flat=True)) == EIGHT
     for form_type in FormType.objects.all():
         versions = list(form_type.versions.all())
-        assert [(v.number, v.is_current) for v in versions] == [(1, True)]
+        # migration 0003 added the items version 1 lacked as version 2; version 1 stays for its reviews
+        assert [(v.number, v.is_current) for v in versions] == [(2, True), (1, False)]
+        first, second = versions[1].checklist, versions[0].checklist
+        assert second[: len(first)] == first  # nothing of version 1 dropped or renumbered
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", EIGHT)
-def test_each_checklist_has_8_to_15_items_tagged_by_a_consumer_right(name):
+def test_each_checklist_has_8_to_20_items_tagged_by_a_consumer_right(name):
     version = FormVersion.objects.get(form_type__name=name, is_current=True)
     items = version.checklist
-    assert 8 <= len(items) <= 15
+    assert 8 <= len(items) <= 20
     assert len({item["id"] for item in items}) == len(items)
     assert all(item["text"] and item["right"] in ConsumerRight.values for item in items)
     assert len({item["right"] for item in items}) >= 5  # a checklist covers several rights, not one
@@ -109,9 +112,10 @@ def test_an_admin_adds_a_form_type_and_its_first_version_without_code(admin_clie
 def test_a_checklist_item_without_a_right_is_refused(admin_client):
     product = FormType.objects.get(code="product")
     bad = [{"id": "X1", "text": "无标注"}]
+    before = FormVersion.objects.filter(form_type=product).count()
     response = admin_client.post(reverse("admin:reviews_formversion_add"), _version_post(product, checklist=bad))
     assert response.status_code == 200  # the form again, with the error
-    assert FormVersion.objects.filter(form_type=product).count() == 1
+    assert FormVersion.objects.filter(form_type=product).count() == before
 
 
 def test_editing_an_unused_version_changes_it_in_place(admin_client):
@@ -123,8 +127,8 @@ def test_editing_an_unused_version_changes_it_in_place(admin_client):
     )
     assert response.status_code == 302
     version.refresh_from_db()
-    assert (version.number, len(version.checklist)) == (1, len(changed))
-    assert FormVersion.objects.filter(form_type__code="service").count() == 1
+    assert (version.number, len(version.checklist)) == (2, len(changed))
+    assert FormVersion.objects.filter(form_type__code="service").count() == 2
 
 
 def test_editing_a_used_version_makes_a_new_current_version_and_the_review_keeps_its_own(admin_client, submit):
@@ -139,12 +143,12 @@ def test_editing_a_used_version_makes_a_new_current_version_and_the_review_keeps
     assert response.status_code == 302
     old.refresh_from_db()
     new = FormVersion.objects.get(form_type=old.form_type, is_current=True)
-    assert (old.number, old.is_current, old.checklist) == (1, False, before)
-    assert (new.number, new.checklist) == (2, changed)
+    assert (old.is_current, old.checklist) == (False, before)
+    assert (new.number, new.checklist) == (old.number + 1, changed)
     review.refresh_from_db()
     assert review.form_version == old
     entry = AuditEntry.objects.get(action="admin.new_version")
-    assert entry.changes == {"form_type": "产品类", "from": 1, "to": 2}
+    assert entry.changes == {"form_type": "产品类", "from": old.number, "to": old.number + 1}
     assert submit(title="之后的申请").form_version == new
 
 
@@ -166,3 +170,21 @@ def test_reviews_cannot_be_edited_in_admin(admin_client, submit):
     assert response.status_code == 403
     review.refresh_from_db()
     assert review.title != "改"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("code", "words", "right"),
+    [
+        ("product", "理赔时适用承保时的规则", "fair_dealing"),
+        ("contract", "核保、理赔标准与内部核保、理赔规则一致", "fair_dealing"),
+        ("service", "单方开通收费服务", "choice"),
+        ("pricing", "不在本金中预先扣除利息", "fair_dealing"),
+        ("pricing", "不以第三方", "fair_dealing"),
+        ("third_party", "不以合作机构名义变相收费", "fair_dealing"),
+    ],
+)
+def test_the_items_a_bank_or_insurer_reviewer_expects_are_on_the_current_checklists(code, words, right):
+    items = FormVersion.objects.get(form_type__code=code, is_current=True).checklist
+    found = [item for item in items if words in item["text"]]
+    assert found and all(item["right"] == right for item in found)

@@ -153,3 +153,52 @@ def test_the_committee_may_withdraw_the_opinion(people, disputed):
     assert (first.opinion.final_adopted, second.opinion.final_adopted) == (False, True)
     assert review.status == Review.Status.CLOSED  # the modified opinion is general: nothing to verify
     assert WorkOrder.objects.count() == 0
+
+
+def test_a_reviewer_cannot_rereview_their_own_opinion_even_as_review_lead(people, submit):
+    """The review lead who also reviews (both roles) issues an opinion; when it is disputed, another lead
+    re-reviews it."""
+    from tests.helpers import make_user
+    from tests.reviews.conftest import fill_checklist
+    from xiaobao.core.roles import role_group
+    from xiaobao.reviews.models import Opinion
+
+    people.hq_admin.groups.add(role_group("reviewer"))
+    other_lead = make_user("lead2", people.hq_admin.org_unit, "hq_admin", "周蕾")
+    review = services.review_assign(
+        review=submit(),
+        actor=people.hq_admin,
+        reviewer=people.hq_admin,
+        urgency="normal",
+        due_days=5,
+        now=at(2025, 3, 3, 10, 0),
+    )
+    fill_checklist(review, people.hq_admin)
+    opinion = services.opinion_add(
+        review=review,
+        actor=people.hq_admin,
+        kind=Opinion.Kind.GENERAL,
+        location="产品说明书 第2页",
+        risk="“稳健增值”表述易引起误解。",
+        suggestion="改为“保证领取、终身给付”。",
+        right="information",
+        now=at(2025, 3, 4, 10, 30),
+    )
+    review = services.review_issue_opinions(
+        review=review, actor=people.hq_admin, conclusion="修改后同意上线。", now=at(2025, 3, 5, 9, 0)
+    )
+    services.review_respond(
+        review=review,
+        actor=people.clerk,
+        responses={opinion.pk: {"response": "rejected", "reason": "表述符合示范文本。"}},
+        now=at(2025, 3, 6, 9, 0),
+    )
+    objection = Objection.objects.get(opinion=opinion)
+    refused(
+        codes.OWN_OPINION,
+        lambda: services.objection_rereview(objection=objection, actor=people.hq_admin, upheld=True, note="维持"),
+        status=403,
+    )
+    assert Objection.objects.get(pk=objection.pk).stage == Objection.Stage.REREVIEW
+    services.objection_rereview(objection=objection, actor=other_lead, upheld=False, note="撤回")
+    assert Objection.objects.get(pk=objection.pk).stage == Objection.Stage.DECIDED

@@ -59,7 +59,7 @@ class User(SimpleNamespace):
 
 
 @pytest.fixture(autouse=True)
-def things():
+def things(db):  # db: an action runs in a transaction, so its answer is built before anything commits
     THINGS.clear()
     THINGS[1] = {"id": 1, "name": "old"}
     yield THINGS

@@ -5,8 +5,9 @@ through `services` (which run the process, write audit rows and tell people)."""
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext as _
 
-from xiaobao.complaints import selectors
+from xiaobao.complaints import selectors, statute
 from xiaobao.complaints.models import Category, Complaint, ComplaintRule, Extension, TaxonomyVersion
 from xiaobao.core.admin import AuditedAdminMixin
 
@@ -41,9 +42,23 @@ class CategoryAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 @admin.register(ComplaintRule)
 class ComplaintRuleAdmin(AuditedAdminMixin, admin.ModelAdmin):
-    list_display = ["code", "name", "value", "article"]
+    """The statutory rows (Art. 18, Art. 20) refuse a unit other than calendar days and a length beyond the
+    text's (the model's `clean`, citing the article); stricter internal targets are rows of their own."""
+
+    list_display = ["code", "name", "value", "statutory_limit", "article"]
     search_fields = ["code", "name", "article"]
-    readonly_fields = ["code"]
+    readonly_fields = ["code", "statutory_limit"]
+
+    @admin.display(description=_("法定限度"))
+    def statutory_limit(self, obj) -> str:
+        limit = statute.STATUTORY.get(obj.code)
+        if limit:
+            if limit.bound == statute.MAX:
+                return _("%(article)s：最长 %(days)s 个自然日") % {"article": limit.article, "days": limit.days}
+            return _("%(article)s：不少于 %(days)s 个自然日") % {"article": limit.article, "days": limit.days}
+        if obj.code in statute.INTERNAL_TARGETS:
+            return _("内部目标，须严于 %(code)s") % {"code": statute.INTERNAL_TARGETS[obj.code]}
+        return _("本公司规则")
 
     def has_add_permission(self, request) -> bool:
         return False  # the code reads the seeded codes; new codes would do nothing

@@ -11,13 +11,16 @@ refusals are its WorkflowError subclass), so the project's exception handler ans
 Personal data leaves masked (PIPL). The clear value of one field comes only from POST …/reveal/ with a
 reason, which core audits.
 
-Idempotency (POST /api/v1/complaints/): a client may send `Idempotency-Key` (1–100 visible ASCII characters,
-e.g. a UUID). Keys are the caller's own: the same key from the same account with the same body registers one
-complaint — 201 the first time, then 200 with that complaint and `Idempotent-Replayed: true`. The same key
-with a different body (another channel, receipt time, unit, subject, complainant or external reference) is
-refused with 422 complaints.idempotency_key_reused (the IETF httpapi Idempotency-Key draft's answer) and
-writes nothing. A retry racing the first request still finds one complaint (the service relies on the key's
-unique index), answered 201 or 200.
+Idempotency (POST /api/v1/complaints/): `Idempotency-Key` (1–100 visible ASCII characters, e.g. a UUID) binds
+one registration to one complaint. Machine clients (token authentication: the CC system, the platform feeds)
+must send one — without it a retried timeout would register the complaint twice — and are refused with 400
+complaints.idempotency_key_required; people registering through the pages' session may leave it out. Keys are
+the caller's own: the same key from the same account with the same request registers one complaint — 201 the
+first time, then 200 with that complaint and `Idempotent-Replayed: true`, also for requests that raced the
+first one. "The same request" is every field and every file's bytes (complaints/idempotency.py): the same key
+with anything different is refused with 422 complaints.idempotency_key_reused (the IETF httpapi
+Idempotency-Key draft's answer) and writes nothing. The answer is built in the registration's transaction, so
+a registration that committed is never answered with an error.
 """
 
 from __future__ import annotations
@@ -60,13 +63,12 @@ from xiaobao.complaints.api_outputs import (
     detail_response,
 )
 from xiaobao.complaints.models import Complaint
-from xiaobao.core.api import HasModelPermission
+from xiaobao.core.api import HasModelPermission, answered_in_transaction
 from xiaobao.core.api_errors import BusinessRuleError
+from xiaobao.core.authentication import TokenAuthentication
 
 ADD_PERMISSION = "complaints.add_complaint"
 IDEMPOTENCY_KEY_MAX = 100
-# What must match for a repeated key to be the same request (compared with the stored complaint).
-IDEMPOTENT_FIELDS = ("channel", "received_at", "org_unit", "subject", "complainant_name", "external_ref")
 PERSONAL_FIELDS = [
     "complainant_name",
     "complainant_id_number",
@@ -91,6 +93,12 @@ class _ViewPermission:
 def _idempotency_key(request) -> str | None:
     raw = request.headers.get("Idempotency-Key")
     if raw is None:
+        if isinstance(request.successful_authenticator, TokenAuthentication):
+            raise BusinessRuleError(
+                codes.IDEMPOTENCY_KEY_REQUIRED,
+                _("接口调用登记投诉须带 Idempotency-Key 请求头（例如一个 UUID），以免超时重试时重复登记。"),
+                fields={"Idempotency-Key": [codes.IDEMPOTENCY_KEY_REQUIRED]},
+            )
         return None
     key = raw.strip()
     if not key or len(key) > IDEMPOTENCY_KEY_MAX or not all(33 <= ord(ch) <= 126 for ch in key):
@@ -101,32 +109,6 @@ def _idempotency_key(request) -> str | None:
         )
     # The caller's own namespace: another account's key can never return (or reveal) someone else's complaint.
     return f"api:{request.user.pk}:{key}"
-
-
-def _same_request(complaint: Complaint, given: dict, org_unit) -> bool:
-    theirs = {
-        "channel": complaint.channel,
-        "received_at": complaint.received_at,
-        "org_unit": complaint.org_unit_id,
-        "subject": complaint.subject.strip(),
-        "complainant_name": (complaint.complainant_name or "").strip(),
-        "external_ref": complaint.external_ref.strip(),
-    }
-    ours = {
-        "channel": given["channel"],
-        "received_at": given["received_at"],
-        "org_unit": org_unit.pk,
-        "subject": given["subject"].strip(),
-        "complainant_name": given["complainant_name"].strip(),
-        "external_ref": given["external_ref"].strip()[:64],
-    }
-    return all(theirs[name] == ours[name] for name in IDEMPOTENT_FIELDS)
-
-
-def _registered_with(key: str) -> Complaint | None:
-    """The complaint this caller already registered under `key` (the key is namespaced by the caller, so this
-    finds only their own; what they may see of it now is still decided by the selector)."""
-    return Complaint.objects.filter(idempotency_key=key).first()
 
 
 class ComplaintListApi(GenericAPIView):
@@ -213,9 +195,11 @@ class ComplaintListApi(GenericAPIView):
                 OpenApiTypes.STR,
                 OpenApiParameter.HEADER,
                 required=False,
-                description="Optional; 1–100 visible ASCII characters (a UUID). The same key with the same body "
-                "registers one complaint: 201 first, then 200 with it (header Idempotent-Replayed: true). "
-                "The same key with a different body: 422 complaints.idempotency_key_reused.",
+                description="1–100 visible ASCII characters (a UUID); required with token authentication "
+                "(400 complaints.idempotency_key_required without it). The same key with the same body (every "
+                "field and file) registers one complaint: 201 first, then 200 with it (header "
+                "Idempotent-Replayed: true), racing requests included. The same key with any other body: 422 "
+                "complaints.idempotency_key_reused.",
             )
         ],
         responses={
@@ -226,16 +210,12 @@ class ComplaintListApi(GenericAPIView):
             422: OpenApiResponse(description="complaints.idempotency_key_reused: the key came with another body"),
         },
     )
+    @answered_in_transaction
     def post(self, request):
         key = _idempotency_key(request)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         given = data.validated_data
-        org_unit = unit_in_scope(request.user, given["org_unit"], action="add")
-        if key:
-            existing = _registered_with(key)
-            if existing is not None:
-                return self._replay(request, existing, given, org_unit)
         complaint = services.complaint_register(
             actor=request.user,
             channel=given["channel"],
@@ -254,7 +234,7 @@ class ComplaintListApi(GenericAPIView):
             demand_text=given["demand_text"],
             amount=given["amount"],
             media_attention=given["media_attention"],
-            org_unit=org_unit,
+            org_unit=unit_in_scope(request.user, given["org_unit"], action="add"),
             respondent_staff=person_in_scope(request.user, given["respondent_staff"], field="respondent_staff"),
             respondent_text=given["respondent_text"],
             business_category=category_by_id(given["business_category"], field="business_category"),
@@ -264,29 +244,16 @@ class ComplaintListApi(GenericAPIView):
             idempotency_key=key,
             files=given["files"],
         )
-        if key and not _same_request(complaint, given, org_unit):
-            # A request with this key and another body won the race: that one stands, this one is refused.
-            raise self._reused()
-        response = detail_response(request, _complaint(request, complaint.pk), status_code=status.HTTP_201_CREATED)
-        response["Location"] = reverse("api-complaints-detail", args=[complaint.pk])
-        return response
-
-    def _replay(self, request, existing: Complaint, given: dict, org_unit) -> Response:
-        if not _same_request(existing, given, org_unit):
-            raise self._reused()
-        response = detail_response(request, _complaint(request, existing.pk))
-        response["Location"] = reverse("api-complaints-detail", args=[existing.pk])
-        response["Idempotent-Replayed"] = "true"
-        return response
-
-    @staticmethod
-    def _reused() -> BusinessRuleError:
-        return BusinessRuleError(
-            codes.IDEMPOTENCY_KEY_REUSED,
-            _("该 Idempotency-Key 已用于另一份不同内容的投诉登记，请使用新的 Key。"),
-            fields={"Idempotency-Key": [codes.IDEMPOTENCY_KEY_REUSED]},
-            status_code=422,
+        replayed = getattr(complaint, "replayed", False)
+        response = detail_response(
+            request,
+            _complaint(request, complaint.pk),
+            status_code=status.HTTP_200_OK if replayed else status.HTTP_201_CREATED,
         )
+        response["Location"] = reverse("api-complaints-detail", args=[complaint.pk])
+        if replayed:
+            response["Idempotent-Replayed"] = "true"
+        return response
 
 
 class ComplaintDetailApi(_ViewPermission, APIView):
@@ -324,6 +291,7 @@ class ComplaintRevealApi(_ViewPermission, APIView):
             404: REFUSALS[404],
         },
     )
+    @answered_in_transaction
     def post(self, request, pk: int):
         complaint = _complaint(request, pk)
         data = self.InputSerializer(data=request.data)

@@ -130,7 +130,7 @@ class ComplaintClassifyApi(_ActionApi):
 
 
 @action_schema(
-    "Extend the decision deadline (延期, Art. 20)",
+    "Extend the decision deadline (延期, Art. 18)",
     "Level 2 needs the approval of the higher-level unit or head-office senior management.",
 )
 class ComplaintExtendApi(_ActionApi):

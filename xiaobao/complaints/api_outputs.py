@@ -96,7 +96,7 @@ class ComplaintOutput(serializers.Serializer):
     status_display = serializers.CharField(source="get_status_display")
     org_unit = ComplaintUnitRefOutput(help_text="The responsible unit")
     handler = ComplaintUserRefOutput(allow_null=True)
-    due_at = serializers.DateTimeField(help_text="Decision deadline (Art. 20), extensions included")
+    due_at = serializers.DateTimeField(help_text="Decision deadline (Art. 18), extensions included")
     due_provisional = serializers.BooleanField(help_text="The deadline reaches a year with no holiday data yet")
     overdue = serializers.SerializerMethodField()
     extension_level = serializers.IntegerField(help_text="0 none, 1 extended to 30 days, 2 a further 30 days")

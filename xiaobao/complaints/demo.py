@@ -44,7 +44,7 @@ from xiaobao.core.workdays import Calendar
 from xiaobao.workflow.demo import Timeline, moment
 
 HEAD_OFFICE = "xiaobao"  # 李晓梅, 总公司消费者权益保护部: regulator transfers, 核查 of branches' complaints
-SENIOR = "manager"  # 郑志强, 总经理室: approves the second extension (Art. 20)
+SENIOR = "manager"  # 郑志强, 总经理室: approves the second extension (Art. 18)
 AGENT = "agent"  # 周敏, 天津客户服务中心: the hotline and online channels of the 天津 area
 OFFICERS = {"BJ": "bj_officer", "TJ": "tj_officer", "HB": "hb_officer"}
 

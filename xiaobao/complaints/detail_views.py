@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from xiaobao.complaints import selectors, services
+from xiaobao.complaints import rules, selectors, services
 from xiaobao.complaints.api_outputs import masked, may_write
 from xiaobao.complaints.forms import (
     REVEALABLE,
@@ -83,7 +83,7 @@ def _handlers(user, complaint: Complaint):
 
 
 def _approvers(complaint: Complaint):
-    """Who may approve an extension (Art. 20): the officers over the complaint's unit (its own unit and the
+    """Who may approve an extension (Art. 18): the officers over the complaint's unit (its own unit and the
     units above it) and head office's administrators and management; the service checks the level again."""
     ids = set()
     for role, unit in (("branch_officer", complaint.org_unit), ("hq_admin", None), ("management", None)):
@@ -131,6 +131,7 @@ def _detail_context(request, complaint: Complaint, *, revealed: dict | None = No
         "complaint": complaint,
         "now": now,
         "clock": clock(complaint, now),
+        "internal_target": rules.internal_target(complaint),
         "personal": _personal(complaint, revealed or {}),
         "subject": mask_text(complaint.subject),
         "content": mask_text(complaint.content),

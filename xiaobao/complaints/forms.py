@@ -147,7 +147,7 @@ class DecideForm(VersionForm):
     id_prefix = "decide"
     decision = forms.CharField(label=_("处理决定"), widget=forms.Textarea(attrs={"rows": 5}))
     reply_method = forms.CharField(label=_("告知方式"), max_length=50)
-    # Art. 21: the decision tells the complainant the other ways open (核查, mediation, arbitration, courts).
+    # Art. 19: the decision tells the complainant the other ways open (核查, mediation, arbitration, courts).
     remedies_told = forms.BooleanField(label=_("已告知投诉人核查、调解、仲裁、诉讼等途径"), required=False)
 
 

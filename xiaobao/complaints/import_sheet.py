@@ -192,6 +192,8 @@ def read_sheet(content: bytes, *, max_rows: int = MAX_ROWS) -> tuple[list[str], 
             raise SheetError(_("缺少必填列：%(columns)s。请使用导入模板。") % {"columns": "、".join(missing)})
         rows = []
         for number, values in enumerate(lines, start=2):
+            if number > max_rows * 10:  # blank lines count too: a million empty rows is refused while read
+                raise SheetError(_("一次最多导入 %(n)s 行，请拆分文件。") % {"n": max_rows})
             values = list(values)[: len(headers)]
             if all(cell_text(v) == "" for v in values):
                 continue

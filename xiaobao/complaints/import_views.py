@@ -7,12 +7,9 @@ committed (the service never imports tasks; the periodic sweep runs any job whos
 
 from __future__ import annotations
 
-from functools import partial
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -20,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from xiaobao.complaints import imports, tasks
+from xiaobao.core import queueing
 from xiaobao.core.api_errors import BusinessRuleError
 from xiaobao.core.views import serve_attachment
 from xiaobao.workflow.messages import refusal_message
@@ -60,8 +58,11 @@ def upload(request):
         if refusal.status_code == 403:
             raise PermissionDenied(refusal_message(refusal)) from refusal
         return _page(request, error=refusal_message(refusal), status=refusal.status_code)
-    transaction.on_commit(partial(tasks.run_import.delay, job.pk))
-    messages.success(request, _("文件已上传，正在校验。"))
+    # the job row is committed: if the broker is down, it waits for the sweep, and the user is told so
+    if queueing.enqueue(tasks.run_import, job.pk):
+        messages.success(request, _("文件已上传，正在校验。"))
+    else:
+        messages.warning(request, queueing.QUEUED_LATER)
     return redirect("complaints:import-status", pk=job.pk)
 
 

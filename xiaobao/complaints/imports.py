@@ -1,37 +1,53 @@
 """Complaints from an Excel workbook (批量导入): the template, the upload, a check of every row, then all or nothing.
 
-The page calls `import_job_create`: the file is checked by its bytes (only .xlsx), stored as a core Attachment
-on a new ImportJob left `queued`, and the page enqueues `tasks.run_import` once that commits (the periodic
-`tasks.sweep_imports` picks up a job whose message was lost). The worker runs `import_job_run`, which claims the
-job by a conditional UPDATE (two workers never run one job), reads the sheet and checks every row — required
-columns, channel and relation names, dates, the responsible unit's code (one the uploader may register
-complaints in), the amount, in-file duplicates. One bad row and nothing is imported: the job is `rejected`
-with an error report (the rows, personal data masked, and an error column) stored as an Attachment on the job.
-Otherwise every row goes through `services.complaint_register` in ONE transaction; a refusal there rolls back
-every row and is reported the same way.
+The page calls `import_job_create`: the file is checked by its bytes (only .xlsx) and by its SHA-256 (the same
+workbook already imported, or still queued, is refused: never imported twice), stored as a core Attachment on a
+new ImportJob left `queued`, and the page enqueues `tasks.run_import` once that commits. If the broker is down
+the job simply stays queued: the periodic `tasks.sweep_imports` runs any job whose message was lost.
+
+The worker runs `import_job_run`, which claims the job by a conditional UPDATE (two workers never run one job),
+reads the sheet and checks every row — required columns, channel and relation names, dates, the responsible
+unit's code (one the uploader may register complaints in), the amount, in-file duplicates — all outside any
+transaction. One bad row and nothing is imported: the job is `rejected` with an error report (the rows, personal
+data masked, and an error column) stored as an Attachment on the job.
+
+Otherwise the rows are registered through `services.complaint_register` in short transactions of BATCH_ROWS rows,
+each row staged invisible under the job (`Complaint.import_state = staged`; the default manager never shows
+them), so no transaction holds the database's write lock for longer than a batch and other users' writes go
+through between batches. A refusal or error removes every staged row; nothing is left behind. When all are
+staged, ONE statement makes them visible (`published`, and the job's `published_at` in the same transaction),
+and their processes are started in short batches (`services.complaint_activate`, idempotent).
+
+The worker beats (`heartbeat_at`) as it goes. A job whose heartbeat stops (the worker died) is noticed by the
+sweep within HEARTBEAT_STALE plus one sweep interval: its staged rows are removed and it is queued again, up to
+MAX_ATTEMPTS, then failed with a message its uploader sees. A job already published is only finished: the
+activation resumes where it stopped.
 
 The uploaded workbook is deleted once the job finishes (it holds personal data in clear); the report keeps
 the rows with personal data masked.
 
-Progress is `processed_rows` out of `total_rows`: rows checked while `checking`, rows registered while
-`importing`. The check commits its counts as it goes. The import is one transaction, so its row counts are
-only visible to other connections when it commits; they are also published in the cache, which the status
-page reads first — live when the cache is shared (Redis at scale), otherwise the bar jumps at commit.
+Progress is `processed_rows` out of `total_rows`: rows checked while `checking`, rows staged while `importing`.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import time
+from contextlib import contextmanager
 from datetime import timedelta
 from functools import partial
 
 from django.core.cache import cache
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import QuerySet
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+
+from xiaobao.complaints import error_codes as codes
 
 # The workbook's format is import_sheet.py; the names imported "as" themselves are its part of this module's
 # interface too (the pages and their tests speak of one import module).
@@ -64,8 +80,18 @@ log = logging.getLogger(__name__)
 ADD_PERMISSION = "complaints.add_complaint"
 SOURCE = "source"
 REPORT = "report"
-#: A job still checking or importing this long after upload lost its worker; the sweep marks it failed.
-STALE_AFTER = timedelta(hours=2)
+#: A job whose worker has not beaten for this long lost its worker: the sweep retries or fails it.
+HEARTBEAT_STALE = timedelta(minutes=3)
+#: A job is tried this often (a worker dying mid-way) before it is failed for good.
+MAX_ATTEMPTS = 3
+#: A batch (one transaction) ends at BATCH_ROWS rows or after BATCH_SECONDS, whichever comes first: the
+#: longest any import holds the write lock is one short batch.
+BATCH_ROWS = 25
+BATCH_SECONDS = 0.2
+#: Between batches on SQLite the import steps aside this long. SQLite has no queue for its write lock: a waiting
+#: writer polls (sleeping up to 100 ms between tries), so a loop that commits and begins again at once would
+#: win the lock every time and starve every other user's write.
+YIELD_SECONDS = 0.1
 PROGRESS_EVERY = 20
 PROGRESS_TTL = 60 * 60
 
@@ -114,28 +140,69 @@ def job_progress(job: ImportJob) -> dict:
 # --- upload ---------------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def import_job_create(*, actor, upload, now=None) -> ImportJob:
     """Store an uploaded workbook as a queued import job; the worker checks and imports it.
 
     Refuses (BusinessRuleError): a caller who may not register complaints (403, permission_denied); a file that
-    is empty, too large or not an .xlsx workbook by its content, whatever its name (core.upload_*).
+    is empty, too large or not an .xlsx workbook by its content, whatever its name (core.upload_*); the very
+    workbook (same SHA-256) already imported or still in progress (IMPORT_DUPLICATE, 409). A workbook whose
+    earlier job was rejected or failed may be uploaded again: that is the retry.
     """
     if not actor.has_perm(ADD_PERMISSION) or actor.org_unit_id is None:
         raise BusinessRuleError("permission_denied", _("您没有登记投诉的权限。"), status_code=403)
-    checked = check_upload(upload, allowed=frozenset({"xlsx"}))
-    job = ImportJob.objects.create(
-        org_unit_id=actor.org_unit_id,
-        created_by=actor,
-        created_at=now or timezone.now(),
-        file_name=checked.name,
-        status=ImportJob.Status.QUEUED,
-    )
-    core_services.attachments_add(
-        owner=job, files=[ContentFile(checked.content, name=checked.name)], actor=actor, purpose=SOURCE
-    )
-    audit.record(actor=actor, action="complaints.import_upload", obj=job, changes={"file": checked.name})
+    checked = check_upload(upload, allowed=frozenset({"xlsx"}), field="file")
+    digest = hashlib.sha256(checked.content).hexdigest()
+    _refuse_duplicate(actor, digest)
+    try:
+        with transaction.atomic():
+            job = ImportJob.objects.create(
+                org_unit_id=actor.org_unit_id,
+                created_by=actor,
+                created_at=now or timezone.now(),
+                file_name=checked.name,
+                status=ImportJob.Status.QUEUED,
+                source_sha256=digest,
+            )
+            core_services.attachments_add(
+                owner=job, files=[ContentFile(checked.content, name=checked.name)], actor=actor, purpose=SOURCE
+            )
+            audit.record(
+                actor=actor,
+                action="complaints.import_upload",
+                obj=job,
+                changes={"file": checked.name, "sha256": digest},
+            )
+    except IntegrityError:  # the same workbook uploaded twice at the same moment: the other upload won
+        _refuse_duplicate(actor, digest)
+        raise
     return job
+
+
+def _refuse_duplicate(actor, digest: str) -> None:
+    earlier = (
+        ImportJob.objects.filter(source_sha256=digest)
+        .exclude(status__in=(ImportJob.Status.REJECTED, ImportJob.Status.FAILED))
+        .order_by("-created_at")
+        .first()
+    )
+    if earlier is None:
+        return
+    # name the job only to someone who may see it
+    seen = import_jobs_visible_to(actor).filter(pk=earlier.pk).exists()
+    label = {"id": earlier.pk, "at": f"{timezone.localtime(earlier.created_at):%Y-%m-%d %H:%M}"}
+    if earlier.status == ImportJob.Status.DONE:
+        message = (
+            _("该文件已于 %(at)s 导入（导入任务 #%(id)s），不会重复导入。") % label
+            if seen
+            else _("该文件已经导入过，不会重复导入。")
+        )
+    else:
+        message = (
+            _("该文件正在导入（导入任务 #%(id)s，上传于 %(at)s），请等待其完成。") % label
+            if seen
+            else _("该文件正在导入，请等待其完成。")
+        )
+    raise BusinessRuleError(codes.IMPORT_DUPLICATE, message, status_code=409, fields={"file": [codes.IMPORT_DUPLICATE]})
 
 
 # --- the worker's run -----------------------------------------------------------------------------
@@ -152,9 +219,21 @@ def _progress_key(pk: int) -> str:
     return f"complaints.import.{pk}.progress"
 
 
+class _Superseded(Exception):
+    """This run lost its job: the sweep took its worker for dead and queued the job again."""
+
+
+def _beat(job: ImportJob, **values) -> None:
+    """Write the job's progress with a heartbeat, only while this run still owns the job (its attempt)."""
+    values["heartbeat_at"] = timezone.now()
+    if not ImportJob.objects.filter(pk=job.pk, attempts=job.attempts).update(**values):
+        raise _Superseded
+    for name, value in values.items():
+        setattr(job, name, value)
+
+
 def _progress(job: ImportJob, processed: int) -> None:
-    job.processed_rows = processed
-    ImportJob.objects.filter(pk=job.pk).update(processed_rows=processed)
+    _beat(job, processed_rows=processed)
     cache.set(_progress_key(job.pk), (job.status, processed), PROGRESS_TTL)
 
 
@@ -164,15 +243,26 @@ def _set(job: ImportJob, **values) -> None:
     ImportJob.objects.filter(pk=job.pk).update(**values)
 
 
+FINISHED = (ImportJob.Status.DONE, ImportJob.Status.REJECTED, ImportJob.Status.FAILED)
+
+
 def import_job_run(*, job_id: int, now=None) -> ImportJob:
     """Check every row of a queued job's workbook, then import all of its rows or none.
 
-    Claims the job first (queued → checking); a job already claimed or finished is returned untouched, so a
-    duplicate message or the sweep running beside a worker is harmless. Never raises for bad data: the job
-    ends `done`, `rejected` (with `message` and the error report) or `failed` (an unexpected error, logged).
+    Claims the job first (queued → checking, one more attempt); a job already claimed or finished is returned
+    untouched, so a duplicate message or the sweep running beside a worker is harmless. Never raises for bad
+    data: the job ends `done`, `rejected` (with `message` and the error report) or `failed` (an unexpected
+    error, logged; nothing imported unless the rows were already published).
     """
+    started = timezone.now()
     claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
-        status=ImportJob.Status.CHECKING, processed_rows=0, error_rows=0, imported=0
+        status=ImportJob.Status.CHECKING,
+        processed_rows=0,
+        error_rows=0,
+        imported=0,
+        started_at=started,
+        heartbeat_at=started,
+        attempts=models.F("attempts") + 1,
     )
     job = ImportJob.objects.select_related("created_by", "org_unit").get(pk=job_id)
     if not claimed:
@@ -181,16 +271,43 @@ def import_job_run(*, job_id: int, now=None) -> ImportJob:
     with translation.override(getattr(job.created_by, "language", "") or None):
         try:
             _run(job, now=now)
+        except _Superseded:
+            log.warning("complaint import %s: this run was superseded (its worker was taken for dead)", job.pk)
+            return job
         except Exception:  # whatever broke, the job must not stay "checking" for ever
             log.exception("complaint import %s failed", job.pk)
-            _set(
-                job,
-                status=ImportJob.Status.FAILED,
-                message=_("导入过程中发生系统错误，未导入任何数据。请稍后重新上传，或联系系统管理员。"),
-                finished_at=timezone.now(),
-            )
-        _discard_source(job)
+            _fail(job, _("导入过程中发生系统错误，未导入任何数据。请稍后重新上传，或联系系统管理员。"))
+        if job.status in FINISHED:
+            _discard_source(job)
     return job
+
+
+def _fail(job: ImportJob, message: str) -> None:
+    """Fail the job: staged rows go; rows already published stay, and the message says how many."""
+    job.refresh_from_db(fields=["published_at"])
+    if job.published_at is None:
+        _discard_staged(job)
+    else:
+        imported = Complaint.objects.filter(import_job=job).count()
+        waiting = Complaint.objects.filter(import_job=job, import_state=Complaint.ImportState.PUBLISHED).count()
+        message = _(
+            "已导入 %(n)s 条投诉，其中 %(waiting)s 条的处理流程未能启动，请联系系统管理员（导入任务 #%(id)s）。"
+        ) % {"n": imported, "waiting": waiting, "id": job.pk}
+    _set(job, status=ImportJob.Status.FAILED, message=message, finished_at=timezone.now())
+
+
+def _discard_staged(job: ImportJob) -> int:
+    """Remove what an unfinished run staged, in short transactions: an import leaves nothing behind."""
+    staged = Complaint.with_staged.filter(import_job=job, import_state=Complaint.ImportState.STAGED)
+    removed = 0
+    while True:
+        with transaction.atomic():
+            batch = list(staged.values_list("pk", flat=True)[: BATCH_ROWS * 4])
+            if not batch:
+                return removed
+            # a staged row may repeat another staged row of the same file
+            Complaint.with_staged.filter(pk__in=batch).update(repeat_of=None)
+            removed += Complaint.with_staged.filter(pk__in=batch).delete()[1].get(Complaint._meta.label, 0)
 
 
 def _discard_source(job: ImportJob) -> None:
@@ -212,6 +329,8 @@ def _discard_source(job: ImportJob) -> None:
 
 
 def _run(job: ImportJob, *, now=None) -> None:
+    if job.published_at is not None:  # a run that died after publishing: only the processes remain to start
+        return _activate_and_finish(job, now=now)
     source = job_files(job).filter(purpose=SOURCE).order_by("id").first()
     if source is None:
         return _reject(job, _("找不到上传的文件，请重新上传。"))
@@ -221,22 +340,101 @@ def _run(job: ImportJob, *, now=None) -> None:
         headers, rows = read_sheet(content, max_rows=MAX_ROWS)
     except SheetError as problem:
         return _reject(job, str(problem))
-    _set(job, total_rows=len(rows))
+    _beat(job, total_rows=len(rows))
     _check(job, headers, rows, now=now or timezone.now())
     bad = [row for row in rows if row.errors]
     if bad:
         return _reject_rows(job, headers, rows, bad)
-    _set(job, status=ImportJob.Status.IMPORTING, processed_rows=0)
+    _beat(job, status=ImportJob.Status.IMPORTING, processed_rows=0)
+    _discard_staged(job)  # what an earlier, dead attempt staged
     try:
-        with transaction.atomic():
-            imported = _import(job, rows, now=now)
+        _stage(job, rows, now=now)
     except _Rejected as refused:
-        # everything the transaction wrote is gone: report the refused row, import nothing
+        # remove every staged row: report the refused one, import nothing
+        _discard_staged(job)
         return _reject_rows(job, headers, rows, [refused.row])
+    except _Superseded:
+        raise  # the run that took over cleans up
+    except Exception:
+        _discard_staged(job)
+        raise
+    _publish(job)
+    return _activate_and_finish(job, now=now)
+
+
+def _stage(job: ImportJob, rows: list[Row], *, now=None) -> None:
+    """Register every row, staged invisible, in short batches; a refusal raises _Rejected."""
+    from xiaobao.complaints import services
+
+    position = 0
+    while position < len(rows):
+        with _batch() as more:
+            while position < len(rows) and more():
+                row = rows[position]
+                try:
+                    services.complaint_register(
+                        actor=job.created_by,
+                        # one key per job and row: a job run twice can never register a row twice
+                        idempotency_key=f"import:{job.pk}:{row.number}",
+                        now=now,
+                        import_job=job,
+                        **row.data,
+                    )
+                except BusinessRuleError as refusal:
+                    row.errors.append(str(refusal.detail))
+                    raise _Rejected(row) from refusal
+                position += 1
+        _progress(job, position)
+
+
+@contextmanager
+def _batch():
+    """One short transaction; `more()` says whether it may take another row (BATCH_ROWS, BATCH_SECONDS).
+    After it commits, the import steps aside on SQLite (YIELD_SECONDS) so waiting writers get the lock."""
+    began, taken = time.monotonic(), 0
+
+    def more() -> bool:
+        nonlocal taken
+        taken += 1
+        return taken <= BATCH_ROWS and (taken == 1 or time.monotonic() - began < BATCH_SECONDS)
+
+    with transaction.atomic():
+        yield more
+    if connection.vendor == "sqlite" and not connection.in_atomic_block:
+        time.sleep(YIELD_SECONDS)
+
+
+def _publish(job: ImportJob) -> None:
+    """Make every staged row visible in one statement, and mark the job published in the same transaction."""
+    published = timezone.now()
+    with transaction.atomic():
+        if not ImportJob.objects.filter(pk=job.pk, attempts=job.attempts).update(published_at=published):
+            raise _Superseded
+        Complaint.with_staged.filter(import_job=job, import_state=Complaint.ImportState.STAGED).update(
+            import_state=Complaint.ImportState.PUBLISHED
+        )
+    job.published_at = published
+
+
+def _activate_and_finish(job: ImportJob, *, now=None) -> None:
+    """Start the process of each published row (short transactions, idempotent), then finish the job."""
+    from xiaobao.complaints import services
+
+    waiting = Complaint.with_staged.filter(import_job=job, import_state=Complaint.ImportState.PUBLISHED)
+    pending = list(waiting.order_by("pk").values_list("pk", flat=True))
+    position = 0
+    while position < len(pending):
+        with _batch() as more:
+            while position < len(pending) and more():
+                services.complaint_activate(complaint=Complaint(pk=pending[position]), now=now)
+                position += 1
+        _beat(job)
+    imported = Complaint.objects.filter(import_job=job).count()
     _set(
         job,
         status=ImportJob.Status.DONE,
         processed_rows=imported,
+        total_rows=max(job.total_rows, imported),
         imported=imported,
         message=_("已导入 %(n)s 条投诉。") % {"n": imported},
         finished_at=timezone.now(),
@@ -266,27 +464,6 @@ def _check(job: ImportJob, headers: list[str], rows: list[Row], *, now) -> None:
                 seen[key] = row.number
         if done % PROGRESS_EVERY == 0 or done == len(rows):
             _progress(job, done)
-
-
-def _import(job: ImportJob, rows: list[Row], *, now=None) -> int:
-    """Register every row (inside the caller's transaction); a refusal unwinds them all through _Rejected."""
-    from xiaobao.complaints import services
-
-    for done, row in enumerate(rows, start=1):
-        try:
-            services.complaint_register(
-                actor=job.created_by,
-                # one key per job and row: a job run twice can never register a row twice
-                idempotency_key=f"import:{job.pk}:{row.number}",
-                now=now,
-                **row.data,
-            )
-        except BusinessRuleError as refusal:
-            row.errors.append(str(refusal.detail))
-            raise _Rejected(row) from refusal
-        if done % PROGRESS_EVERY == 0 or done == len(rows):
-            _progress(job, done)
-    return len(rows)
 
 
 def _reject(job: ImportJob, message: str) -> None:
@@ -322,21 +499,39 @@ def _reject_rows(job: ImportJob, headers: list[str], rows: list[Row], bad: list[
 
 
 def import_jobs_sweep(*, now=None) -> dict[str, int]:
-    """Run queued jobs whose message was lost (queued over a minute ago); fail jobs whose worker died.
+    """Retry or fail jobs whose worker died (no heartbeat for HEARTBEAT_STALE), then run queued jobs whose
+    message was lost (queued over a minute ago, or queued again after a dead attempt).
 
-    Idempotent: a job is claimed before it runs, so the sweep and a worker never run the same one.
+    A dead job is queued again (its staged rows are removed when it next runs) until MAX_ATTEMPTS, then
+    failed with a message the uploader sees. Idempotent: a job is claimed before it runs, and a dead one is
+    taken over by a conditional UPDATE on its attempt, so the sweep, a second sweep and a late worker never
+    run the same attempt.
     """
     now = now or timezone.now()
-    result = {"ran": 0, "failed": 0}
-    queued = ImportJob.objects.filter(status=ImportJob.Status.QUEUED, created_at__lt=now - timedelta(minutes=1))
-    for pk in list(queued.values_list("pk", flat=True)[:10]):
+    result = {"ran": 0, "retried": 0, "failed": 0}
+    running = ImportJob.objects.filter(status__in=(ImportJob.Status.CHECKING, ImportJob.Status.IMPORTING))
+    stale = running.annotate(pulse=Coalesce("heartbeat_at", "started_at", "created_at")).filter(
+        pulse__lt=now - HEARTBEAT_STALE
+    )
+    for job in stale.select_related("created_by"):
+        taken = ImportJob.objects.filter(pk=job.pk, status=job.status, attempts=job.attempts)
+        with translation.override(getattr(job.created_by, "language", "") or None):
+            if job.attempts < MAX_ATTEMPTS:
+                message = _("处理中断（后台服务重启），已自动重新排队（已尝试 %(n)s 次）。") % {"n": job.attempts}
+                # back to queued: the claim moves `attempts` on, so the dead run can no longer write to the job
+                if taken.update(status=ImportJob.Status.QUEUED, message=message):
+                    result["retried"] += 1
+                continue
+            if taken.update(attempts=job.attempts + 1):
+                job.attempts += 1
+                _fail(job, _("导入多次中断，未导入任何数据。请重新上传，或联系系统管理员。"))
+                _discard_source(job)
+                result["failed"] += 1
+    # a retried job has waited long enough; a new one gets a minute for its own message to arrive
+    queued = ImportJob.objects.filter(status=ImportJob.Status.QUEUED).filter(
+        models.Q(attempts__gt=0) | models.Q(created_at__lt=now - timedelta(minutes=1))
+    )
+    for pk in list(queued.order_by("created_at").values_list("pk", flat=True)[:10]):
         import_job_run(job_id=pk)
         result["ran"] += 1
-    result["failed"] = ImportJob.objects.filter(
-        status__in=(ImportJob.Status.CHECKING, ImportJob.Status.IMPORTING), created_at__lt=now - STALE_AFTER
-    ).update(
-        status=ImportJob.Status.FAILED,
-        message=_("导入处理中断，未导入任何数据。请重新上传。"),
-        finished_at=now,
-    )
     return result

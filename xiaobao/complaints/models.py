@@ -1,21 +1,31 @@
 """Complaints (消费投诉) under 《银行业保险业消费投诉处理管理办法》 (原银保监会令2020年第3号, "the Measures").
 
 A complaint is registered from a channel, classified on a versioned code table, handled by the
-responsible unit on the statutory clock (Art. 20: 15 days, extendable to 30, then by a further 30
-with approval and notice), answered, possibly re-examined (核查, Art. 22), visited back (回访) and
-closed with its root cause (溯源整改, Arts. 9 and 27). The process itself is `processes/complaint.bpmn`;
-these rows keep the facts the pages, statistics and regulators read.
+responsible unit on the statutory clock (Art. 18: 15 days, extendable to 30, then by a further 30
+with approval and notice; Art. 43: calendar days), answered (Art. 19: findings, grounds, remedies),
+possibly re-examined (核查, Art. 20), visited back (回访) and closed with its root cause (溯源整改,
+Art. 9). The process itself is `processes/complaint.bpmn`; these rows keep the facts the pages,
+statistics and regulators read.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from xiaobao.complaints import statute
 from xiaobao.core.fields import EncryptedTextField
 from xiaobao.core.models import OrgScopedModel
 from xiaobao.core.scope import ScopedQuerySet
+
+
+class VisibleComplaintManager(models.Manager.from_queryset(ScopedQuerySet)):
+    """Complaints everyone may see: not the rows an import is still staging (those are `Complaint.with_staged`)."""
+
+    def get_queryset(self):
+        return super().get_queryset().exclude(import_state=Complaint.ImportState.STAGED)
 
 
 class TaxonomyVersion(models.Model):
@@ -97,6 +107,18 @@ class ComplaintRule(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs) -> None:
+        # checked on every save, not only in admin forms: no path may store a non-compliant statutory row
+        self.clean()
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        """A statutory row stays within the Measures (calendar days, no longer than the text); an
+        internal target stays stricter than the statutory row it tightens. Refusals cite the article."""
+        problems = statute.violations(self.code, self.value)
+        if problems:
+            raise ValidationError({"value": problems})
+
 
 class Complaint(OrgScopedModel):
     """消费投诉. `org_unit` is the responsible unit (属地管理: the unit that handles it)."""
@@ -142,7 +164,12 @@ class Complaint(OrgScopedModel):
         Status.REEXAMINING,
         Status.REVISITING,
     )
-    # The statutory clock (Art. 20) runs until the decision is told to the complainant.
+
+    class ImportState(models.TextChoices):
+        STAGED = "staged", _("导入暂存")  # written by a running import, seen by nobody
+        PUBLISHED = "published", _("导入待启动")  # visible; its process starts in a moment
+
+    # The statutory clock (Art. 18) runs until the decision is told to the complainant.
     CLOCK_STATUSES = (Status.REGISTERED, Status.ACCEPTED, Status.HANDLING)
 
     number = models.CharField(_("投诉编号"), max_length=30, unique=True, null=True, blank=True)
@@ -150,6 +177,8 @@ class Complaint(OrgScopedModel):
     external_ref = models.CharField(_("外部编号"), max_length=64, blank=True, db_index=True)
     # Idempotency-Key of the feed that created it (CC system, platform): the same key never creates two.
     idempotency_key = models.CharField(max_length=200, null=True, blank=True, unique=True, editable=False)
+    # SHA-256 of the whole registration request the key came with (complaints/idempotency.py)
+    idempotency_digest = models.CharField(max_length=64, blank=True, default="", editable=False)
     received_at = models.DateTimeField(_("收到时间"))
     registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -216,7 +245,7 @@ class Complaint(OrgScopedModel):
     decision = models.TextField(_("处理决定"), blank=True)
     decided_at = models.DateTimeField(_("决定告知时间"), null=True, blank=True)
     reply_method = models.CharField(_("告知方式"), max_length=50, blank=True)
-    # Art. 21: the decision tells the complainant the other ways open to them.
+    # Art. 19: the decision tells the complainant the other ways open to them.
     remedies_told = models.BooleanField(_("已告知救济途径"), default=False)
     satisfied = models.BooleanField(_("投诉人满意"), null=True, blank=True)
     reexamine_requested_at = models.DateTimeField(_("申请核查时间"), null=True, blank=True)
@@ -243,8 +272,15 @@ class Complaint(OrgScopedModel):
     major_reasons = models.JSONField(_("重大投诉依据"), default=list, blank=True)
     supervised_at = models.DateTimeField(_("督办时间"), null=True, blank=True)
     supervision_order_id = models.PositiveIntegerField(_("督办工单"), null=True, blank=True)
+    # 批量导入: an import stages its rows invisible, in short batches, then makes them all visible in one
+    # statement and starts their processes (imports.py). The default manager never shows staged rows.
+    import_job = models.ForeignKey(
+        "ImportJob", null=True, blank=True, on_delete=models.SET_NULL, related_name="complaints", editable=False
+    )
+    import_state = models.CharField(max_length=10, choices=ImportState.choices, blank=True, default="", editable=False)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = VisibleComplaintManager()
+    with_staged = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("消费投诉")
@@ -272,7 +308,7 @@ class Complaint(OrgScopedModel):
 
 
 class Extension(models.Model):
-    """延期: one recorded extension of the Art. 20 deadline, with reason, approver and notice."""
+    """延期: one recorded extension of the Art. 18 deadline, with reason, approver and notice."""
 
     class Level(models.IntegerChoices):
         COMPLEX = 1, _("情况复杂，延长至30日")
@@ -326,6 +362,14 @@ class ImportJob(OrgScopedModel):
     imported = models.PositiveIntegerField(_("导入条数"), default=0)
     message = models.TextField(_("说明"), blank=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    # The workbook's SHA-256: the same workbook is never imported twice (nor queued twice at once).
+    source_sha256 = models.CharField(max_length=64, blank=True, default="", editable=False)
+    # The worker's pulse: a job whose heartbeat stops is retried (or failed) by the sweep within minutes.
+    started_at = models.DateTimeField(_("开始处理时间"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True, editable=False)
+    attempts = models.PositiveSmallIntegerField(default=0, editable=False)
+    # Set in the statement that made the staged rows visible: from then on the job only finishes, never undoes.
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = ScopedQuerySet.as_manager()
 
@@ -334,6 +378,14 @@ class ImportJob(OrgScopedModel):
         verbose_name_plural = _("投诉导入")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["status", "created_at"], name="complaint_import_status_idx")]
+        constraints = [
+            # two uploads of one workbook racing each other: only one job may be live or done
+            models.UniqueConstraint(
+                fields=["source_sha256"],
+                condition=~models.Q(status__in=["rejected", "failed"]) & ~models.Q(source_sha256=""),
+                name="complaint_import_one_live_per_workbook",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.file_name

@@ -24,7 +24,7 @@ from xiaobao.core.workdays import due as deadline_after
 
 CHANGE_PERMISSION = "complaints.change_complaint"
 ADD_PERMISSION = "complaints.add_complaint"
-SENIOR_MANAGEMENT_ROLE = "management"  # 总公司高级管理人员 may approve the second extension (Art. 20)
+SENIOR_MANAGEMENT_ROLE = "management"  # 总公司高级管理人员 may approve the second extension (Art. 18)
 
 DEFAULTS: dict[str, dict] = {
     "deadline.initial": {"days": 15, "unit": "calendar"},
@@ -40,6 +40,7 @@ DEFAULTS: dict[str, dict] = {
     "root_cause.threshold": {"count": 3, "period_days": 90},
     "rectification.deadline": {"days": 30, "unit": "working"},
     "supervision.deadline": {"days": 3, "unit": "working"},
+    "target.decide": {"days": 10, "unit": "calendar"},
 }
 
 
@@ -58,6 +59,17 @@ def deadline(code: str, start: datetime, *, calendar: Calendar | None = None, ex
     first day not counted, a last day off moves to the next working day; see core.workdays)."""
     value = rule(code)
     return deadline_after(start, int(value["days"]) + extra_days, value.get("unit", "calendar"), calendar=calendar)
+
+
+def internal_target(complaint: Complaint) -> dict | None:
+    """The institution's own decision target (row `target.decide`, stricter than Art. 18), shown beside
+    the statutory deadline and never used in place of it: the earlier of the target date and the
+    deadline in force, so a long holiday cannot show a target later than the law's date."""
+    value = rule("target.decide")
+    if not value.get("days"):
+        return None
+    target = deadline("target.decide", complaint.received_at)
+    return {"at": min(target.at, complaint.due_at), "days": int(value["days"]), "unit": value.get("unit", "calendar")}
 
 
 # --- registration ---------------------------------------------------------------------------
@@ -121,7 +133,7 @@ def check_open(complaint: Complaint) -> None:
 
 def check_handler(*, handler: User, complaint: Complaint, org_unit: OrgUnit) -> None:
     """回避: the Measures require a 回避 system — whoever verifies a complaint has no direct interest
-    in the matter (text verified; the article number, 第十七条 as far as we can tell, is not).
+    in the matter (第十七条).
     Here: the person complained about never handles it, and the handler must reach the unit."""
     if complaint.respondent_staff_id and handler.pk == complaint.respondent_staff_id:
         raise refusal(codes.CONFLICT_OF_INTEREST, _("被投诉人员不得处理针对本人的投诉（回避）。"), field="handler")
@@ -132,7 +144,7 @@ def check_handler(*, handler: User, complaint: Complaint, org_unit: OrgUnit) -> 
 
 
 def may_approve_special(approver: User, complaint: Complaint) -> bool:
-    """Art. 20: the second extension is approved by the higher-level institution (上级机构) or by
+    """Art. 18: the second extension is approved by the higher-level institution (上级机构) or by
     head-office senior management (总行、总公司高级管理人员)."""
     unit, own = approver.org_unit, complaint.org_unit
     if unit is None or not approver.is_active:
@@ -151,7 +163,7 @@ def may_withdraw(actor: User, complaint: Complaint) -> bool:
     return actor.has_perm(CHANGE_PERMISSION) and scope_for(actor, "change").covers(complaint.org_unit.path)
 
 
-# --- extensions (Art. 20) --------------------------------------------------------------------------
+# --- extensions (Art. 18) --------------------------------------------------------------------------
 
 
 def _required(value, field: str, code: str, message: str) -> str:
@@ -241,8 +253,14 @@ def find_repeat_of(complaint: Complaint) -> Complaint | None:
     if not same:
         return None
     window = timedelta(days=int(rule("repeat.window_days")["days"]))
+    earlier = Complaint.objects.all()
+    if complaint.import_job_id:
+        # an import's rows are staged invisible, but one may repeat an earlier row of the same file
+        earlier = Complaint.with_staged.filter(
+            ~Q(import_state=Complaint.ImportState.STAGED) | Q(import_job_id=complaint.import_job_id)
+        )
     return (
-        Complaint.objects.filter(same)
+        earlier.filter(same)
         .filter(received_at__gte=complaint.received_at - window, received_at__lte=complaint.received_at)
         .exclude(pk=complaint.pk)
         .order_by("-received_at", "-pk")

@@ -229,8 +229,8 @@ def _statistics_measures(now) -> dict:
     """The aggregates computed for the whole and for each group, in SQL (one query per breakdown).
 
     On time (按时办结): a closed complaint whose decision was told (or, lacking one, which closed) by its
-    statutory deadline — Art. 20 times the decision, not the later 回访. Handling time runs from
-    receipt (Art. 20: 收到消费投诉之日) to closure. Rates are derived later from these counts, never averaged.
+    statutory deadline — Art. 18 times the decision, not the later 回访. Handling time runs from
+    receipt (Art. 18: 收到消费投诉之日) to closure. Rates are derived later from these counts, never averaged.
     """
     from django.db.models import Count, DurationField, ExpressionWrapper, F, Sum
     from django.db.models.functions import Coalesce

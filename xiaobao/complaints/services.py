@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from xiaobao.complaints import error_codes as codes
-from xiaobao.complaints import notices, rules, selectors
+from xiaobao.complaints import idempotency, notices, rules, selectors
 from xiaobao.complaints.models import Category, Complaint, Extension
 from xiaobao.complaints.rules import refusal
 from xiaobao.complaints.supervision import escalate_major, handle_overdue, trace_root_cause
@@ -121,24 +121,36 @@ def complaint_register(
     idempotency_key: str | None = None,
     files=(),
     now: datetime | None = None,
+    import_job=None,
 ) -> Complaint:
     """Register a complaint (Art. 13 materials; Art. 14 agents and heirs) and start its process.
 
-    The statutory clock runs from `received_at` (收到消费投诉之日, Art. 20): due = received + the
+    With `import_job` (批量导入) the complaint is only staged: saved invisible under that job, its process
+    not yet started; `complaint_activate` does the rest once the import has made its rows visible.
+
+    The statutory clock runs from `received_at` (收到消费投诉之日, Art. 18): due = received + the
     `deadline.initial` rule. A complaint by the same person or on the same policy within the repeat
     window is linked as a repeat; one meeting a major threshold is flagged and escalated to head
-    office at once. An `idempotency_key` seen before returns that complaint and writes nothing.
+    office at once. An `idempotency_key` seen before with the same request (every argument and file, see
+    idempotency.py) returns that complaint marked `replayed` and writes nothing; with another request it is
+    refused (IDEMPOTENCY_KEY_REUSED, 422).
     Refuses: NOT_ALLOWED (403, without complaints.add_complaint), OUT_OF_SCOPE (403, a unit outside
     the actor's reach), INVALID (channel, relation, name, subject, content, received_at in the
     future, count, amount), CONSUMER_REQUIRED, BAD_CATEGORY, and core's upload refusals.
     """
+    # Every argument that describes the complaint, taken before anything is reassigned: what a key is bound to.
+    asked = dict(locals())  # (not inside a comprehension: that has its own locals() before Python 3.12)
+    for name in ("actor", "idempotency_key", "files", "now"):
+        del asked[name]
     now = now or timezone.now()
-    if idempotency_key:
-        found = Complaint.objects.filter(idempotency_key=idempotency_key).first()
-        if found is not None:
-            return found
     if not (actor and actor.has_perm(rules.ADD_PERMISSION)):
         raise refusal(codes.NOT_ALLOWED, _("您没有登记投诉的权限。"), status=403)
+    digest = ""
+    if idempotency_key:
+        digest = idempotency.request_digest(asked, files)
+        found = idempotency.registered_with(idempotency_key)
+        if found is not None:
+            return idempotency.replay(found, digest)
     if org_unit is None or not org_unit.is_active:
         raise refusal(codes.INVALID, _("请选择有效的责任机构。"), field="org_unit")
     if not scope_for(actor, "add").covers(org_unit.path):
@@ -176,6 +188,7 @@ def complaint_register(
         channel=channel,
         external_ref=(external_ref or "").strip()[:64],
         idempotency_key=idempotency_key or None,
+        idempotency_digest=digest,
         received_at=received_at,
         registered_by=actor,
         registered_at=now,
@@ -200,22 +213,50 @@ def complaint_register(
         taxonomy=rules.current_taxonomy() if any(categories.values()) else None,
         due_at=deadline.at,
         due_provisional=deadline.provisional,
+        import_job=import_job,
+        import_state=Complaint.ImportState.STAGED if import_job is not None else "",
         **categories,
     )
     try:
         with transaction.atomic():
             complaint.save()
     except IntegrityError:
-        if idempotency_key:  # the same feed item registered concurrently: answer with that one
-            return Complaint.objects.get(idempotency_key=idempotency_key)
+        if idempotency_key:  # the same key registered concurrently: that request won, this one is judged by it
+            return idempotency.replay(Complaint.objects.get(idempotency_key=idempotency_key), digest)
         raise
+    complaint.replayed = False
     complaint.number = f"TS{timezone.localtime(complaint.registered_at):%Y}{complaint.pk:06d}"
     repeat_of = rules.find_repeat_of(complaint)
     complaint.is_repeat, complaint.repeat_of = repeat_of is not None, repeat_of
     complaint.major_reasons = rules.major_reasons(complaint)
     complaint.is_major = bool(complaint.major_reasons)
     _save(complaint, "number", "is_repeat", "repeat_of", "major_reasons", "is_major")
-    accept_by = min(deadline.at, rules.deadline("deadline.accept", now, calendar=calendar).at)
+    if import_job is not None:
+        return complaint
+    _start(complaint, actor=actor, now=now, calendar=calendar)
+    if files:
+        core_services.attachments_add(owner=complaint, files=files, actor=actor, purpose="material")
+    return complaint
+
+
+@transaction.atomic
+def complaint_activate(*, complaint: Complaint, now: datetime | None = None) -> Complaint:
+    """Start the process of a complaint an import staged and has since made visible (see complaint_register);
+    one already started is returned untouched, so a resumed import never starts a process twice."""
+    locked = Complaint.with_staged.select_for_update().get(pk=complaint.pk)
+    if locked.import_state != Complaint.ImportState.PUBLISHED:
+        return locked
+    _start(locked, actor=locked.registered_by, now=now or timezone.now(), calendar=Calendar.load())
+    locked.import_state = ""
+    _save(locked, "import_state")
+    return locked
+
+
+def _start(complaint: Complaint, *, actor, now: datetime, calendar) -> None:
+    """The registration's second half: the process, the audit row, the notices, the escalation of a major one."""
+    org_unit, repeat_of = complaint.org_unit, complaint.repeat_of
+    # accepting is due from registration, whenever the process starts
+    accept_by = min(complaint.due_at, rules.deadline("deadline.accept", complaint.registered_at, calendar=calendar).at)
     workflow.start(
         process_key=selectors.PROCESS_KEY,
         business_object=complaint,
@@ -234,16 +275,15 @@ def complaint_register(
         action="complaint.register",
         obj=complaint,
         changes={
-            "channel": channel,
-            "received_at": received_at.isoformat(),
+            "channel": complaint.channel,
+            "received_at": complaint.received_at.isoformat(),
             "due_at": complaint.due_at.isoformat(),
             "repeat_of": repeat_of.pk if repeat_of else None,
             "major": complaint.major_reasons,
+            **({"import_job": complaint.import_job_id} if complaint.import_job_id else {}),
         },
         at=now,
     )
-    if files:
-        core_services.attachments_add(owner=complaint, files=files, actor=actor, purpose="material")
     notices.notify_complaint(
         complaint,
         notices.unit_officers(complaint),
@@ -254,7 +294,6 @@ def complaint_register(
     )
     if complaint.is_major:
         escalate_major(complaint, actor=actor, now=now)
-    return complaint
 
 
 @transaction.atomic
@@ -369,7 +408,7 @@ def complaint_classify(
 def complaint_extend(
     *, complaint: Complaint | int, actor: User, level: int, reason: str, approver: User, notice_method: str, now=None
 ) -> Extension:
-    """Extend the decision deadline (Art. 20): level 1, a complex case, to 30 days from receipt;
+    """Extend the decision deadline (Art. 18): level 1, a complex case, to 30 days from receipt;
     level 2, an especially complex one, by a further 30 days with the approval of the higher-level
     unit or head-office senior management — 60 days from receipt at most. The complainant is told
     each time (`notice_method`). The complaint's due and its handling task's due move together.

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from xiaobao.complaints import error_codes as codes
 from xiaobao.complaints import selectors, services
 from xiaobao.complaints.api_outputs import masked
 from xiaobao.complaints.forms import ListFilterForm, RegisterForm
@@ -56,7 +57,7 @@ def _query(filters: dict) -> str:
 
 
 def clock(complaint: Complaint, now) -> dict:
-    """The statutory clock (Art. 20) as the pages show it: running with days left, overdue by days, or
+    """The statutory clock (Art. 18) as the pages show it: running with days left, overdue by days, or
     stopped — then whether the decision was told in time."""
     count = selectors.countdown(complaint, now=now)
     if count["running"]:
@@ -138,7 +139,6 @@ def register(request):
     """登记投诉: an agent (or the branch) records what came in; the statutory clock starts at receipt."""
     if not request.user.has_perm(ADD_PERMISSION):
         raise PermissionDenied(_("您没有登记投诉的权限。"))
-    started = timezone.now()
     units, staff = _register_choices(request.user)
     posted = request.method == "POST"
     initial = {
@@ -189,10 +189,17 @@ def register(request):
                     files=data["files"],
                 )
             except BusinessRuleError as refusal:
-                put_on_form(form, refusal)
+                if refusal.error_code == codes.IDEMPOTENCY_KEY_REUSED:
+                    # this form was sent before with other content (e.g. edited after going back): say so
+                    # instead of quietly showing the first complaint without the edits
+                    form.add_error(
+                        None, _("该表单已提交并登记过，修改后的内容未登记。如需登记另一件投诉，请重新打开登记页面。")
+                    )
+                else:
+                    put_on_form(form, refusal)
                 status = refusal.status_code
             else:
-                if complaint.registered_at < started:  # the same form sent again: nothing new was written
+                if complaint.replayed:  # the same form sent again: nothing new was written
                     messages.info(request, _("该表单已提交过，未重复登记：%(number)s") % {"number": complaint.number})
                 else:
                     messages.success(request, _("投诉已登记：%(number)s") % {"number": complaint.number})

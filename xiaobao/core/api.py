@@ -6,7 +6,10 @@ pages cannot disagree about who sees what.
 
 from __future__ import annotations
 
+import functools
+
 from django.contrib.auth import authenticate
+from django.db import transaction
 from django.urls import path
 from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
@@ -37,6 +40,30 @@ class AutoSchema(SpectacularAutoSchema):
         if outer and outer[0].isidentifier():
             return outer[0].removesuffix("Api") + name
         return name
+
+
+def answered_in_transaction(handler):
+    """A write endpoint's service call and its answer in one transaction.
+
+    Without it the service commits, then the answer is read back and serialised — and if that fails (the
+    database restarts in between, a bug in an output field) the caller gets an error for a write that
+    happened, and retries it. Inside one transaction the answer is complete before anything commits: either
+    the write and its answer both stand, or neither. A refusal (4xx) rolls back whatever the view touched.
+    Services are plain `atomic`, so they nest as savepoints; their on-commit work runs at the outer commit.
+    """
+
+    @functools.wraps(handler)
+    def wrapper(self, request, *args, **kwargs):
+        # Read and parse the body (uploads included) first: a transaction never waits on the network, and on
+        # SQLite (BEGIN IMMEDIATE) it holds the write lock from its first line.
+        request.data  # noqa: B018
+        with transaction.atomic():
+            response = handler(self, request, *args, **kwargs)
+            if response.status_code >= 400:
+                transaction.set_rollback(True)
+            return response
+
+    return wrapper
 
 
 class HasModelPermission(BasePermission):

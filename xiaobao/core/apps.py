@@ -17,7 +17,10 @@ class CoreConfig(AppConfig):
     verbose_name = _("基础平台")
 
     def ready(self):
-        from xiaobao.core import calendar_cache  # noqa: F401 (connects the signals that drop the cached calendar)
+        from xiaobao.core import (
+            calendar_cache,  # noqa: F401 (connects the signals that drop the cached calendar)
+            sessions,  # noqa: F401 (a sign-in counts as the session's first extension)
+        )
         from xiaobao.core.roles import sync_roles
 
         # After every app's permissions exist, so roles pick up apps added later.

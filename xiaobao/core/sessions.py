@@ -12,6 +12,8 @@ from __future__ import annotations
 import time
 
 from django.conf import settings
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
 
 #: the session key holding when the session was last saved to extend its expiry (seconds since the epoch)
 TOUCHED = "_idle_touched"
@@ -36,3 +38,10 @@ class IdleSessionMiddleware:
         if not isinstance(touched, int) or now - touched >= settings.SESSION_TOUCH_INTERVAL_SECONDS:
             session[TOUCHED] = now  # marks the session modified: SessionMiddleware saves it with a new expiry
         return response
+
+
+@receiver(user_logged_in, dispatch_uid="xiaobao.core.sessions.signed_in")
+def _signed_in(sender, request, user, **kwargs):
+    """Signing in saves the session anyway: count it as the first extension, so the next page is only a read."""
+    if request is not None and hasattr(request, "session"):
+        request.session[TOUCHED] = int(time.time())

@@ -25,7 +25,13 @@ from xiaobao.core.api_errors import BusinessRuleError
 SNIFF_BYTES = 8192
 # Office files are small archives; a member list this long or this much inflation is not a document.
 MAX_ZIP_MEMBERS = 5000
+#: how far one member may inflate. Judged member by member: over the whole archive, a bomb member is hidden
+#: by padding the archive with incompressible bytes (a 1,000× member beside 10 MB of noise averages little)
 MAX_ZIP_RATIO = 200
+#: a member smaller than this cannot do harm however well it compresses (a short run of repeated markup)
+RATIO_FLOOR_BYTES = 1024 * 1024
+#: an Office document holding more than this once unpacked is not one anybody exchanges as evidence or imports
+MAX_OFFICE_UNPACKED_BYTES = 100 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -64,17 +70,27 @@ def _office_kind(head: bytes, data: bytes) -> str | None:
         return None
     if len(names) > MAX_ZIP_MEMBERS:
         return None
-    packed = sum(i.compress_size for i in archive.infolist()) or 1
-    if sum(i.file_size for i in archive.infolist()) / packed > MAX_ZIP_RATIO:
-        return None  # a decompression bomb dressed as a document
+    if any(inflates_like_a_bomb(info) for info in archive.infolist()):
+        return None  # a decompression bomb, dressed as a document or not
     if any(n.startswith("/") or ".." in n.split("/") for n in names):
         return None
     if "[Content_Types].xml" in names:
+        if sum(i.file_size for i in archive.infolist()) > MAX_OFFICE_UNPACKED_BYTES:
+            return None
         for prefix, code in (("word/", "docx"), ("xl/", "xlsx"), ("ppt/", "pptx")):
             if any(n.startswith(prefix) for n in names):
                 return code
         return None
     return "zip"
+
+
+def inflates_like_a_bomb(info: zipfile.ZipInfo) -> bool:
+    """One archive member that unpacks to over RATIO_FLOOR_BYTES and over MAX_ZIP_RATIO times its packed size.
+
+    The sizes are the archive's own claims; zipfile stops reading a member at its declared size (and then
+    checks the CRC), so a member cannot inflate past what is judged here.
+    """
+    return info.file_size > RATIO_FLOOR_BYTES and info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1)
 
 
 # What a binary format's extension promises: a file called .pdf must be a PDF, not text or another kind.
@@ -146,24 +162,52 @@ class CheckedUpload:
     content: bytes
 
 
-def check_upload(upload, *, allowed: frozenset[str] = EVIDENCE_KINDS, max_bytes: int | None = None) -> CheckedUpload:
+#: the longest file name kept (Attachment.name and the import rows' file_name columns)
+MAX_FILE_NAME = 200
+#: an "extension" longer than this is part of the name (a sentence with a full stop in it), not a type
+_MAX_EXTENSION = 16
+
+
+def fit_file_name(raw: str, limit: int = MAX_FILE_NAME) -> str:
+    """The uploader's file name without folders, shortened to `limit` characters keeping its extension.
+
+    Cutting the end off `…很长的名字.docx` would lose `.docx`: the download would no longer open, and the
+    extension check below would compare against a truncated one. The stem is shortened instead.
+    """
+    name = (raw or "").replace("\\", "/").split("/")[-1].strip() or "file"
+    if len(name) <= limit:
+        return name
+    stem, dot, extension = name.rpartition(".")
+    if not dot or not stem or len(extension) > _MAX_EXTENSION:
+        return name[:limit]
+    return stem[: limit - len(extension) - 1] + "." + extension
+
+
+def check_upload(
+    upload,
+    *,
+    allowed: frozenset[str] = EVIDENCE_KINDS,
+    max_bytes: int | None = None,
+    field: str = "files",
+) -> CheckedUpload:
     """Read and check one uploaded file; refuse an empty, oversized or unrecognised one.
 
     Refusals (BusinessRuleError, 400): UPLOAD_EMPTY, UPLOAD_TOO_LARGE (over `max_bytes`, default
     settings.UPLOAD_MAX_BYTES), UPLOAD_TYPE_REFUSED (content is not one of `allowed`, whatever the
-    file is called). The message names the file, so a batch says which one.
+    file is called). The message names the file, so a batch says which one; `fields` names the request's
+    field the file came in (`field`: "files" for attachments, "file" where an endpoint takes one).
     """
     limit = max_bytes or settings.UPLOAD_MAX_BYTES
-    name = (getattr(upload, "name", "") or "file").replace("\\", "/").split("/")[-1][:200] or "file"
+    name = fit_file_name(getattr(upload, "name", "") or "file")
     if getattr(upload, "size", None) is not None and upload.size > limit:
-        raise _too_large(name, limit)
+        raise _too_large(name, limit, field)
     upload.seek(0)
     content = upload.read(limit + 1)
     if len(content) > limit:
-        raise _too_large(name, limit)
+        raise _too_large(name, limit, field)
     if not content:
         raise BusinessRuleError(
-            codes.UPLOAD_EMPTY, _("文件“%(name)s”是空的。") % {"name": name}, fields={"files": [codes.UPLOAD_EMPTY]}
+            codes.UPLOAD_EMPTY, _("文件“%(name)s”是空的。") % {"name": name}, fields={field: [codes.UPLOAD_EMPTY]}
         )
     code = sniff(content)
     if code not in allowed:
@@ -171,7 +215,7 @@ def check_upload(upload, *, allowed: frozenset[str] = EVIDENCE_KINDS, max_bytes:
         raise BusinessRuleError(
             codes.UPLOAD_TYPE_REFUSED,
             _("文件“%(name)s”的内容不是允许的类型（允许：%(accepted)s）。") % {"name": name, "accepted": accepted},
-            fields={"files": [codes.UPLOAD_TYPE_REFUSED]},
+            fields={field: [codes.UPLOAD_TYPE_REFUSED]},
         )
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     promised = EXTENSION_KINDS.get(extension)
@@ -179,14 +223,14 @@ def check_upload(upload, *, allowed: frozenset[str] = EVIDENCE_KINDS, max_bytes:
         raise BusinessRuleError(
             codes.UPLOAD_TYPE_REFUSED,
             _("文件“%(name)s”的内容与其扩展名不符（内容为%(kind)s）。") % {"name": name, "kind": KINDS[code].label},
-            fields={"files": [codes.UPLOAD_TYPE_REFUSED]},
+            fields={field: [codes.UPLOAD_TYPE_REFUSED]},
         )
     return CheckedUpload(name=name, kind=KINDS[code], size=len(content), content=content)
 
 
-def _too_large(name: str, limit: int) -> BusinessRuleError:
+def _too_large(name: str, limit: int, field: str) -> BusinessRuleError:
     return BusinessRuleError(
         codes.UPLOAD_TOO_LARGE,
         _("文件“%(name)s”超过 %(mb)s MB 的上限。") % {"name": name, "mb": round(limit / 1024 / 1024, 1)},
-        fields={"files": [codes.UPLOAD_TOO_LARGE]},
+        fields={field: [codes.UPLOAD_TOO_LARGE]},
     )

@@ -1,18 +1,15 @@
-"""Core pages: sign-in, personal preferences, health."""
+"""Core pages: sign-in, personal preferences. (Health answers are in health.py.)"""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import connection
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from xiaobao.core import services
@@ -97,36 +94,3 @@ def set_language(request):
     except ValidationError:
         messages.error(request, _("不支持的语言。"))
     return redirect(_back(request))
-
-
-def _database_status() -> dict:
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        return {"ok": True, "vendor": connection.vendor}
-    except Exception as exc:  # report, don't raise: health pages must answer
-        return {"ok": False, "vendor": connection.vendor, "error": exc.__class__.__name__}
-
-
-def _broker_status() -> dict:
-    from kombu import Connection
-
-    url = settings.CELERY_BROKER_URL
-    transport = url.split(":", 1)[0]
-    try:
-        with Connection(url, connect_timeout=2) as conn:
-            conn.ensure_connection(max_retries=1, timeout=2)
-        return {"ok": True, "transport": transport}
-    except Exception as exc:
-        return {"ok": False, "transport": transport, "error": exc.__class__.__name__}
-
-
-@never_cache
-@require_GET
-def healthz(request):
-    """Database and broker reachability for load balancers and operators; 503 if either fails."""
-    database, broker = _database_status(), _broker_status()
-    ok = database["ok"] and broker["ok"]
-    return JsonResponse(
-        {"status": "ok" if ok else "fail", "database": database, "broker": broker}, status=200 if ok else 503
-    )

@@ -9,9 +9,6 @@ BusinessRuleError answered {"error", "detail", "fields"} by the project's except
 
 from __future__ import annotations
 
-from functools import partial
-
-from django.db import transaction
 from django.http import Http404
 from django.urls import path, reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -21,7 +18,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from xiaobao.core.api import HasModelPermission
+from xiaobao.core import queueing
+from xiaobao.core.api import HasModelPermission, answered_in_transaction
 from xiaobao.core.views import serve_attachment
 from xiaobao.indicators import periods, reports, selectors, services
 from xiaobao.indicators.forms import default_period
@@ -138,6 +136,7 @@ class IndicatorValueListApi(GenericAPIView):
         return self.get_paginated_response(ValueOutput(page, many=True).data)
 
     @extend_schema(request=InputSerializer, responses={201: ValueOutput, **REFUSALS})
+    @answered_in_transaction
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -238,13 +237,14 @@ class ReportJobListApi(GenericAPIView):
         return self.get_paginated_response(ReportJobOutput(page, many=True, context={"request": request}).data)
 
     @extend_schema(request=InputSerializer, responses={202: ReportJobOutput, **REFUSALS})
+    @answered_in_transaction
     def post(self, request):
         from xiaobao.indicators import tasks
 
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         job = reports.report_job_create(actor=request.user, **data.validated_data)
-        transaction.on_commit(partial(tasks.run_report.delay, job.pk))
+        queueing.enqueue(tasks.run_report, job.pk)  # a broker down: the sweep sends it, still 202
         return Response(ReportJobOutput(job, context={"request": request}).data, status=status.HTTP_202_ACCEPTED)
 
 

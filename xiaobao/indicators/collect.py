@@ -29,6 +29,8 @@ ADD_VALUE = "indicators.add_indicatorvalue"
 CHANGE_TARGET = "indicators.change_target"
 ADD_TARGET = "indicators.add_target"
 MAX_ROWS = 5000
+#: lines read before giving up, blank ones included (formatting can leave many blank rows, not this many)
+SCAN_LINES = MAX_ROWS * 10
 SHEET = "指标填报"
 HEADERS = ("指标代码", "机构代码", "期间", "指标值", "分子", "分母")
 
@@ -240,6 +242,8 @@ def _read(content: bytes) -> list[tuple[int, list]]:
         )
     found = []
     for number, row in enumerate(rows, start=2):
+        if number > SCAN_LINES:  # blank lines count too: a sheet of a million empty rows is refused while read
+            raise _refuse(codes.IMPORT_FORMAT, _("一次最多导入 %(n)s 行。") % {"n": MAX_ROWS}, field="file")
         cells = list(row[: len(HEADERS)]) + [None] * (len(HEADERS) - len(row[: len(HEADERS)]))
         if all(_cell(c) == "" for c in cells):
             continue
@@ -249,19 +253,19 @@ def _read(content: bytes) -> list[tuple[int, list]]:
     return found
 
 
-@transaction.atomic
 def values_import(*, actor, upload, now=None) -> ImportResult:
     """Import collected values from the template workbook: every row is checked first (the same refusals as
     `value_collect`, plus unknown codes and a row repeated in the file); one bad row and nothing is written
     (the result lists every row error). Otherwise all rows are stored and recomputed in one transaction.
 
     Refuses the whole file: NOT_ALLOWED (403), the upload checks (not an .xlsx by content…), IMPORT_FORMAT
-    (unreadable, wrong header, too many rows).
+    (unreadable, wrong header, too many rows). The file is read and every row checked before the write
+    transaction opens: a slow or hostile file never holds the database's write lock.
     """
     now = now or timezone.now()
     if not (actor and actor.is_authenticated and actor.has_perm(ADD_VALUE)):
         raise _refuse(codes.NOT_ALLOWED, _("您没有填报指标值的权限。"), status=403)
-    content = check_upload(upload, allowed=frozenset({"xlsx"})).content
+    content = check_upload(upload, allowed=frozenset({"xlsx"}), field="file").content
     rows = _read(content)
     definitions = {d.code: d for d in D.objects.all()}
     units = {u.code: u for u in OrgUnit.objects.all()}
@@ -299,11 +303,12 @@ def values_import(*, actor, upload, now=None) -> ImportResult:
         checked.append(entry)
     if result.errors:
         return result
-    chosen = {e.definition for e in checked}
-    engine.lock([*chosen, *engine.dependents(list(chosen))])
-    for entry in checked:
-        _store(entry, actor=actor, now=now)
-    _recompute({e.definition for e in checked}, {e.period.code for e in checked}, now)
+    with transaction.atomic():
+        chosen = {e.definition for e in checked}
+        engine.lock([*chosen, *engine.dependents(list(chosen))])
+        for entry in checked:
+            _store(entry, actor=actor, now=now)
+        _recompute({e.definition for e in checked}, {e.period.code for e in checked}, now)
     result.written = len(checked)
     return result
 

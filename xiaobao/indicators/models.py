@@ -240,6 +240,9 @@ class ReportJob(OrgScopedModel):
     )
     created_at = models.DateTimeField(_("创建时间"))
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    # The worker's pulse (each build step): a job whose heartbeat stops is retried, then failed, by the sweep.
+    heartbeat_at = models.DateTimeField(null=True, blank=True, editable=False)
+    attempts = models.PositiveSmallIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("报告生成")

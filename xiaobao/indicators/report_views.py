@@ -7,17 +7,15 @@ committed (the service never imports tasks; the periodic sweep runs any job whos
 
 from __future__ import annotations
 
-from functools import partial
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from xiaobao.core import queueing
 from xiaobao.core.api_errors import BusinessRuleError
 from xiaobao.core.views import serve_attachment
 from xiaobao.indicators import reports, tasks
@@ -67,8 +65,10 @@ def report_list(request):
         if refusal.status_code == 403:
             raise PermissionDenied(refusal_message(refusal)) from refusal
         return _page(request, form=form, error=refusal_message(refusal), status=refusal.status_code)
-    transaction.on_commit(partial(tasks.run_report.delay, job.pk))
-    messages.success(request, _("已开始生成报告。"))
+    if queueing.enqueue(tasks.run_report, job.pk):
+        messages.success(request, _("已开始生成报告。"))
+    else:
+        messages.warning(request, queueing.QUEUED_LATER)
     return redirect("indicators:report-status", pk=job.pk)
 
 

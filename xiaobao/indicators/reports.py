@@ -18,7 +18,8 @@ from datetime import timedelta
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import F, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -35,8 +36,10 @@ log = logging.getLogger(__name__)
 OUTPUT = "output"
 ADD_PERMISSION = "indicators.add_reportjob"
 FIRST_YEAR = 2000
-#: A job still running this long after it was queued lost its worker; the sweep marks it failed.
-STALE_AFTER = timedelta(hours=1)
+#: A running job whose worker has not beaten (once per build step) for this long lost its worker.
+HEARTBEAT_STALE = timedelta(minutes=10)
+#: A job is retried this often after its worker died, then failed with a message.
+MAX_ATTEMPTS = 3
 #: A queued job older than this lost its message (the page enqueues on commit); the sweep runs it.
 LOST_AFTER = timedelta(minutes=1)
 
@@ -148,7 +151,7 @@ def report_job_run(*, job_id: int, progress=None, now=None) -> ReportJob:
     each step as well as the job row. Never raises for a failed build: the job ends `done` or `failed`.
     """
     claimed = ReportJob.objects.filter(pk=job_id, status=ReportJob.Status.QUEUED).update(
-        status=ReportJob.Status.RUNNING, progress=0
+        status=ReportJob.Status.RUNNING, progress=0, heartbeat_at=timezone.now(), attempts=F("attempts") + 1
     )
     job = ReportJob.objects.select_related("created_by", "org_unit").get(pk=job_id)
     if not claimed:
@@ -156,7 +159,7 @@ def report_job_run(*, job_id: int, progress=None, now=None) -> ReportJob:
     language = job.params.get("language") or getattr(job.created_by, "language", "") or None
 
     def step(percent: int, text: str) -> None:
-        _set(job, progress=max(0, min(99, int(percent))), step=text)
+        _set(job, progress=max(0, min(99, int(percent))), step=text, heartbeat_at=timezone.now())
         if progress is not None:
             progress(job.progress, text)
 
@@ -205,22 +208,32 @@ def _build(job: ReportJob, *, step, now) -> tuple[bytes, str]:
 
 
 def report_jobs_sweep(*, now=None) -> dict[str, int]:
-    """Run queued jobs whose message was lost (queued over a minute ago); fail jobs whose worker died.
+    """Retry (up to MAX_ATTEMPTS) or fail jobs whose worker died (no heartbeat for HEARTBEAT_STALE), then run
+    queued jobs whose message was lost (queued over a minute ago, or queued again).
 
-    Idempotent: a job is claimed before it runs, so the sweep and a worker never build the same one.
+    Idempotent: a job is claimed before it runs and taken over by a conditional UPDATE on its attempt, so the
+    sweep and a worker never build the same one.
     """
     now = now or timezone.now()
-    result = {"ran": 0, "failed": 0}
-    queued = ReportJob.objects.filter(status=ReportJob.Status.QUEUED, created_at__lt=now - LOST_AFTER)
+    result = {"ran": 0, "retried": 0, "failed": 0}
+    running = ReportJob.objects.filter(status=ReportJob.Status.RUNNING).annotate(
+        pulse=Coalesce("heartbeat_at", "created_at")
+    )
+    for job in running.filter(pulse__lt=now - HEARTBEAT_STALE):
+        taken = ReportJob.objects.filter(pk=job.pk, status=job.status, attempts=job.attempts)
+        if job.attempts < MAX_ATTEMPTS:
+            result["retried"] += taken.update(status=ReportJob.Status.QUEUED, progress=0)
+        else:
+            result["failed"] += taken.update(
+                status=ReportJob.Status.FAILED,
+                step=_("失败"),
+                message=_("报告生成中断，请重新生成。"),
+                finished_at=now,
+            )
+    queued = ReportJob.objects.filter(status=ReportJob.Status.QUEUED).filter(
+        Q(attempts__gt=0) | Q(created_at__lt=now - LOST_AFTER)
+    )
     for pk in list(queued.order_by("created_at").values_list("pk", flat=True)[:5]):
         report_job_run(job_id=pk)
         result["ran"] += 1
-    result["failed"] = ReportJob.objects.filter(
-        status=ReportJob.Status.RUNNING, created_at__lt=now - STALE_AFTER
-    ).update(
-        status=ReportJob.Status.FAILED,
-        step=_("失败"),
-        message=_("报告生成中断，请重新生成。"),
-        finished_at=now,
-    )
     return result

@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from xiaobao.core import selectors as core_selectors
-from xiaobao.core.api import HasModelPermission
+from xiaobao.core.api import HasModelPermission, answered_in_transaction
 from xiaobao.core.api_errors import BusinessRuleError
 from xiaobao.core.models import Role
 from xiaobao.knowledge import error_codes as codes
@@ -204,6 +204,7 @@ class DocumentCreateApi(APIView):
         request=InputSerializer,
         responses={201: WrittenDocumentOutput, 400: REFUSALS[400], 403: REFUSALS[403]},
     )
+    @answered_in_transaction
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -252,6 +253,7 @@ class VersionListApi(APIView):
             409: REFUSALS[409],
         },
     )
+    @answered_in_transaction
     def post(self, request, pk: int):
         document = _document(request, pk, for_write=True)
         data = self.InputSerializer(data=request.data)
@@ -344,6 +346,7 @@ class ApprovalApi(APIView):
             409: REFUSALS[409],
         },
     )
+    @answered_in_transaction
     def post(self, request, pk: int):
         document = _document(request, pk)
         data = self.InputSerializer(data=request.data)
@@ -370,6 +373,7 @@ class ArchiveApi(APIView):
         request=None,
         responses={200: WrittenDocumentOutput, 403: REFUSALS[403], 404: REFUSALS[404], 409: REFUSALS[409]},
     )
+    @answered_in_transaction
     def post(self, request, pk: int):
         document = _document(request, pk, for_write=True)
         services.document_archive(document=document, actor=request.user)

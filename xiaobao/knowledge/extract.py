@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+import defusedxml.ElementTree as SafeET
 from django.utils.translation import gettext as _
 
 from xiaobao.core.api_errors import BusinessRuleError
@@ -35,6 +37,13 @@ FILE_KINDS = frozenset(READERS.values())
 MAX_TEXT_CHARS = 1_000_000
 #: pypdf walks every page; a PDF with more is not a knowledge document (and may be built to be slow)
 MAX_PDF_PAGES = 2000
+#: page content streams unpacked in all, checked page by page before its text is extracted
+MAX_PDF_CONTENT_BYTES = 64 * 1024 * 1024
+#: Word: the limits are checked while the body's XML streams past, before python-docx builds anything, so a
+#: file crafted as millions of empty paragraphs is refused in a moment instead of parsed for an hour
+MAX_DOCX_PARAGRAPHS = 100_000
+MAX_DOCX_BODY_XML_BYTES = 40 * 1024 * 1024
+MAX_DOCX_PART_XML_BYTES = 8 * 1024 * 1024  # styles, headers, numbering…: python-docx parses each whole
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # PostgreSQL refuses NUL in text; the rest is noise
 _BLANK_RUN = re.compile(r"\n{3,}")
@@ -95,10 +104,7 @@ def extract(name: str, data: bytes) -> Extracted:
             _("文件“%(name)s”中没有可提取的文字（扫描件请先做文字识别）。") % {"name": name},
         )
     if len(text) > MAX_TEXT_CHARS:
-        raise _refuse(
-            TEXT_TOO_LONG,
-            _("文件“%(name)s”的文字超过 %(n)s 字，请拆分后导入。") % {"name": name, "n": MAX_TEXT_CHARS},
-        )
+        raise _too_long(name)
     return Extracted(text=text, title=_tidy(title).replace("\n", " ")[:300])
 
 
@@ -117,6 +123,12 @@ def _tidy(text: str) -> str:
     return _BLANK_RUN.sub("\n\n", "\n".join(lines)).strip()
 
 
+def _too_long(name: str) -> BusinessRuleError:
+    return _refuse(
+        TEXT_TOO_LONG, _("文件“%(name)s”的文字超过 %(n)s 字，请拆分后导入。") % {"name": name, "n": MAX_TEXT_CHARS}
+    )
+
+
 def _unreadable(name: str) -> BusinessRuleError:
     return _refuse(UNREADABLE, _("文件“%(name)s”已损坏或无法读取。") % {"name": name})
 
@@ -124,9 +136,64 @@ def _unreadable(name: str) -> BusinessRuleError:
 # --- Word -----------------------------------------------------------------------------------------
 
 
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_OFFICE_DOCUMENT = "/officeDocument"
+
+
+def _docx_body_part(archive: zipfile.ZipFile) -> str:
+    """The main document part's name, as the package's relationships say (python-docx follows the same)."""
+    try:
+        info = archive.getinfo("_rels/.rels")
+    except KeyError:
+        return "word/document.xml"
+    if info.file_size > MAX_DOCX_PART_XML_BYTES:
+        raise ValueError("package relationships too large")
+    for rel in SafeET.fromstring(archive.read(info)):
+        if rel.get("Type", "").endswith(_OFFICE_DOCUMENT):
+            return rel.get("Target", "").lstrip("/")
+    return "word/document.xml"
+
+
+def _docx_within_limits(name: str, data: bytes) -> None:
+    """Stream the body's XML once, counting paragraphs and characters, and refuse at the first cap passed.
+
+    Every part's unpacked size is judged first from the archive's directory. Nothing here builds a tree:
+    iterparse hands over each element as it closes, and a finished paragraph is cleared.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            body = _docx_body_part(archive)
+            for info in archive.infolist():
+                if info.filename.endswith((".xml", ".rels")):
+                    cap = MAX_DOCX_BODY_XML_BYTES if info.filename == body else MAX_DOCX_PART_XML_BYTES
+                    if info.file_size > cap:
+                        raise _too_long(name)
+            paragraphs = chars = 0
+            with archive.open(body) as stream:
+                for _event, element in SafeET.iterparse(stream, events=("end",), forbid_dtd=True):
+                    if element.tag == f"{_W}t":
+                        chars += len(element.text or "")
+                        if chars > MAX_TEXT_CHARS:
+                            raise _too_long(name)
+                    elif element.tag == f"{_W}p":
+                        paragraphs += 1
+                        if paragraphs > MAX_DOCX_PARAGRAPHS:
+                            raise _refuse(
+                                TEXT_TOO_LONG,
+                                _("文件“%(name)s”超过 %(n)s 个段落，请拆分后导入。")
+                                % {"name": name, "n": MAX_DOCX_PARAGRAPHS},
+                            )
+                        element.clear()
+    except BusinessRuleError:
+        raise
+    except Exception as exc:  # a missing part, broken XML, a DTD: a damaged (or crafted) package
+        raise _unreadable(name) from exc
+
+
 def _docx(name: str, data: bytes) -> tuple[str, str]:
     import docx
 
+    _docx_within_limits(name, data)
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:  # python-docx raises KeyError, ValueError, lxml errors… for a damaged package
@@ -183,7 +250,18 @@ def _pdf(name: str, data: bytes) -> str:
                 TEXT_TOO_LONG,
                 _("文件“%(name)s”超过 %(n)s 页，请拆分后导入。") % {"name": name, "n": MAX_PDF_PAGES},
             )
-        return "\n\n".join((page.extract_text() or "").strip() for page in reader.pages)
+        # page by page, stopping at the first cap passed rather than after extracting everything
+        texts, chars, content_bytes = [], 0, 0
+        for page in reader.pages:
+            contents = page.get_contents()
+            content_bytes += len(contents.get_data()) if contents is not None else 0
+            if content_bytes > MAX_PDF_CONTENT_BYTES:
+                raise _too_long(name)
+            texts.append((page.extract_text() or "").strip())
+            chars += len(texts[-1]) + 2
+            if chars > MAX_TEXT_CHARS:
+                raise _too_long(name)
+        return "\n\n".join(texts)
     except BusinessRuleError:
         raise
     except Exception as exc:  # pypdf raises PdfReadError and many others for a damaged file
@@ -194,6 +272,8 @@ def _pdf(name: str, data: bytes) -> str:
 
 
 def _decode(name: str, data: bytes) -> str:
+    if len(data) > 4 * MAX_TEXT_CHARS + 4:  # no encoding spends more than four bytes on a character
+        raise _too_long(name)
     # utf-8-sig reads UTF-8 with or without a BOM; files saved by Chinese Windows tools are often GBK,
     # which gb18030 (its superset) reads
     for encoding in ("utf-8-sig", "gb18030"):

@@ -7,14 +7,11 @@ is committed (the service never imports tasks; the periodic sweep runs any batch
 
 from __future__ import annotations
 
-from functools import partial
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -22,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from xiaobao.core import queueing
 from xiaobao.core import selectors as core_selectors
 from xiaobao.core.api_errors import BusinessRuleError
 from xiaobao.core.views import serve_attachment
@@ -110,8 +108,11 @@ def upload(request):
             raise PermissionDenied(refusal_message(refusal)) from refusal
         return _render_upload(request, form, error=refusal_message(refusal), status=refusal.status_code)
     if isinstance(made, ImportBatch):
-        transaction.on_commit(partial(tasks.run_import.delay, made.pk))
-        messages.success(request, _("压缩包已上传，正在逐个导入。"))
+        # the batch row is committed: if the broker is down it waits for the sweep, and the user is told so
+        if queueing.enqueue(tasks.run_import, made.pk):
+            messages.success(request, _("压缩包已上传，正在逐个导入。"))
+        else:
+            messages.warning(request, queueing.QUEUED_LATER)
         return redirect("knowledge:import-status", pk=made.pk)
     messages.success(request, _("已导入“%(title)s”。") % {"title": made.title})
     return redirect(made.get_absolute_url())

@@ -1,15 +1,18 @@
 """Importing knowledge files (导入): one .docx/.pdf/.txt/.md file at once, or a folder as a zip in the background.
 
-One file: `document_import` checks the upload by content (core.uploads), extracts its text (`extract`),
-creates the document through `services.document_create`, and keeps the original as a core Attachment owned
-by the new version (purpose "source", named in `version.source_name`) — all in one transaction.
+One file: `document_import` checks the upload by content (core.uploads) and extracts its text (`extract`,
+limits checked while reading) before and outside any transaction; then, in one short transaction, creates the
+document through `services.document_create` and keeps the original as a core Attachment owned by the new
+version (purpose "source", named in `version.source_name`). No transaction ever waits on a file being parsed.
 
 A zip: `import_batch_create` checks the archive as a whole before anything is stored — a real zip, not too
 many files, not too much once unpacked, no entry inflating like a bomb, no absolute path, `..` or symlink —
 and stores it as an Attachment on a queued ImportBatch; the page enqueues `tasks.run_import` on commit (the
 periodic `tasks.sweep_imports` runs a batch whose message was lost). The worker, `import_batch_run`, claims
-the batch by a conditional UPDATE, then imports file by file, each in its own transaction that also writes
-the file's report row and the counters: a bad file (nested zip, unsupported type, no text…) is reported and
+the batch by a conditional UPDATE, then imports file by file: each file is read and its text extracted outside
+any transaction, then stored in its own short transaction that also writes the file's report row and the
+counters. The worker beats (`heartbeat_at`) after each file; a batch whose heartbeat stops is put back in the
+queue by the sweep (it resumes after the files its report names) or, after MAX_ATTEMPTS, failed: a bad file (nested zip, unsupported type, no text…) is reported and
 skipped, the others are imported, and the progress bar moves as each commits. A batch run again skips the
 files its report already names, so nothing is imported twice.
 """
@@ -29,7 +32,8 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import F, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -40,7 +44,7 @@ from xiaobao.core import services as core_services
 from xiaobao.core.api_errors import BusinessRuleError
 from xiaobao.core.models import Attachment, OrgUnit
 from xiaobao.core.scope import scope_for
-from xiaobao.core.uploads import KINDS, CheckedUpload, check_upload
+from xiaobao.core.uploads import KINDS, CheckedUpload, check_upload, fit_file_name
 from xiaobao.knowledge import extract, services
 from xiaobao.knowledge.error_codes import (
     IMPORT_FAILED,
@@ -74,8 +78,10 @@ MAX_UNPACKED_BYTES = settings.KNOWLEDGE_IMPORT_MAX_UNPACKED_BYTES
 MAX_RATIO = 100
 RATIO_FLOOR_BYTES = 1024 * 1024
 MAX_NAME = 255  # the longest path inside a zip the report keeps
-#: a batch still running this long after upload lost its worker; the sweep marks it failed
-STALE_AFTER = timedelta(hours=2)
+#: a batch whose worker has not beaten (one beat per file) for this long lost its worker
+HEARTBEAT_STALE = timedelta(minutes=3)
+#: a batch is put back in the queue this often after its worker died, then failed for good
+MAX_ATTEMPTS = 3
 #: folders and files that zip tools add and nobody means to import
 _JUNK = ("__MACOSX/", ".DS_Store", "Thumbs.db", "desktop.ini")
 
@@ -132,14 +138,13 @@ def source_of(owner: DocumentVersion | ImportBatch) -> Attachment | None:
 def _attach(owner, *, org_unit_id: int, name: str, content: bytes, kind: str, actor, purpose: str) -> Attachment:
     """Store already-checked bytes as a core Attachment of `owner` (in the caller's transaction). The
     unit is the document's: a version has none of its own."""
-    item = CheckedUpload(name=name[:200], kind=KINDS[kind], size=len(content), content=content)
+    item = CheckedUpload(name=fit_file_name(name), kind=KINDS[kind], size=len(content), content=content)
     return core_services.attachment_store(owner=owner, item=item, actor=actor, purpose=purpose, org_unit_id=org_unit_id)
 
 
 # --- one file -------------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def document_import(
     *,
     actor,
@@ -164,24 +169,29 @@ def document_import(
     _check_kind(kind)
     # the extension first, so a spreadsheet or an image says "unsupported type" rather than "not a PDF"
     extract.check_extension(getattr(upload, "name", "") or "")
-    checked = check_upload(upload, allowed=extract.FILE_KINDS, max_bytes=single_file_limit())
-    return _import_file(
-        actor=actor,
-        org_unit=org_unit,
-        name=checked.name,
-        content=checked.content,
-        kind=kind,
-        category=category,
-        publish=publish,
-        title=title,
-        now=now,
-    )
+    checked = check_upload(upload, allowed=extract.FILE_KINDS, max_bytes=single_file_limit(), field="file")
+    found = extract.extract(checked.name, checked.content)  # the slow part, outside any transaction
+    with transaction.atomic():
+        return _import_file(
+            actor=actor,
+            org_unit=org_unit,
+            name=checked.name,
+            content=checked.content,
+            found=found,
+            kind=kind,
+            category=category,
+            publish=publish,
+            title=title,
+            now=now,
+        )
 
 
-def _import_file(*, actor, org_unit, name, content, kind, category, publish, title="", now=None) -> Document:
-    found = extract.extract(name, content)
+def _import_file(
+    *, actor, org_unit, name, content, found: extract.Extracted, kind, category, publish, title="", now=None
+) -> Document:
+    """Store one already-extracted file as a document (in the caller's transaction)."""
     title = (title or "").strip() or found.title or extract.stem_of(name) or name
-    base = extract.strip_controls(PurePosixPath(name.replace("\\", "/")).name)[:200]
+    base = fit_file_name(extract.strip_controls(PurePosixPath(name.replace("\\", "/")).name))
     document = services.document_create(
         actor=actor,
         kind=kind,
@@ -308,7 +318,7 @@ def inspect_zip(content: bytes, *, file_name: str = "") -> list[Entry]:
 def _read_zip_upload(upload) -> tuple[str, bytes]:
     """The zip's name and bytes, checked by core.uploads; a zip that core refuses is explained by `inspect_zip`."""
     try:
-        checked = check_upload(upload, allowed=frozenset({"zip"}), max_bytes=MAX_ZIP_BYTES)
+        checked = check_upload(upload, allowed=frozenset({"zip"}), max_bytes=MAX_ZIP_BYTES, field="file")
         return checked.name, checked.content
     except BusinessRuleError as refusal:
         if refusal.error_code != core_codes.UPLOAD_TYPE_REFUSED:
@@ -394,7 +404,7 @@ def import_batch_run(*, batch_id: int, now=None) -> ImportBatch:
     `failed` on an unexpected error (logged).
     """
     claimed = ImportBatch.objects.filter(pk=batch_id, status=ImportBatch.Status.QUEUED).update(
-        status=ImportBatch.Status.RUNNING
+        status=ImportBatch.Status.RUNNING, heartbeat_at=timezone.now(), attempts=F("attempts") + 1
     )
     batch = ImportBatch.objects.select_related("created_by", "org_unit", "category").get(pk=batch_id)
     if not claimed:
@@ -403,6 +413,8 @@ def import_batch_run(*, batch_id: int, now=None) -> ImportBatch:
     with translation.override(getattr(batch.created_by, "language", "") or None):
         try:
             _run(batch, now=now)
+        except _Superseded:
+            log.warning("knowledge import batch %s: this run was superseded (its worker was taken for dead)", batch.pk)
         except Exception:  # whatever broke, the batch must not stay "running" for ever
             log.exception("knowledge import batch %s failed", batch.pk)
             batch.refresh_from_db()
@@ -414,6 +426,10 @@ def import_batch_run(*, batch_id: int, now=None) -> ImportBatch:
                 finished_at=timezone.now(),
             )
     return batch
+
+
+class _Superseded(Exception):
+    """This run lost its batch: the sweep took its worker for dead and queued the batch again."""
 
 
 def _run(batch: ImportBatch, *, now=None) -> None:
@@ -449,31 +465,56 @@ def _finish(batch: ImportBatch, status: str, message: str) -> None:
 
 
 def _import_entry(batch: ImportBatch, archive: zipfile.ZipFile, entry: Entry, *, now) -> None:
+    if any(row.get("name") == entry.name for row in batch.report):
+        return  # done by an earlier run of this batch
+    row = {"name": entry.name, "ok": False, "document_id": None, "title": "", "error": "", "code": ""}
+    prepared = None
+    try:
+        prepared = _read_member(archive, entry)  # unpack, check and extract: outside any transaction
+    except BusinessRuleError as refusal:
+        row.update(error=str(refusal.detail), code=refusal.error_code)
+    except Exception:  # one odd file must not stop the others; the log has the traceback
+        log.exception("knowledge import batch %s: file %s failed", batch.pk, entry.name)
+        row.update(error=_("导入该文件时发生系统错误。"), code=IMPORT_FAILED)
     with transaction.atomic():
         # the row lock makes a second runner wait, then see this file in the report (PostgreSQL)
         locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        if locked.attempts != batch.attempts:
+            raise _Superseded
         if any(row.get("name") == entry.name for row in locked.report):
             return
-        row = {"name": entry.name, "ok": False, "document_id": None, "title": "", "error": "", "code": ""}
-        try:
-            with transaction.atomic():  # a savepoint: a refused file leaves nothing behind
-                document = _import_member(batch, archive, entry, now=now)
-            row.update(ok=True, document_id=document.pk, title=document.title)
-        except BusinessRuleError as refusal:
-            row.update(error=str(refusal.detail), code=refusal.error_code)
-        except Exception:  # one odd file must not stop the others; the log has the traceback
-            log.exception("knowledge import batch %s: file %s failed", batch.pk, entry.name)
-            row.update(error=_("导入该文件时发生系统错误。"), code=IMPORT_FAILED)
+        if prepared is not None:
+            try:
+                with transaction.atomic():  # a savepoint: a refused file leaves nothing behind
+                    document = _import_file(
+                        actor=batch.created_by,
+                        org_unit=batch.org_unit,
+                        name=entry.name,
+                        content=prepared[0],
+                        found=prepared[1],
+                        kind=batch.kind,
+                        category=batch.category,
+                        publish=batch.publish,
+                        now=now,
+                    )
+                row.update(ok=True, document_id=document.pk, title=document.title)
+            except BusinessRuleError as refusal:
+                row.update(error=str(refusal.detail), code=refusal.error_code)
+            except Exception:
+                log.exception("knowledge import batch %s: file %s failed", batch.pk, entry.name)
+                row.update(error=_("导入该文件时发生系统错误。"), code=IMPORT_FAILED)
+        locked.heartbeat_at = timezone.now()
         locked.report = [*locked.report, row]
         locked.processed_files += 1
         locked.imported += 1 if row["ok"] else 0
         locked.failed += 0 if row["ok"] else 1
-        locked.save(update_fields=["report", "processed_files", "imported", "failed"])
-        for name in ("report", "processed_files", "imported", "failed"):
+        locked.save(update_fields=["report", "processed_files", "imported", "failed", "heartbeat_at"])
+        for name in ("report", "processed_files", "imported", "failed", "heartbeat_at"):
             setattr(batch, name, getattr(locked, name))
 
 
-def _import_member(batch: ImportBatch, archive: zipfile.ZipFile, entry: Entry, *, now) -> Document:
+def _read_member(archive: zipfile.ZipFile, entry: Entry) -> tuple[bytes, extract.Extracted]:
+    """One archive member's bytes, checked as an upload, and its extracted text; refuses as a file would be."""
     name = entry.name
     if extract.extension_of(name) == "zip":
         raise _refuse(ZIP_NESTED, _("“%(name)s”是压缩包中的压缩包，不会展开导入。") % {"name": name})
@@ -494,17 +535,8 @@ def _import_member(batch: ImportBatch, archive: zipfile.ZipFile, entry: Entry, *
         raise _too_large(name, limit)
     if content[:4] == b"PK\x03\x04" and extract.READERS[extract.extension_of(name)] != "docx":
         raise _refuse(ZIP_NESTED, _("“%(name)s”是压缩包中的压缩包，不会展开导入。") % {"name": name})
-    checked = check_upload(ContentFile(content, name=name), allowed=extract.FILE_KINDS, max_bytes=limit)
-    return _import_file(
-        actor=batch.created_by,
-        org_unit=batch.org_unit,
-        name=name,
-        content=checked.content,
-        kind=batch.kind,
-        category=batch.category,
-        publish=batch.publish,
-        now=now,
-    )
+    checked = check_upload(ContentFile(content, name=name), allowed=extract.FILE_KINDS, max_bytes=limit, field="file")
+    return checked.content, extract.extract(name, checked.content)
 
 
 def _too_large(name: str, limit: int) -> BusinessRuleError:
@@ -518,24 +550,37 @@ def _too_large(name: str, limit: int) -> BusinessRuleError:
 
 
 def import_batches_sweep(*, now=None) -> dict[str, int]:
-    """Run queued batches whose message was lost (queued over a minute ago); fail batches whose worker died
-    (still running STALE_AFTER after upload; what they imported stays, the report says which).
+    """Put back in the queue batches whose worker died (no heartbeat for HEARTBEAT_STALE; they resume after the
+    files their report names), failing them after MAX_ATTEMPTS; then run queued batches whose message was lost
+    (queued over a minute ago, or put back).
 
-    Idempotent: a batch is claimed before it runs, so the sweep and a worker never run the same one.
+    Idempotent: a batch is claimed before it runs and taken over by a conditional UPDATE on its attempt, so
+    the sweep and a worker never run the same attempt.
     """
     now = now or timezone.now()
-    result = {"ran": 0, "failed": 0}
-    queued = ImportBatch.objects.filter(status=ImportBatch.Status.QUEUED, created_at__lt=now - timedelta(minutes=1))
-    for pk in list(queued.values_list("pk", flat=True)[:10]):
+    result = {"ran": 0, "retried": 0, "failed": 0}
+    stale = ImportBatch.objects.filter(status=ImportBatch.Status.RUNNING).annotate(
+        pulse=Coalesce("heartbeat_at", "created_at")
+    )
+    for batch in stale.filter(pulse__lt=now - HEARTBEAT_STALE).select_related("created_by"):
+        taken = ImportBatch.objects.filter(pk=batch.pk, status=batch.status, attempts=batch.attempts)
+        with translation.override(getattr(batch.created_by, "language", "") or None):
+            if batch.attempts < MAX_ATTEMPTS:
+                message = _("处理中断（后台服务重启），已自动重新排队，将从中断处继续。")
+                result["retried"] += taken.update(status=ImportBatch.Status.QUEUED, message=message)
+                continue
+            result["failed"] += taken.update(
+                status=ImportBatch.Status.FAILED,
+                attempts=batch.attempts + 1,
+                message=_("导入多次中断，报告中列出的文件已处理，其余未导入。请重新上传未导入的文件。"),
+                finished_at=now,
+            )
+    queued = ImportBatch.objects.filter(status=ImportBatch.Status.QUEUED).filter(
+        Q(attempts__gt=0) | Q(created_at__lt=now - timedelta(minutes=1))
+    )
+    for pk in list(queued.order_by("created_at").values_list("pk", flat=True)[:10]):
         import_batch_run(batch_id=pk)
         result["ran"] += 1
-    result["failed"] = ImportBatch.objects.filter(
-        status=ImportBatch.Status.RUNNING, created_at__lt=now - STALE_AFTER
-    ).update(
-        status=ImportBatch.Status.FAILED,
-        message=_("导入处理中断，报告中列出的文件已处理，其余未导入。请重新上传未导入的文件。"),
-        finished_at=now,
-    )
     return result
 
 

@@ -178,6 +178,9 @@ class ImportBatch(OrgScopedModel):
     report = models.JSONField(_("逐个文件结果"), default=list, blank=True)
     message = models.TextField(_("说明"), blank=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    # The worker's pulse: a batch whose heartbeat stops is put back in the queue (or failed) by the sweep.
+    heartbeat_at = models.DateTimeField(null=True, blank=True, editable=False)
+    attempts = models.PositiveSmallIntegerField(default=0, editable=False)
 
     objects = ScopedQuerySet.as_manager()
 

@@ -23,7 +23,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from xiaobao.core import selectors as core_selectors
-from xiaobao.core.api import HasModelPermission
+from xiaobao.core.api import HasModelPermission, answered_in_transaction
 from xiaobao.core.api_errors import BusinessRuleError
 from xiaobao.plans import error_codes as codes
 from xiaobao.plans import selectors, services
@@ -170,6 +170,7 @@ class PlanListApi(GenericAPIView):
         request=InputSerializer,
         responses={201: PlanDetailOutput, 400: REFUSALS[400], 403: REFUSALS[403]},
     )
+    @answered_in_transaction
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -232,6 +233,7 @@ class _ActionApi(_Permission, APIView):
     def act(self, request, plan: Plan, data: dict) -> None:  # pragma: no cover - each action overrides
         raise NotImplementedError
 
+    @answered_in_transaction
     def post(self, request, pk: int):
         plan = _plan(request, pk)
         data = self.InputSerializer(data=request.data)
@@ -385,6 +387,7 @@ class PlanActivityListApi(GenericAPIView):
         return self.get_paginated_response(ActivityOutput(page, many=True).data)
 
     @extend_schema(request=InputSerializer, responses={201: ActivityOutput, **REFUSALS})
+    @answered_in_transaction
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

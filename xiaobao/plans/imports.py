@@ -153,6 +153,8 @@ def _read(content: bytes) -> list[tuple[int, dict]]:
         )
     found = []
     for number, values in enumerate(rows, start=2):
+        if number > MAX_ROWS * 10:  # blank lines count too: a sheet of a million empty rows is refused while read
+            raise refusal(codes.IMPORT_TOO_MANY, _("一次最多导入 %(n)s 行。") % {"n": MAX_ROWS}, field="upload")
         row = {name: values[i] if i < len(values) else None for name, i in positions.items()}
         if all(v in (None, "") or (isinstance(v, str) and not v.strip()) for v in row.values()):
             continue
@@ -190,7 +192,6 @@ def _normalise(row: dict, forms: dict, targets: dict) -> tuple[dict, list[tuple[
     return data, problems
 
 
-@transaction.atomic
 def activities_import(
     *, actor: User, upload, org_unit: OrgUnit | None = None, task: PlanTask | None = None, now: datetime | None = None
 ) -> ImportResult:
@@ -200,11 +201,12 @@ def activities_import(
     TASK_NOT_ASSIGNED, the upload refusals of core (an .xlsx by content only), IMPORT_UNREADABLE (no
     workbook, or a required column missing), IMPORT_EMPTY, IMPORT_TOO_MANY. Row problems (the rules of
     `activity_record`, plus unknown form or 五进入 labels) come back in `errors`, and then nothing is written.
+    The file is read and checked before the write transaction opens, which only inserts the rows.
     """
     now = now or timezone.now()
     unit = check_recorder(actor, org_unit)
     task = check_task(task, unit)
-    checked = check_upload(upload, allowed=frozenset({"xlsx"}))
+    checked = check_upload(upload, allowed=frozenset({"xlsx"}), field="file")
     rows = _read(checked.content)
     if not rows:
         raise refusal(codes.IMPORT_EMPTY, _("文件中没有活动数据。"), field="upload")
@@ -221,6 +223,11 @@ def activities_import(
             ready.append(activity_values(data))
     if result.errors:
         return result
+    with transaction.atomic():
+        return _store(result, ready, actor=actor, unit=unit, task=task, checked=checked, now=now)
+
+
+def _store(result: ImportResult, ready: list[dict], *, actor, unit, task, checked, now) -> ImportResult:
     result.created = Activity.objects.bulk_create(
         [Activity(org_unit=unit, task=task, created_by=actor, created_at=now, **values) for values in ready]
     )

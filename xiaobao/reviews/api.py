@@ -22,7 +22,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from xiaobao.core.api import HasModelPermission
+from xiaobao.core.api import HasModelPermission, answered_in_transaction
 from xiaobao.core.views import serve_attachment
 from xiaobao.reviews import selectors, services
 from xiaobao.reviews.api_actions import (
@@ -123,6 +123,7 @@ class ReviewListApi(GenericAPIView):
         description="JSON, or multipart/form-data with `files` (then `data` is a JSON string). The data is checked "
         "against the current version of the form type; the review keeps that version.",
     )
+    @answered_in_transaction
     def post(self, request):
         given = self.InputSerializer(data=request.data)
         given.is_valid(raise_exception=True)

@@ -12,3 +12,4 @@ CONCLUSION_REQUIRED = "reviews.conclusion_required"
 RESPONSES_INCOMPLETE = "reviews.responses_incomplete"  # every opinion must be answered, and only this review's
 ATTENDEES_REQUIRED = "reviews.attendees_required"  # a committee decision names the members present
 DECISION_REQUIRED = "reviews.decision_required"
+OWN_OPINION = "reviews.own_opinion"  # who wrote or issued an opinion may not re-review it in the objection step (403)

@@ -41,7 +41,8 @@ def objection_rereview(
     objection of the review is re-reviewed, the review goes to the committee or is settled.
 
     Refuses: REASON_REQUIRED (no note), WRONG_STEP (409: not awaiting re-review), NOT_ALLOWED (403: not
-    消保部).
+    消保部), OWN_OPINION (403: the actor wrote the disputed opinion or is the review's reviewer — nobody
+    re-reviews their own opinion, even when they also hold the review lead's role).
     """
     now = now or timezone.now()
     note = reason_given(note, "note")
@@ -49,6 +50,10 @@ def objection_rereview(
     if objection.stage != Objection.Stage.REREVIEW or review.status != Review.Status.OBJECTION:
         raise refusal(codes.WRONG_STEP, _("该异议不在复核阶段。"), status=409)
     task = task_for(review, "rereview", actor)
+    if actor.pk in (objection.opinion.created_by_id, review.reviewer_id):
+        raise refusal(
+            codes.OWN_OPINION, _("审查意见的提出人不能复核针对自己意见的异议，请由其他人员复核。"), status=403
+        )
     objection.rereview_by, objection.rereview_at, objection.rereview_note = actor, now, note
     fields = ["rereview_by", "rereview_at", "rereview_note", "stage"]
     if upheld:

@@ -11,9 +11,10 @@ attempt after the first is a resit (`Attempt.number > 1`).
 
 from __future__ import annotations
 
+import hashlib
 import random
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -26,7 +27,7 @@ from xiaobao.training import error_codes as codes
 from xiaobao.training import selectors
 from xiaobao.training.bank import grade_values
 from xiaobao.training.models import Attempt, AttemptAnswer, Exam, ExamItem, ExamRule, QuestionVersion, StaffMember
-from xiaobao.training.sheets import refusal
+from xiaobao.training.sheets import Column, ImportResult, as_date, read_upload, refusal, text
 
 ADD_PERMISSION = "training.add_exam"
 CHANGE_PERMISSION = "training.change_exam"
@@ -335,7 +336,7 @@ def _finish(attempt: Attempt, *, now: datetime, status: str) -> Attempt:
         attempt.submitted_at = min(now, attempt.deadline_at)
         attempt.score = score
         attempt.passed = score >= attempt.exam.pass_mark
-        attempt.seconds_used = int((attempt.submitted_at - attempt.started_at).total_seconds())
+        attempt.seconds_used = max(0, int((attempt.submitted_at - attempt.started_at).total_seconds()))
         attempt.save(update_fields=["status", "submitted_at", "score", "passed", "seconds_used"])
     return attempt
 
@@ -378,3 +379,102 @@ def remaining_seconds(attempt: Attempt, *, now: datetime | None = None) -> int:
     """What the page's countdown starts from: the server's deadline minus the server's now."""
     now = now or timezone.now()
     return max(0, int((attempt.deadline_at - now).total_seconds()))
+
+
+RESULT_COLUMNS = [
+    Column("employee_no", "工号", 12, "TJ10023", True),
+    Column("name", "姓名", 10, "王晓燕", True, "与名册姓名核对"),
+    Column("score", "成绩", 8, 86, True, "不超过试卷总分"),
+    Column("sat_on", "考试日期", 12, "2025-06-15", True, "须在考试开放期间内"),
+]
+
+
+def results_import(*, actor: User, exam: Exam, upload, now: datetime | None = None) -> ImportResult:
+    """Import the results of a paper exam held offline: one row per sitting (a person twice is a resit,
+    numbered after their earlier attempts). All or nothing; the file is read and checked first.
+
+    Refuses NOT_ALLOWED (403: not in the actor's writable scope) and the import refusals. Row problems: an
+    unknown 工号 or one outside the actor's roster, a name that does not match, a score outside 0..the
+    paper's total, a date outside the exam's window, more sittings than the exam allows, a sitting after
+    a pass.
+    """
+    now = now or timezone.now()
+    if not Exam.objects.visible_to(actor, "change").filter(pk=exam.pk).exists():
+        raise refusal(codes.NOT_ALLOWED, _("您不能导入这场考试的成绩。"), status=403)
+    checked, rows = read_upload(upload, RESULT_COLUMNS, sheet_name="考试成绩")
+    total = _paper_total(exam)
+    roster = {
+        s.employee_no: s
+        for s in StaffMember.objects.visible_to(actor).filter(
+            employee_no__in={text(r.get("employee_no")) for _n, r in rows}
+        )
+    }
+    earlier: dict[int, list] = {}
+    for staff_id, number, passed in Attempt.objects.filter(exam=exam, staff__in=roster.values()).values_list(
+        "staff_id", "number", "passed"
+    ):
+        earlier.setdefault(staff_id, []).append((number, passed))
+    result = ImportResult(rows=len(rows))
+    window = (timezone.localdate(exam.opens_at), timezone.localdate(exam.closes_at))
+    ready = []
+    for number, row in sorted(rows, key=lambda r: (text(r[1].get("employee_no")), str(r[1].get("sat_on")))):
+        staff = roster.get(text(row.get("employee_no")))
+        try:
+            score = Decimal(text(row.get("score")))
+        except InvalidOperation:
+            score = None
+        try:
+            sat_on = as_date(row.get("sat_on"))
+        except ValueError:
+            sat_on = None
+        history = earlier.setdefault(staff.pk, []) if staff else []
+        if staff is None:
+            result.errors.append((number, "工号", _("名册中没有该工号：%(no)s") % {"no": text(row.get("employee_no"))}))
+        elif staff.name != text(row.get("name")):
+            result.errors.append((number, "姓名", _("姓名与名册不符（名册：%(name)s）。") % {"name": staff.name}))
+        elif score is None or not 0 <= score <= total:
+            result.errors.append((number, "成绩", _("成绩须在 0 到 %(total)s 之间。") % {"total": total}))
+        elif sat_on is None or not window[0] <= sat_on <= window[1]:
+            result.errors.append((number, "考试日期", _("考试日期须在考试开放期间内。")))
+        elif any(passed for _n, passed in history):
+            result.errors.append((number, "工号", _("该员工已通过本场考试。")))
+        elif len(history) >= exam.attempts_allowed:
+            result.errors.append((number, "工号", _("该员工的作答次数已用完。")))
+        else:
+            attempt_no = max((n for n, _p in history), default=0) + 1
+            history.append((attempt_no, score >= exam.pass_mark))
+            moment = timezone.make_aware(datetime.combine(sat_on, datetime.min.time()))
+            ready.append(
+                Attempt(
+                    exam=exam,
+                    staff=staff,
+                    number=attempt_no,
+                    status=Attempt.Status.IMPORTED,
+                    started_at=moment,
+                    deadline_at=moment,
+                    submitted_at=moment,
+                    score=score,
+                    max_score=total,
+                    passed=score >= exam.pass_mark,
+                )
+            )
+    if result.errors:
+        result.errors.sort()
+        return result
+    with transaction.atomic():
+        Attempt.objects.bulk_create(ready, batch_size=500)
+        result.created = len(ready)
+        audit.record(
+            actor=actor,
+            action="training.results_import",
+            obj=exam,
+            changes={"file": checked.name, "sha256": hashlib.sha256(checked.content).hexdigest(), "rows": len(ready)},
+            at=now,
+        )
+    return result
+
+
+def _paper_total(exam: Exam) -> Decimal:
+    if exam.paper_mode == Exam.PaperMode.FIXED:
+        return sum((i.points for i in exam.items.all()), Decimal(0))
+    return sum((r.points * r.count for r in exam.rules.all()), Decimal(0))

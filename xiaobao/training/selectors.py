@@ -171,8 +171,18 @@ def results_visible(exam: Exam, *, now=None) -> bool:
 # --- courses and sessions ------------------------------------------------------------------------------
 
 
+def courses_visible(user) -> QuerySet[Course]:
+    """Courses of the user's scope, and those of the units above them: head office's courses are taught
+    in every branch, so a branch schedules sessions of them."""
+    own = Course.objects.visible_to(user)
+    unit = getattr(user, "org_unit", None)
+    if unit is None or not user.has_perm("training.view_course"):
+        return own
+    return Course.objects.filter(Q(pk__in=own.values("pk")) | Q(org_unit__in=unit.ancestors()))
+
+
 def courses_for(user, filters: dict | None = None) -> QuerySet[Course]:
-    rows = Course.objects.visible_to(user).select_related("programme").prefetch_related("audiences")
+    rows = courses_visible(user).select_related("programme").prefetch_related("audiences")
     filters = filters or {}
     if filters.get("year"):
         rows = rows.filter(year=filters["year"])

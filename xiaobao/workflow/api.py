@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.urls import path
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
@@ -19,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from xiaobao.core import selectors as core_selectors
-from xiaobao.core.api import HasModelPermission
+from xiaobao.core.api import HasModelPermission, answered_in_transaction
 from xiaobao.workflow import error_codes as codes
 from xiaobao.workflow import forms, selectors, services
 from xiaobao.workflow.exceptions import WorkflowError
@@ -138,6 +139,7 @@ class _TaskActionApi(APIView):
     def act(self, request, task, data):  # pragma: no cover - each action overrides
         raise NotImplementedError
 
+    @answered_in_transaction
     def post(self, request, pk: int):
         task = _task(request, pk)
         data = self.InputSerializer(data=request.data)
@@ -180,6 +182,7 @@ class CompleteApi(APIView):
     serializer_class = InputSerializer
 
     @extend_schema(request=InputSerializer, responses={200: TaskOutput, **REFUSALS})
+    @answered_in_transaction
     def post(self, request, pk: int):
         task = _task(request, pk)
         data = self.InputSerializer(data=request.data)
@@ -203,6 +206,7 @@ class _HandOverApi(APIView):
     serializer_class = InputSerializer
     service = None
 
+    @answered_in_transaction
     def post(self, request, pk: int):
         task = _task(request, pk)
         data = self.InputSerializer(data=request.data)
@@ -211,7 +215,7 @@ class _HandOverApi(APIView):
         to_user = core_selectors.users_visible_to(request.user).filter(pk=data.validated_data["to_user"]).first()
         if to_user is None:
             raise WorkflowError(
-                codes.TARGET_NOT_ELIGIBLE, "no such user in your scope", fields={"to_user": ["not_found"]}
+                codes.TARGET_NOT_ELIGIBLE, _("您的范围内没有该用户。"), fields={"to_user": ["not_found"]}
             )
         row = type(self).service(
             task=task,
@@ -252,6 +256,13 @@ class DefinitionVersionOutput(serializers.Serializer):
     running = serializers.IntegerField(help_text="Running instances on this version")
 
 
+class DeployOutput(DefinitionVersionOutput):
+    outcome = serializers.ChoiceField(
+        choices=["deployed", "made_current", "unchanged"],
+        help_text="deployed: new version (201); made_current / unchanged: identical content, nothing stored (200)",
+    )
+
+
 class DefinitionListApi(APIView):
     """GET: deployed processes with their versions. POST: upload a BPMN file (multipart, field `file`)."""
 
@@ -283,7 +294,12 @@ class DefinitionListApi(APIView):
     @extend_schema(
         request={"multipart/form-data": UploadSerializer},
         responses={
-            201: DefinitionVersionOutput,
+            201: OpenApiResponse(DeployOutput, description="New content: a new version, now current"),
+            200: OpenApiResponse(
+                DeployOutput,
+                description="Identical content (a no-op): outcome `unchanged`, or `made_current` when it was an "
+                "older version's",
+            ),
             400: OpenApiResponse(description="Refused model: fields.element_id names the element"),
             403: REFUSALS[403],
         },
@@ -296,7 +312,10 @@ class DefinitionListApi(APIView):
             content=content, actor=request.user, source=f"upload:{upload.validated_data['file'].name}"
         )
         row = selectors.get_definition_for_user(request.user, definition.pk)
-        return Response(DefinitionVersionOutput(row).data, status=status.HTTP_201_CREATED)
+        body = {**DefinitionVersionOutput(row).data, "outcome": definition.deploy_outcome}
+        # Identical content is the documented no-op: 200 with the version that has it, not a second 201.
+        created = definition.deploy_outcome == services.DEPLOYED
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 class InstanceHistoryApi(GenericAPIView):

@@ -17,7 +17,7 @@ from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.views import APIView
 
-from xiaobao.core.api import HasModelPermission
+from xiaobao.core.api import HasModelPermission, answered_in_transaction
 
 
 class VersionInput(serializers.Serializer):
@@ -62,6 +62,7 @@ class ObjectActionApi(APIView):
         self.act(request, obj, data.validated_data, **kwargs)
         return self.answer(request, self.find(request, pk))
 
+    @answered_in_transaction  # a committed action is never answered with an error
     def post(self, request, pk: int, **kwargs):
         return self.run(request, pk, **kwargs)
 

@@ -16,14 +16,17 @@ refused before lxml (which the engine's parser uses) ever sees the bytes.
 
 from __future__ import annotations
 
+import calendar
 import hashlib
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from decimal import Decimal
 from xml.etree.ElementTree import ParseError
 
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
+from django.utils.translation import gettext as _
 from lxml import etree
 
 from xiaobao.workflow import error_codes as codes
@@ -105,11 +108,58 @@ ASSIGNEE_RULES = {"starter"}
 DAY_UNITS = {"working", "calendar"}
 FORM_TYPES = {"boolean", "string", "text", "long", "date", "enum"}
 VARIABLE_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-DURATION_RE = re.compile(r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$")
+# ISO 8601 durations; any component may carry a decimal fraction (dot or comma), the smallest given only.
+_AMOUNT = r"\d+(?:[.,]\d+)?"
+DURATION_RE = re.compile(
+    rf"^P(?!$)(?:(?P<years>{_AMOUNT})Y)?(?:(?P<months>{_AMOUNT})M)?(?:(?P<weeks>{_AMOUNT})W)?(?:(?P<days>{_AMOUNT})D)?"
+    rf"(?:T(?=\d)(?:(?P<hours>{_AMOUNT})H)?(?:(?P<minutes>{_AMOUNT})M)?(?:(?P<seconds>{_AMOUNT})S)?)?$"
+)
+DURATION_PARTS = ("years", "months", "weeks", "days", "hours", "minutes", "seconds")
 # What the engine sees instead of a timer's expression: the runtime schedules timers itself on the
 # working-day calendar, so the engine's own wall-clock check must never fire first.
 ENGINE_DURATION = '"P36500D"'
 ENGINE_DATE = '"2999-12-31T00:00:00+00:00"'
+
+
+def parse_duration(expression: str) -> dict[str, Decimal] | None:
+    """The components of an ISO 8601 duration (`P15D`, `PT4H`, `PT1.5S`, `P0,5D`), or None if it is not one.
+
+    Only the smallest component given may have a fraction (ISO 8601 §4.4.3.2: `PT1.5H30M` is not a duration).
+    """
+    match = DURATION_RE.match(expression)
+    if match is None:
+        return None
+    given = [(name, match.group(name)) for name in DURATION_PARTS if match.group(name) is not None]
+    if any("." in value or "," in value for _name, value in given[:-1]):
+        return None
+    return {name: Decimal(value.replace(",", ".")) for name, value in given}
+
+
+def whole_days(parts: dict[str, Decimal]) -> int | None:
+    """Days and weeks only, in whole numbers: counted on the working-day calendar (or as calendar days).
+    Anything with years, months, a time of day or a fraction is wall-clock time instead (None)."""
+    if set(parts) - {"days", "weeks"}:
+        return None
+    days = parts.get("days", Decimal(0)) + 7 * parts.get("weeks", Decimal(0))
+    return int(days) if days == days.to_integral_value() else None
+
+
+def duration_end(parts: dict[str, Decimal], start: datetime) -> datetime:
+    """`start` plus the duration on the wall clock. Whole months move the calendar date (31 January plus a
+    month is the last day of February); a fraction of a month is that share of the following month's days."""
+    months = parts.get("years", Decimal(0)) * 12 + parts.get("months", Decimal(0))
+    whole = int(months)
+    index = start.month - 1 + whole
+    year, month = start.year + index // 12, index % 12 + 1
+    moved = start.replace(year=year, month=month, day=min(start.day, calendar.monthrange(year, month)[1]))
+    extra_days = (months - whole) * calendar.monthrange(year, month)[1]
+    return moved + timedelta(
+        weeks=float(parts.get("weeks", 0)),
+        days=float(parts.get("days", 0) + extra_days),
+        hours=float(parts.get("hours", 0)),
+        minutes=float(parts.get("minutes", 0)),
+        seconds=float(parts.get("seconds", 0)),
+    )
 
 
 class BpmnProblem(Exception):
@@ -145,23 +195,29 @@ def content_version(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
+def _malformed(exc) -> str:
+    """Where the XML breaks, in the user's language (the parsers' own messages are English)."""
+    position = getattr(exc, "position", None) or (getattr(exc, "lineno", None), None)
+    if position and position[0]:
+        return _("不是格式正确的 XML（第 %(line)s 行附近）。") % {"line": position[0]}
+    return _("不是格式正确的 XML。")
+
+
 def safe_tree(content: bytes):
     """Parse untrusted bytes: defusedxml decides whether they are safe, then lxml builds the tree."""
     if len(content) > MAX_BYTES:
-        raise BpmnProblem(codes.FILE_TOO_LARGE, f"BPMN file is larger than {MAX_BYTES // 1024} KB")
+        raise BpmnProblem(codes.FILE_TOO_LARGE, _("BPMN 文件超过 %(kb)s KB。") % {"kb": MAX_BYTES // 1024})
     try:
         SafeET.fromstring(content, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
-        raise BpmnProblem(
-            codes.BPMN_FORBIDDEN_XML, f"DTDs, entities and external references are refused ({exc})"
-        ) from exc
+        raise BpmnProblem(codes.BPMN_FORBIDDEN_XML, _("文件含有 DTD、实体或外部引用，不予接受。")) from exc
     except ParseError as exc:
-        raise BpmnProblem(codes.BPMN_MALFORMED, f"not well-formed XML: {exc}") from exc
+        raise BpmnProblem(codes.BPMN_MALFORMED, _malformed(exc)) from exc
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, remove_comments=True)
     try:
         return etree.fromstring(content, parser)
     except etree.XMLSyntaxError as exc:
-        raise BpmnProblem(codes.BPMN_MALFORMED, f"not well-formed XML: {exc}") from exc
+        raise BpmnProblem(codes.BPMN_MALFORMED, _malformed(exc)) from exc
 
 
 def properties(element) -> dict[str, str]:
@@ -188,9 +244,11 @@ def _int(value: str, element_id: str, what: str) -> int:
     try:
         number = int(value)
     except (TypeError, ValueError):
-        raise BpmnProblem(codes.BPMN_INVALID, f"{what} must be a whole number, got {value!r}", element_id) from None
+        raise BpmnProblem(
+            codes.BPMN_INVALID, _("%(what)s 须为整数，现为“%(value)s”。") % {"what": what, "value": value}, element_id
+        ) from None
     if number < 0:
-        raise BpmnProblem(codes.BPMN_INVALID, f"{what} must not be negative", element_id)
+        raise BpmnProblem(codes.BPMN_INVALID, _("%(what)s 不能为负数。") % {"what": what}, element_id)
     return number
 
 
@@ -223,9 +281,13 @@ def _form(element, props: dict, element_id: str) -> list[dict]:
         )
     for f in fields:
         if not f["id"] or not re.fullmatch(r"[A-Za-z_]\w*", f["id"]):
-            raise BpmnProblem(codes.BPMN_INVALID, f"form field id {f['id']!r} is not a valid name", element_id)
+            raise BpmnProblem(
+                codes.BPMN_INVALID, _("表单字段标识“%(id)s”不是有效的名称。") % {"id": f["id"]}, element_id
+            )
         if f["type"] not in FORM_TYPES:
-            raise BpmnProblem(codes.BPMN_UNSUPPORTED, f"form field type {f['type']!r} is not supported", element_id)
+            raise BpmnProblem(
+                codes.BPMN_UNSUPPORTED, _("不支持表单字段类型“%(type)s”。") % {"type": f["type"]}, element_id
+            )
     return fields
 
 
@@ -242,9 +304,11 @@ def _timer(element, default_unit: str) -> dict | None:
     moment = definition.find(f"{{{BPMN_NS}}}timeDate")
     if duration is not None:
         expr = _unwrap(duration.text).strip("'\" ").upper()
-        if not DURATION_RE.match(expr):
+        if parse_duration(expr) is None:
             raise BpmnProblem(
-                codes.BAD_TIMER, f"timer duration {expr!r} is not an ISO 8601 duration (e.g. P15D)", element_id
+                codes.BAD_TIMER,
+                _("定时器时长“%(expr)s”不是 ISO 8601 时长（例如 P15D、PT4H、PT1.5S）。") % {"expr": expr},
+                element_id,
             )
         kind = "duration"
     elif moment is not None:
@@ -259,12 +323,12 @@ def _timer(element, default_unit: str) -> dict | None:
             except ValueError:
                 raise BpmnProblem(
                     codes.BAD_TIMER,
-                    f"timer date {expr!r} is neither an ISO 8601 date-time nor a process variable",
+                    _("定时器时间“%(expr)s”既不是 ISO 8601 日期时间，也不是流程变量名。") % {"expr": expr},
                     element_id,
                 ) from None
             kind = "date"
     else:
-        raise BpmnProblem(codes.BAD_TIMER, "a timer needs a timeDuration or a timeDate", element_id)
+        raise BpmnProblem(codes.BAD_TIMER, _("定时器需要 timeDuration 或 timeDate。"), element_id)
     return {
         "kind": kind,
         "expr": expr,
@@ -307,18 +371,25 @@ def _user_task(element, lanes: dict, default_unit: str) -> dict:
     assignee = _unwrap(props.get("assignee") or element.get(f"{{{CAMUNDA_NS}}}assignee") or "")
     if assignee and assignee not in ASSIGNEE_RULES:
         raise BpmnProblem(
-            codes.TASK_UNASSIGNED, f"assignee rule {assignee!r} is not one of {sorted(ASSIGNEE_RULES)}", element_id
+            codes.TASK_UNASSIGNED,
+            _("办理人规则“%(rule)s”无效，可用：%(allowed)s。")
+            % {"rule": assignee, "allowed": ", ".join(sorted(ASSIGNEE_RULES))},
+            element_id,
         )
     if not role and not assignee:
         # assigneeFrom alone is not enough: when the variable is empty, someone must still be able to claim it
         raise BpmnProblem(
             codes.TASK_UNASSIGNED,
-            "user task has no assignment: give it a role (property, candidateGroups or lane)",
+            _("用户任务没有指定办理角色：请通过属性 role、candidateGroups 或泳道指定。"),
             element_id,
         )
     org = props.get("org", "business")
     if org not in ORG_RULES:
-        raise BpmnProblem(codes.BAD_ORG_RULE, f"org rule {org!r} is not one of {sorted(ORG_RULES)}", element_id)
+        raise BpmnProblem(
+            codes.BAD_ORG_RULE,
+            _("机构规则“%(rule)s”无效，可用：%(allowed)s。") % {"rule": org, "allowed": ", ".join(sorted(ORG_RULES))},
+            element_id,
+        )
     unit = props.get("dayUnit", default_unit)
     if unit not in DAY_UNITS:
         raise BpmnProblem(codes.BAD_TIMER, f"dayUnit must be one of {sorted(DAY_UNITS)}", element_id)
@@ -328,9 +399,13 @@ def _user_task(element, lanes: dict, default_unit: str) -> dict:
     assignee_from, due_from = props.get("assigneeFrom", ""), props.get("dueFrom", "")
     for what, name in (("assigneeFrom", assignee_from), ("dueFrom", due_from)):
         if name and not VARIABLE_RE.fullmatch(name):
-            raise BpmnProblem(codes.BPMN_INVALID, f"{what} must name a process variable, got {name!r}", element_id)
+            raise BpmnProblem(
+                codes.BPMN_INVALID,
+                _("%(what)s 须为流程变量名，现为“%(name)s”。") % {"what": what, "name": name},
+                element_id,
+            )
     if due_from and due_days is not None:
-        raise BpmnProblem(codes.BPMN_INVALID, "give dueDays or dueFrom, not both", element_id)
+        raise BpmnProblem(codes.BPMN_INVALID, _("dueDays 与 dueFrom 只能给出其一。"), element_id)
     return {
         "name": element.get("name") or element_id,
         "role": role,
@@ -359,7 +434,7 @@ def _service_handler(element) -> str:
 
 def _check_elements(root) -> None:
     if namespace(root.tag) != BPMN_NS or local(root.tag) != "definitions":
-        raise BpmnProblem(codes.BPMN_MALFORMED, "the root element is not bpmn:definitions")
+        raise BpmnProblem(codes.BPMN_MALFORMED, _("根元素不是 bpmn:definitions。"))
     for element in root.iter():
         if namespace(element.tag) != BPMN_NS:
             continue  # diagram interchange and vendor extensions are not ours to judge
@@ -368,27 +443,63 @@ def _check_elements(root) -> None:
         element_id = (owner.get("id") if owner is not None else "") or ""
         if name not in SUPPORTED:
             hint = UNSUPPORTED_HINTS.get(name, "see docs/workflow.md for the supported elements")
-            raise BpmnProblem(codes.BPMN_UNSUPPORTED, f"bpmn:{name} is not supported: {hint}", element_id)
+            raise BpmnProblem(
+                codes.BPMN_UNSUPPORTED, _("不支持 bpmn:%(name)s：%(hint)s") % {"name": name, "hint": hint}, element_id
+            )
         if name == "subProcess" and element.get("triggeredByEvent") == "true":
-            raise BpmnProblem(codes.BPMN_UNSUPPORTED, "event subprocesses are not supported", element_id)
+            raise BpmnProblem(codes.BPMN_UNSUPPORTED, _("不支持事件子流程，请改用活动上的边界事件。"), element_id)
         if name == "scriptTask" and (element.get("scriptFormat") or "python").lower() not in {"python", "python3"}:
-            raise BpmnProblem(codes.BAD_SCRIPT, "script tasks must be written in Python", element_id)
+            raise BpmnProblem(codes.BAD_SCRIPT, _("脚本任务须用 Python 编写。"), element_id)
 
 
 def _main_process(root):
     processes = root.findall(f"{{{BPMN_NS}}}process")
     if not processes:
-        raise BpmnProblem(codes.BPMN_MALFORMED, "the file has no bpmn:process")
+        raise BpmnProblem(codes.BPMN_MALFORMED, _("文件中没有 bpmn:process。"))
     executable = [p for p in processes if p.get("isExecutable") == "true"] or processes
     called = {c.get("calledElement") for c in root.iter(f"{{{BPMN_NS}}}callActivity")}
     top = [p for p in executable if p.get("id") not in called] or executable
     return top[0]
 
 
+def _check_calls(root) -> None:
+    """A call activity must call a process of this file, and no process may end up calling itself, directly
+    or through others: the engine would expand the calls without end when the spec is built or run."""
+    processes = {p.get("id", ""): p for p in root.findall(f"{{{BPMN_NS}}}process")}
+    calls: dict[str, list[tuple[str, str]]] = {}
+    for key, process in processes.items():
+        for call in process.iter(f"{{{BPMN_NS}}}callActivity"):
+            called = (call.get("calledElement") or "").strip()
+            if called not in processes:
+                raise BpmnProblem(
+                    codes.BPMN_INVALID,
+                    _("调用活动调用的流程“%(called)s”不在本文件中。") % {"called": called},
+                    call.get("id", ""),
+                )
+            calls.setdefault(key, []).append((call.get("id", ""), called))
+    done: set[str] = set()
+
+    def visit(key: str, path: list[str]) -> None:
+        for element_id, called in calls.get(key, []):
+            if called in path:
+                chain = " → ".join([*path[path.index(called) :], called])
+                raise BpmnProblem(
+                    codes.CALL_CYCLE, _("调用活动形成循环调用：%(chain)s。") % {"chain": chain}, element_id
+                )
+            if called not in done:
+                visit(called, [*path, called])
+        done.add(key)
+
+    for key in processes:
+        if key not in done:
+            visit(key, [key])
+
+
 def read(content: bytes) -> tuple[ReadModel, bytes]:
     """Check a BPMN file and extract the runtime's metadata; returns (model, bytes for the engine)."""
     root = safe_tree(content)
     _check_elements(root)
+    _check_calls(root)
     main = _main_process(root)
     meta: dict = {"user_tasks": {}, "timers": {}, "services": {}}
     for process in root.findall(f"{{{BPMN_NS}}}process"):
@@ -406,7 +517,7 @@ def read(content: bytes) -> tuple[ReadModel, bytes]:
             elif name == "serviceTask":
                 handler = _service_handler(element)
                 if not handler:
-                    raise BpmnProblem(codes.UNKNOWN_SERVICE, "service task names no handler", element_id)
+                    raise BpmnProblem(codes.UNKNOWN_SERVICE, _("服务任务没有指定处理程序（handler）。"), element_id)
                 meta["services"][element_id] = handler
             timer = _timer(element, default_unit)
             if timer:

@@ -22,6 +22,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from uuid import UUID
 
+from django.utils.translation import gettext as _
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.TaskParser import TaskParser
 from SpiffWorkflow.bpmn.parser.util import full_tag
@@ -163,9 +164,12 @@ def parse(engine_xml: bytes, key: str) -> Compiled:
         parser.add_bpmn_xml(etree.fromstring(engine_xml), filename=f"{key}.bpmn")
         return Compiled(parser.get_spec(key), parser.get_subprocess_specs(key))
     except ValidationException as exc:
-        raise BpmnProblem(codes.BPMN_INVALID, str(exc).split("\n")[0], getattr(exc, "id", "") or "") from exc
+        # the engine's reason is English and technical; it follows a sentence in the user's language
+        reason = str(exc).split("\n")[0]
+        message = _("流程引擎拒绝了该模型：%(reason)s") % {"reason": reason}
+        raise BpmnProblem(codes.BPMN_INVALID, message, getattr(exc, "id", "") or "") from exc
     except (SpiffWorkflowException, KeyError, ValueError) as exc:
-        raise BpmnProblem(codes.BPMN_INVALID, f"the engine cannot load this model: {exc}") from exc
+        raise BpmnProblem(codes.BPMN_INVALID, _("流程引擎无法加载该模型。")) from exc
 
 
 def remember(version: str, parsed: Compiled) -> None:
@@ -347,11 +351,6 @@ def element_states(workflow: BpmnWorkflow) -> dict[str, list[str]]:
 def states_of(state: str, spec: Compiled) -> dict[str, list[str]]:
     """Element states of a stored instance state (restores it: for detail pages, not per step)."""
     return element_states(load_state(state, spec))
-
-
-def duration(expression: str, start: datetime) -> timedelta:
-    """An ISO 8601 duration from `start` (months and years have their calendar lengths)."""
-    return TimerEventDefinition.get_timedelta_from_start(TimerEventDefinition.parse_iso_duration(expression), start)
 
 
 def cancel(workflow: BpmnWorkflow) -> None:

@@ -11,6 +11,7 @@ BAD_ORG_RULE = "workflow.bad_org_rule"
 BAD_TIMER = "workflow.bad_timer"  # a timer expression the runtime cannot schedule
 BAD_SCRIPT = "workflow.bad_script"  # a script in a language other than Python
 UNKNOWN_SERVICE = "workflow.unknown_service"  # a service task whose handler is not registered
+CALL_CYCLE = "workflow.call_cycle"  # a call activity calls its own process, directly or through others
 FILE_TOO_LARGE = "workflow.file_too_large"
 
 # start

@@ -81,12 +81,12 @@ def read_upload(upload) -> bytes:
     if upload.size > settings.UPLOAD_MAX_BYTES:
         raise WorkflowError(
             codes.FILE_TOO_LARGE,
-            f"file is larger than {settings.UPLOAD_MAX_BYTES // 1024} KB",
+            _("文件超过 %(kb)s KB。") % {"kb": settings.UPLOAD_MAX_BYTES // 1024},
             fields={"file": ["too_large"]},
         )
     content = upload.read(settings.UPLOAD_MAX_BYTES + 1)
     # by content, not by name or the browser's content type: XML starts with "<" after an optional BOM
     head = content[:512].lstrip(b"\xef\xbb\xbf").lstrip()
     if not head.startswith(b"<"):
-        raise WorkflowError(codes.BPMN_MALFORMED, "the file is not XML", fields={"file": ["not_xml"]})
+        raise WorkflowError(codes.BPMN_MALFORMED, _("该文件不是 XML。"), fields={"file": ["not_xml"]})
     return content

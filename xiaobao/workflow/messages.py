@@ -48,6 +48,7 @@ def refusal_message(error: BusinessRuleError) -> str:
         codes.BAD_TIMER: _("流程中的定时器设置无效。"),
         codes.BAD_SCRIPT: _("脚本任务只能用 Python 编写。"),
         codes.UNKNOWN_SERVICE: _("服务任务引用的处理程序未注册。"),
+        codes.CALL_CYCLE: _("流程中的调用活动形成了循环调用。"),
     }
     message = known.get(error.error_code)
     if message is None and error.error_code in deploy:

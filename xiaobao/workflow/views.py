@@ -283,11 +283,13 @@ def upload_definition(request):
         definition = services.deploy(content=read_upload(upload), actor=request.user, source=f"upload:{upload.name}")
     except WorkflowError as refusal:
         return _definitions_page(request, upload_form=form, upload_error=refusal_message(refusal), status=400)
-    messages.success(
-        request,
-        _("已部署 %(name)s，版本 %(version)s。")
-        % {"name": definition.name or definition.key, "version": definition.version[:8]},
-    )
+    names = {"name": definition.name or definition.key, "version": definition.version[:8]}
+    if definition.deploy_outcome == services.UNCHANGED:
+        messages.info(request, _("%(name)s 的内容与当前版本 %(version)s 相同，未重复部署。") % names)
+    elif definition.deploy_outcome == services.MADE_CURRENT:
+        messages.success(request, _("%(name)s 的内容与旧版本 %(version)s 相同，已将该版本设为当前版本。") % names)
+    else:
+        messages.success(request, _("已部署 %(name)s，版本 %(version)s。") % names)
     return redirect("workflow:definitions")
 
 

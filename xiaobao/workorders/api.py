@@ -22,7 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from xiaobao.core import selectors as core_selectors
-from xiaobao.core.api import HasModelPermission
+from xiaobao.core.api import HasModelPermission, answered_in_transaction
 from xiaobao.core.api_errors import BusinessRuleError
 from xiaobao.core.views import serve_attachment
 from xiaobao.workflow import selectors as workflow_selectors
@@ -177,6 +177,7 @@ class WorkOrderListApi(GenericAPIView):
             403: REFUSALS[403],
         },
     )
+    @answered_in_transaction
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

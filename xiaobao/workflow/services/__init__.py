@@ -11,13 +11,16 @@ start, complete, cancel), tasks (who holds a task), timers (the periodic sweep);
 engine advance they share. Callers use this package: `services.complete(...)`.
 """
 
-from xiaobao.workflow.services.deploy import deploy, deploy_app_processes
+from xiaobao.workflow.services.deploy import DEPLOYED, MADE_CURRENT, UNCHANGED, deploy, deploy_app_processes
 from xiaobao.workflow.services.runtime import cancel, complete, start
 from xiaobao.workflow.services.tasks import claim, delegate, reassign, release, set_due
 from xiaobao.workflow.services.timers import BATCH, sweep_timers
 
 __all__ = [
     "BATCH",
+    "DEPLOYED",
+    "MADE_CURRENT",
+    "UNCHANGED",
     "cancel",
     "claim",
     "complete",

@@ -6,6 +6,8 @@ import re
 from datetime import date
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+
 from xiaobao.workflow import error_codes as codes
 from xiaobao.workflow.exceptions import WorkflowError
 
@@ -18,7 +20,7 @@ def jsonable(value, path: str = "data"):
         return {str(k): jsonable(v, f"{path}.{k}") for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [jsonable(v, path) for v in value]
-    raise WorkflowError(codes.INVALID_DATA, f"{path}: {type(value).__name__} cannot be stored in a process")
+    raise WorkflowError(codes.INVALID_DATA, _("%(path)s：该类型的值不能存入流程数据。") % {"path": path})
 
 
 def clean_value(form_field: dict, value):
@@ -32,7 +34,9 @@ def clean_value(form_field: dict, value):
             return int(value)
         except (TypeError, ValueError):
             raise WorkflowError(
-                codes.INVALID_DATA, f"{form_field['id']} must be a whole number", fields={form_field["id"]: ["invalid"]}
+                codes.INVALID_DATA,
+                _("%(field)s 须为整数。") % {"field": form_field["id"]},
+                fields={form_field["id"]: ["invalid"]},
             ) from None
     if kind == "date":
         if isinstance(value, date):
@@ -41,12 +45,14 @@ def clean_value(form_field: dict, value):
             return date.fromisoformat(str(value))
         except ValueError:
             raise WorkflowError(
-                codes.INVALID_DATA, f"{form_field['id']} must be a date", fields={form_field["id"]: ["invalid"]}
+                codes.INVALID_DATA,
+                _("%(field)s 须为日期（YYYY-MM-DD）。") % {"field": form_field["id"]},
+                fields={form_field["id"]: ["invalid"]},
             ) from None
     if kind == "enum" and form_field["choices"] and value not in [c[0] for c in form_field["choices"]]:
         raise WorkflowError(
             codes.INVALID_DATA,
-            f"{form_field['id']} is not one of the choices",
+            _("%(field)s 不是可选值之一。") % {"field": form_field["id"]},
             fields={form_field["id"]: ["invalid_choice"]},
         )
     if isinstance(value, Decimal):
@@ -58,11 +64,13 @@ def clean_data(form: list[dict], data) -> dict:
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise WorkflowError(codes.INVALID_DATA, "data must be an object")
+        raise WorkflowError(codes.INVALID_DATA, _("data 须为对象。"))
     bad = [k for k in data if not re.fullmatch(r"[A-Za-z_]\w*", str(k))]
     if bad:
         raise WorkflowError(
-            codes.INVALID_DATA, f"data keys must be names: {bad}", fields={k: ["invalid_name"] for k in bad}
+            codes.INVALID_DATA,
+            _("data 的键须为名称：%(keys)s") % {"keys": ", ".join(map(str, bad))},
+            fields={k: ["invalid_name"] for k in bad},
         )
     if not form:
         return jsonable(data)
@@ -70,7 +78,9 @@ def clean_data(form: list[dict], data) -> dict:
     unknown = sorted(set(data) - set(by_id) - {"comment"})
     if unknown:
         raise WorkflowError(
-            codes.INVALID_DATA, f"fields not on this task's form: {unknown}", fields={k: ["unknown"] for k in unknown}
+            codes.INVALID_DATA,
+            _("这些字段不在该任务的表单上：%(keys)s") % {"keys": ", ".join(unknown)},
+            fields={k: ["unknown"] for k in unknown},
         )
     cleaned = {}
     for form_field in form:
@@ -78,7 +88,9 @@ def clean_data(form: list[dict], data) -> dict:
         if value in (None, "") and form_field["type"] != "boolean":
             if form_field["required"]:
                 raise WorkflowError(
-                    codes.INVALID_DATA, f"{form_field['id']} is required", fields={form_field["id"]: ["required"]}
+                    codes.INVALID_DATA,
+                    _("%(field)s 为必填。") % {"field": form_field["id"]},
+                    fields={form_field["id"]: ["required"]},
                 )
             continue
         cleaned[form_field["id"]] = clean_value(form_field, value if value is not None else False)

@@ -8,6 +8,7 @@ from pathlib import Path
 from django.apps import apps
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from xiaobao.core import audit
 from xiaobao.core.models import Role
@@ -16,6 +17,11 @@ from xiaobao.workflow import error_codes as codes
 from xiaobao.workflow.bpmn import BpmnProblem
 from xiaobao.workflow.exceptions import WorkflowError
 from xiaobao.workflow.models import ProcessDefinition
+
+# What a deploy did, on the returned definition's `deploy_outcome`: identical content is never stored twice.
+DEPLOYED = "deployed"  # new content: a new version, now current
+MADE_CURRENT = "made_current"  # the content of an older version: that version is current again
+UNCHANGED = "unchanged"  # the content of the current version: nothing written
 
 
 def _refusal(problem: BpmnProblem) -> WorkflowError:
@@ -35,7 +41,7 @@ def _resolve_roles(meta: dict) -> None:
         ids[code] = pk
     for element_id, task in meta["user_tasks"].items():
         if task["role"] and task["role"] not in known:
-            raise BpmnProblem(codes.UNKNOWN_ROLE, f"role {task['role']!r} does not exist", element_id)
+            raise BpmnProblem(codes.UNKNOWN_ROLE, _("角色“%(role)s”不存在。") % {"role": task["role"]}, element_id)
         if task["role"]:
             task["role"] = known[task["role"]]
             # resolved once here, not per step (roles are never deleted: core.roles only adds)
@@ -45,12 +51,14 @@ def _resolve_roles(meta: dict) -> None:
 def _check_handlers(meta: dict) -> None:
     for element_id, name in meta["services"].items():
         if handlers.get(name) is None:
-            raise BpmnProblem(codes.UNKNOWN_SERVICE, f"service handler {name!r} is not registered", element_id)
+            raise BpmnProblem(codes.UNKNOWN_SERVICE, _("服务处理程序“%(name)s”未注册。") % {"name": name}, element_id)
 
 
 @transaction.atomic
 def deploy(*, content: bytes, actor=None, source: str = "upload", now: datetime | None = None) -> ProcessDefinition:
     """Deploy a BPMN file as the current version of its process; identical content is not deployed twice.
+
+    The returned definition's `deploy_outcome` says which: DEPLOYED, MADE_CURRENT or UNCHANGED (a no-op).
 
     Refuses (400, `fields.element_id` names the element): malformed or non-UTF-8 XML, DTDs/entities,
     elements the runtime does not support, user tasks without an assignment, unknown roles, bad org
@@ -61,7 +69,7 @@ def deploy(*, content: bytes, actor=None, source: str = "upload", now: datetime 
         try:
             xml = content.decode("utf-8")
         except UnicodeDecodeError:
-            raise BpmnProblem(codes.BPMN_MALFORMED, "BPMN files must be UTF-8") from None
+            raise BpmnProblem(codes.BPMN_MALFORMED, _("BPMN 文件须为 UTF-8 编码。")) from None
         model, engine_xml = bpmn.read(content)
         _resolve_roles(model.meta)
         _check_handlers(model.meta)
@@ -71,11 +79,13 @@ def deploy(*, content: bytes, actor=None, source: str = "upload", now: datetime 
     engine.remember(model.version, parsed)
     existing = ProcessDefinition.objects.filter(key=model.key, version=model.version).first()
     if existing is not None:
+        existing.deploy_outcome = UNCHANGED
         if not existing.is_current:
             ProcessDefinition.objects.filter(key=model.key, is_current=True).update(is_current=False)
             existing.is_current = True
             existing.save(update_fields=["is_current"])
             audit.record(actor=actor, action="workflow.definition.current", obj=existing, at=now)
+            existing.deploy_outcome = MADE_CURRENT
         return existing
     ProcessDefinition.objects.filter(key=model.key, is_current=True).update(is_current=False)
     definition = ProcessDefinition.objects.create(
@@ -89,6 +99,7 @@ def deploy(*, content: bytes, actor=None, source: str = "upload", now: datetime 
         deployed_at=now,
         deployed_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
+    definition.deploy_outcome = DEPLOYED
     audit.record(
         actor=actor,
         action="workflow.definition.deploy",

@@ -8,6 +8,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from xiaobao.core import audit
 from xiaobao.workflow import engine
@@ -42,10 +43,10 @@ def start(
     now = now or timezone.now()
     definition = ProcessDefinition.objects.defer("xml").filter(key=process_key, is_current=True).first()
     if definition is None:
-        raise WorkflowError(codes.UNKNOWN_PROCESS, f"no deployed process {process_key!r}")
+        raise WorkflowError(codes.UNKNOWN_PROCESS, _("没有已部署的流程“%(key)s”。") % {"key": process_key})
     org_unit = getattr(business_object, "org_unit", None)
     if org_unit is None:
-        raise WorkflowError(codes.NO_ORG_UNIT, "the business object has no org unit")
+        raise WorkflowError(codes.NO_ORG_UNIT, _("业务对象没有所属机构。"))
     instance = ProcessInstance(
         definition=definition,
         content_type=ContentType.objects.get_for_model(business_object),
@@ -103,20 +104,20 @@ def complete(
     )
     instance = lock_instance(instance_id)
     if instance.definition.meta.get("complete_on_object") and not via_app:
-        raise WorkflowError(codes.COMPLETE_ON_OBJECT, "this task is done on its business object's page")
+        raise WorkflowError(codes.COMPLETE_ON_OBJECT, _("该任务须在其业务对象的页面上办理。"))
     # the org unit comes in the same query: the candidate check needs its path
     row = rows.get(HumanTask, pk, related="org_unit", lock=True)
     check_open(row, expected_version)
     if row.assignee_id is None:
         if not is_candidate(user, row):
-            raise NotAllowed(codes.NOT_CANDIDATE, "you are not a candidate for this task")
+            raise NotAllowed(codes.NOT_CANDIDATE, _("您不是该任务的候选办理人。"))
     elif row.assignee_id != user.pk:
-        raise NotAllowed(codes.NOT_ASSIGNEE, "this task is held by someone else")
+        raise NotAllowed(codes.NOT_ASSIGNEE, _("该任务由他人办理中。"))
     cleaned = clean_data(row.form, data)
     workflow = live_workflow(instance)
     spiff_task = engine.find_task(workflow, row.engine_task_id)
     if not engine.is_ready_user_task(spiff_task):
-        raise WorkflowConflict(codes.TASK_CLOSED, "the process has moved past this task")
+        raise WorkflowConflict(codes.TASK_CLOSED, _("流程已越过该任务。"))
     before = {k: spiff_task.data.get(k) for k in cleaned}
     step = Step(instance, workflow, user, now)
     # "<task>_by" tells later steps who did it, e.g. a handling task for whoever accepted (assigneeFrom).
@@ -161,9 +162,9 @@ def cancel(
     now = now or timezone.now()
     locked = lock_instance(instance.pk if isinstance(instance, ProcessInstance) else int(instance))
     if locked.status != ProcessInstance.Status.RUNNING:
-        raise WorkflowConflict(codes.INSTANCE_CLOSED, "this process is not running")
+        raise WorkflowConflict(codes.INSTANCE_CLOSED, _("该流程不在运行中。"))
     if actor is not None and not app_checked and not is_supervisor(actor, locked.org_unit):
-        raise NotAllowed(codes.NOT_SUPERVISOR, "you may not cancel processes of this org unit")
+        raise NotAllowed(codes.NOT_SUPERVISOR, _("您无权取消该机构的流程。"))
     workflow = live_workflow(locked)
     engine.cancel(workflow)
     HumanTask.objects.filter(instance=locked, status=HumanTask.Status.OPEN).update(

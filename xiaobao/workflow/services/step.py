@@ -14,6 +14,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from xiaobao.core import audit, calendar_cache
 from xiaobao.core.models import OrgUnit
@@ -59,9 +60,9 @@ def task_pk(task) -> int:
 
 def check_open(row: HumanTask, expected_version: int | None) -> None:
     if row.status != HumanTask.Status.OPEN:
-        raise WorkflowConflict(codes.TASK_CLOSED, "this task has already been handled")
+        raise WorkflowConflict(codes.TASK_CLOSED, _("该任务已办理。"))
     if expected_version is not None and row.version != int(expected_version):
-        raise WorkflowConflict(codes.STALE_VERSION, "this task changed since it was loaded; reload and try again")
+        raise WorkflowConflict(codes.STALE_VERSION, _("该任务在您加载后已有变化，请刷新后重试。"))
 
 
 def expected(task, expected_version):
@@ -97,7 +98,7 @@ class Step:
         name = self.meta["services"].get(engine.element_id(task))
         handler = handlers.get(name) if name else None
         if handler is None:
-            raise WorkflowError(codes.UNKNOWN_SERVICE, f"service handler {name!r} is not registered")
+            raise WorkflowError(codes.UNKNOWN_SERVICE, _("服务处理程序“%(name)s”未注册。") % {"name": name})
         result = handler(instance=self.instance, data=task.data, now=self.now)
         if result:
             task.data.update(jsonable(result))
@@ -111,12 +112,12 @@ class Step:
             return _aware(datetime.fromisoformat(timer["expr"])), False
         if timer["kind"] == "variable":
             return moment_from_data(data or {}, timer["expr"]), False
-        match = bpmn.DURATION_RE.match(timer["expr"])
-        years, months, weeks, days = (int((match.group(i) or "0X")[:-1]) for i in (1, 2, 3, 4))
-        if match.group(5) is None and not (years or months):
+        parts = bpmn.parse_duration(timer["expr"])
+        days = bpmn.whole_days(parts)
+        if days is not None:
             # whole days: counted on the working-day calendar, or as calendar days (Civil Code rules)
-            return self.due_from_days(days + 7 * weeks, timer["unit"])
-        return self.now + engine.duration(timer["expr"], self.now), False
+            return self.due_from_days(days, timer["unit"])
+        return bpmn.duration_end(parts, self.now), False
 
     def sync(self, *, closed: set[str] = frozenset()) -> None:
         """Make task and timer rows match the engine: new ready tasks, cancelled ones, new timers."""
@@ -273,7 +274,7 @@ def moment_from_data(data: dict, name: str) -> datetime:
     try:
         return _aware(datetime.fromisoformat(str(value)))
     except (TypeError, ValueError):
-        raise WorkflowError(codes.BAD_TIMER, f"process variable {name!r} holds no date-time ({value!r})") from None
+        raise WorkflowError(codes.BAD_TIMER, _("流程变量“%(name)s”不是日期时间。") % {"name": name}) from None
 
 
 def _user_id(value) -> int | None:

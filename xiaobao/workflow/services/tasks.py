@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from xiaobao.core import audit
 from xiaobao.workflow import error_codes as codes
@@ -42,9 +43,9 @@ def claim(*, task, user, expected_version: int | None = None, now: datetime | No
     row = _lock_task(task)
     check_open(row, expected(task, expected_version))
     if row.assignee_id is not None:
-        raise WorkflowConflict(codes.ALREADY_CLAIMED, "this task has already been claimed")
+        raise WorkflowConflict(codes.ALREADY_CLAIMED, _("该任务已被认领。"))
     if not is_candidate(user, row):
-        raise NotAllowed(codes.NOT_CANDIDATE, "you are not a candidate for this task")
+        raise NotAllowed(codes.NOT_CANDIDATE, _("您不是该任务的候选办理人。"))
     _reassigned(row, user)
     record(row.instance, Action.CLAIM, actor=user, now=now, task=row)
     return row
@@ -60,7 +61,7 @@ def release(*, task, user, expected_version: int | None = None, now: datetime | 
     row = _lock_task(task)
     check_open(row, expected(task, expected_version))
     if row.assignee_id is None or (row.assignee_id != user.pk and not is_supervisor(user, row.org_unit)):
-        raise NotAllowed(codes.NOT_ASSIGNEE, "only the holder or a supervisor may release this task")
+        raise NotAllowed(codes.NOT_ASSIGNEE, _("只有办理人或主管可以退回该任务。"))
     _reassigned(row, None)
     record(row.instance, Action.RELEASE, actor=user, now=now, task=row)
     return row
@@ -79,9 +80,11 @@ def reassign(
     row = _lock_task(task)
     check_open(row, expected(task, expected_version))
     if not is_supervisor(actor, row.org_unit):
-        raise NotAllowed(codes.NOT_SUPERVISOR, "you may not reassign tasks of this org unit")
+        raise NotAllowed(codes.NOT_SUPERVISOR, _("您无权改派该机构的任务。"))
     if not may_hold(to_user, row):
-        raise WorkflowError(codes.TARGET_NOT_ELIGIBLE, f"{to_user} may not handle tasks of {row.org_unit}")
+        raise WorkflowError(
+            codes.TARGET_NOT_ELIGIBLE, _("%(user)s 不能办理%(unit)s的任务。") % {"user": to_user, "unit": row.org_unit}
+        )
     before = row.assignee_id
     _reassigned(row, to_user)
     record(
@@ -108,9 +111,11 @@ def delegate(
     row = _lock_task(task)
     check_open(row, expected(task, expected_version))
     if row.assignee_id != actor.pk:
-        raise NotAllowed(codes.NOT_ASSIGNEE, "only the holder may delegate this task")
+        raise NotAllowed(codes.NOT_ASSIGNEE, _("只有办理人可以委托该任务。"))
     if not may_hold(to_user, row) or to_user.pk == actor.pk:
-        raise WorkflowError(codes.TARGET_NOT_ELIGIBLE, f"{to_user} may not handle tasks of {row.org_unit}")
+        raise WorkflowError(
+            codes.TARGET_NOT_ELIGIBLE, _("%(user)s 不能办理%(unit)s的任务。") % {"user": to_user, "unit": row.org_unit}
+        )
     _reassigned(row, to_user, delegated_by=actor)
     record(
         row.instance,

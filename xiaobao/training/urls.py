@@ -1,0 +1,43 @@
+from django.urls import path
+
+from xiaobao.training import exam_views, session_views, views
+
+app_name = "training"
+urlpatterns = [
+    path("", views.home, name="list"),
+    path("roster/", views.roster, name="roster"),
+    path("roster/import/", views.roster_import, name="roster-import"),
+    path("roster/template.xlsx", views.roster_template, name="roster-template"),
+    path("bank/", views.bank, name="bank"),
+    path("bank/import/", views.bank_import, name="bank-import"),
+    path("bank/template.xlsx", views.bank_template, name="bank-template"),
+    path("bank/export.xlsx", views.bank_export, name="bank-export"),
+    path("exams/", views.exams, name="exams"),
+    path("exams/new/", views.exam_new, name="exam-new"),
+    path("exams/<int:pk>/", views.exam_detail, name="exam"),
+    path("exams/<int:pk>/publish/", views.exam_publish, name="exam-publish"),
+    path("exams/<int:pk>/results/import/", views.exam_results_import, name="results-import"),
+    path("exams/results-template.xlsx", views.results_template, name="results-template"),
+    path("courses/", session_views.courses, name="courses"),
+    path("courses/new/", session_views.course_new, name="course-new"),
+    path("courses/<int:pk>/", session_views.course_detail, name="course"),
+    path("sessions/", session_views.sessions, name="sessions"),
+    path("sessions/new/", session_views.session_new, name="session-new"),
+    path("sessions/<int:pk>/", session_views.session_detail, name="session"),
+    path("sessions/<int:pk>/import/", session_views.session_import, name="session-import"),
+    path("sessions/<int:pk>/<str:action>/", session_views.session_action, name="session-action"),
+    path("sessions/sign-in-template.xlsx", session_views.sign_in_template, name="sign-in-template"),
+    path("coverage/", session_views.coverage_page, name="coverage"),
+    path("coverage/export.xlsx", session_views.coverage_export, name="coverage-export"),
+    path("coverage/chase/", session_views.coverage_chase, name="coverage-chase"),
+    path("contests/", session_views.contests, name="contests"),
+    path("contests/<int:pk>/", session_views.contest_detail, name="contest"),
+    path("contests/<int:pk>/rounds/<int:round_pk>/leaderboard/", session_views.leaderboard, name="leaderboard"),
+    path("my/", exam_views.my_exams, name="my-exams"),
+    path("my/check-in/", exam_views.check_in, name="check-in"),
+    path("my/exams/<int:pk>/", exam_views.take, name="take"),
+    path("my/attempts/<int:pk>/", exam_views.attempt_page, name="attempt"),
+    path("my/attempts/<int:pk>/save/", exam_views.attempt_save, name="attempt-save"),
+    path("my/attempts/<int:pk>/submit/", exam_views.attempt_submit, name="attempt-submit"),
+    path("my/attempts/<int:pk>/result/", exam_views.result, name="result"),
+]
