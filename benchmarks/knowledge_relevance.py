@@ -43,6 +43,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--database-url", help="postgres://... (default: DATABASE_URL, else SQLite in a temp dir)")
     parser.add_argument("--misses", action="store_true", help="list the questions outside the top 5")
+    parser.add_argument(
+        "--calibrate",
+        action="store_true",
+        help="print the no-answer threshold curve on set 1 (the threshold is chosen there, never on set 2)",
+    )
     args = parser.parse_args()
     if connection.vendor == "postgresql":
         old = setup_databases(verbosity=0, interactive=False)
@@ -61,6 +66,11 @@ def main() -> None:
         core_demo.load()
         demo.load(history=False)
         agent = User.objects.get(username="agent")
+        if args.calibrate:
+            from tests.knowledge.relevance_eval import calibrate
+
+            print(json.dumps(calibrate(agent, relevance_set.QUESTIONS, relevance_set.NO_ANSWER), indent=2))
+            return
         sets = {
             "set1_own": measure(agent, relevance_set.QUESTIONS, relevance_set.NO_ANSWER),
             "set2_agents": measure(agent, relevance_set_agents.QUESTIONS, relevance_set_agents.NO_ANSWER),

@@ -235,15 +235,40 @@ def make_dictionary():
     Term.objects.create(kind=Term.Kind.SYNONYM, text="退保", synonyms=["解除合同", "解除保险合同"], weight=2000)
 
 
+LONG_SHARE = 0.05  # documents written as long legal texts (章 and 条), indexed one passage per article
+
+
+def _sentence(rng, words, weights, low: int, high: int) -> str:
+    picked = rng.choices(words, weights, k=rng.randint(low, high))
+    return "，".join("".join(picked[i : i + 6]) for i in range(0, len(picked), 6)) + "。"
+
+
 def texts(n: int, rng: random.Random):
-    """(title, body) of n generated documents."""
+    """(title, body) of n generated documents; LONG_SHARE of them long legal texts of 15-60 articles."""
+    from xiaobao.knowledge.search.passages import chinese_number  # noqa: F401 (the numerals below are its input)
+
     words = DOMAIN + COMMON
     weights = [1 / (rank + 1) ** 0.8 for rank in range(len(words))]
     rng.shuffle(words)
+    numerals = "一二三四五六七八九"
     for _ in range(n):
         title = "".join(rng.sample(DOMAIN, rng.randint(1, 2))) + rng.choice(TITLE_SUFFIX)
-        sentence = rng.choices(words, weights, k=rng.randint(40, 120))
-        body = "，".join("".join(sentence[i : i + 6]) for i in range(0, len(sentence), 6)) + "。"
+        if rng.random() < LONG_SHARE:
+            lines, article = [], 0
+            for chapter in range(1, rng.randint(3, 6)):
+                lines.append(f"第{numerals[chapter - 1]}章 {rng.choice(DOMAIN)}")
+                for _a in range(rng.randint(5, 12)):
+                    article += 1
+                    tens, ones = divmod(article, 10)
+                    number = (
+                        (numerals[tens - 1] if tens > 1 else "")
+                        + ("十" if tens else "")
+                        + (numerals[ones - 1] if ones else "")
+                    )
+                    lines.append(f"第{number}条 " + _sentence(rng, words, weights, 20, 60))
+            body = "\n".join(lines)
+        else:
+            body = _sentence(rng, words, weights, 40, 120)
         if rng.random() < 0.02:
             body += "投保人可以解除合同。"
         yield title, body
@@ -253,8 +278,7 @@ def generate(n: int, units, rng: random.Random) -> dict:
     """Documents, versions and the index; returns the seconds each part took."""
     from xiaobao.core.models import Role
     from xiaobao.knowledge.models import Category, Document, DocumentVersion
-    from xiaobao.knowledge.search.index import insert_rows
-    from xiaobao.knowledge.search.segmenter import joined
+    from xiaobao.knowledge.search.index import entry_rows, insert_rows
 
     now = timezone.now()
     root = Category.objects.create(name="监管制度")
@@ -305,14 +329,12 @@ def generate(n: int, units, rng: random.Random) -> dict:
             "(SELECT v.id FROM knowledge_documentversion v WHERE v.document_id = knowledge_document.id)"
         )
     documents_seconds = time.perf_counter() - started
-    paths = {u.pk: u.path for u in units}
     started = time.perf_counter()
     for start in range(0, n, CHUNK):
-        rows = [
-            (d.pk, v.pk, True, d.kind, d.policy_status, d.category_id, d.effective_from, paths[d.org_unit_id],
-             restricted, joined(v.title), "", joined(v.body))
-            for d, v, restricted in meta[start : start + CHUNK]
-        ]  # fmt: skip
+        rows = []
+        for d, v, restricted in meta[start : start + CHUNK]:
+            d.current_version_id = v.pk
+            rows += entry_rows(v, d, restricted=restricted)  # the index's own rows: passages included
         with transaction.atomic():
             insert_rows(rows)
     with connection.cursor() as cursor:
@@ -324,6 +346,42 @@ def generate(n: int, units, rng: random.Random) -> dict:
     return {
         "documents_seconds": round(documents_seconds, 1),
         "index_build_seconds": round(time.perf_counter() - started, 1),
+        **index_size(),
+    }
+
+
+def index_size() -> dict:
+    """Entries (document entries and passage entries), their segmented text, and the index's bytes on disk
+    (SQLite: the entry table, the FTS5 tables and their indexes via dbstat when compiled in, else the whole
+    file; PostgreSQL: the entry table with its GIN and other indexes). `passage_growth` compares the whole
+    index with one where each long document were a single entry: the passage rows' share of the text bytes is
+    about their title repeated, since a document's entry keeps only the text before its first passage."""
+    from xiaobao.knowledge.search.backends import ENTRY
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT passage_anchor <> '' AS passage, COUNT(*), SUM(LENGTH(title) + LENGTH(question) + LENGTH(body)) "
+            f"FROM {ENTRY} GROUP BY passage_anchor <> ''"
+        )
+        counts = {bool(p): (c, int(b or 0)) for p, c, b in cursor.fetchall()}
+        if connection.vendor == "postgresql":
+            cursor.execute(f"SELECT pg_total_relation_size('{ENTRY}')")
+            size = cursor.fetchone()[0]
+        else:
+            try:
+                cursor.execute("SELECT SUM(pgsize) FROM dbstat WHERE name LIKE 'knowledge_search%'")
+                size = cursor.fetchone()[0]
+            except Exception:  # dbstat not compiled in: the whole database file
+                cursor.execute("SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()")
+                size = cursor.fetchone()[0]
+    documents, document_text = counts.get(False, (0, 0))
+    passages, passage_text = counts.get(True, (0, 0))
+    return {
+        "index_entries": documents + passages,
+        "passage_entries": passages,
+        "index_text_bytes": document_text + passage_text,
+        "index_bytes": int(size or 0),
+        "entries_growth": round((documents + passages) / max(documents, 1), 3),
     }
 
 

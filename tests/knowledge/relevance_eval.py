@@ -13,6 +13,8 @@ benchmarks/knowledge_relevance.py prints. Both load the demo corpus and ask as t
 
 from __future__ import annotations
 
+import itertools
+
 from xiaobao.knowledge.models import Document
 from xiaobao.knowledge.search import answer, search
 
@@ -105,3 +107,30 @@ def measure(user, questions, no_answer_questions) -> dict:
         "search_misses": searched["misses"],
         "answer_misses": answered["misses"],
     }
+
+
+def calibrate(user, questions, no_answer_questions, *, min_precision: float = 0.8) -> dict:
+    """The no-answer threshold from one set: each question's best-FAQ key coverage (`AnswerPage.coverage`),
+    with the threshold set to 0 so nothing is withheld; then, over the candidate thresholds (midpoints
+    between observed values), precision and recall of "coverage < t" for the no-answer questions. Chosen:
+    the highest recall with precision >= min_precision, ties to the lowest threshold (withhold least)."""
+    from django.test import override_settings
+
+    faqs = faq_titles()
+    answerable = [q for q, answers in questions if any(isinstance(a, str) and a in faqs for a in answers)]
+    with override_settings(KNOWLEDGE_ANSWER_MIN_COVERAGE=0.0):
+        positives = [answer(user, q, limit=LIMIT).coverage for q in no_answer_questions]
+        negatives = [answer(user, q, limit=LIMIT).coverage for q in answerable]
+    values = sorted(set(positives + negatives))
+    thresholds = [(a + b) / 2 for a, b in itertools.pairwise(values)]
+    curve = []
+    for t in thresholds:
+        tp = sum(c < t for c in positives)
+        fp = sum(c < t for c in negatives)
+        curve.append(
+            {"threshold": round(t, 4), "precision": round(tp / (tp + fp), 4) if tp + fp else 0.0,
+             "recall": round(tp / len(positives), 4)}
+        )  # fmt: skip
+    good = [p for p in curve if p["precision"] >= min_precision]
+    chosen = max(good, key=lambda p: (p["recall"], -p["threshold"])) if good else None
+    return {"chosen": chosen, "answerable": len(negatives), "no_answer": len(positives), "curve": curve}

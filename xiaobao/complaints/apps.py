@@ -13,3 +13,9 @@ class ComplaintsConfig(AppConfig):
         from xiaobao.workflow import handlers
 
         handlers.register("complaints.supervise", services.handle_overdue)
+
+        # A year's holiday schedule published: provisional statutory deadlines are counted again.
+        from xiaobao.complaints.calendar_refresh import recompute_provisional
+        from xiaobao.core.signals import calendar_year_published
+
+        calendar_year_published.connect(recompute_provisional, dispatch_uid="complaints.recompute_provisional")

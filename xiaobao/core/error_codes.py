@@ -11,3 +11,8 @@ UPLOAD_EMPTY = "core.upload_empty"  # a file with no bytes
 UPLOAD_TOO_LARGE = "core.upload_too_large"  # over UPLOAD_MAX_BYTES (or the app's own limit)
 UPLOAD_TYPE_REFUSED = "core.upload_type_refused"  # content is not one of the kinds allowed here
 UPLOAD_TOO_MANY = "core.upload_too_many"  # more files in one submission than allowed
+
+# the State Council's holiday notice, pasted into the calendar page
+NOTICE_UNREADABLE = "core.notice_unreadable"  # a line is bad or ambiguous: nothing saved, problems by line
+NOTICE_NOT_ALLOWED = "core.notice_not_allowed"  # only a head-office admin who may edit the calendar (403)
+NOTICE_BAD_YEAR = "core.notice_bad_year"  # the year is not a plausible schedule year

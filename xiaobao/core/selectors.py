@@ -71,3 +71,11 @@ def notifications_for(user, *, filters: dict | None = None) -> QuerySet:
 
 def unread_notification_count(user) -> int:
     return notifications_for(user, filters={"unread": True}).count()
+
+
+def calendar_days_of_year(year: int) -> dict:
+    """The stored holidays and 调休 working days of `year` (date -> kind); the calendar is not
+    scoped data: every user's deadlines count on the same one."""
+    from xiaobao.core.models import CalendarDay
+
+    return dict(CalendarDay.objects.filter(date__year=year).values_list("date", "kind"))

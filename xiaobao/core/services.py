@@ -360,7 +360,75 @@ def calendar_check_coverage(*, today=None) -> list[int]:
                 "并标记为“待确认”。国务院办公厅通常于每年 11 月公布次年安排。"
             )
             % {"year": year},
-            url="/admin/core/calendarday/",
+            url=f"/core/calendar/notice/?year={year}",
             dedupe_key=f"calendar.missing_year.{year}",
         )
     return missing
+
+
+def calendar_publish_notice(*, year: int, text: str, actor: User, now=None) -> dict:
+    """Store a year's holidays and 调休 working days read from the State Council's notice, replacing what
+    was stored for that year, mark the year complete, audit before and after, and let every app
+    recompute the provisional deadlines falling in it (`signals.calendar_year_published`), all in one
+    transaction. Returns {"holidays", "workdays", "added", "removed", "changed"}.
+
+    Refuses: NOTICE_NOT_ALLOWED (403: not a head-office user who may change the calendar),
+    NOTICE_BAD_YEAR, NOTICE_UNREADABLE (any bad or ambiguous line; `fields["lines"]` lists each
+    problem; nothing is saved).
+    """
+    from django.utils.translation import gettext as _
+
+    from xiaobao.core import error_codes as codes
+    from xiaobao.core import holiday_notice
+    from xiaobao.core.api_errors import BusinessRuleError
+    from xiaobao.core.models import CalendarDay, CalendarYear
+    from xiaobao.core.signals import calendar_year_published
+    from xiaobao.core.workdays import Calendar
+
+    if not may_publish_notice(actor):
+        raise BusinessRuleError(codes.NOTICE_NOT_ALLOWED, _("仅总公司日历管理员可以录入节假日安排。"), status_code=403)
+    if not isinstance(year, int) or not 2000 <= year <= 2100:
+        raise BusinessRuleError(codes.NOTICE_BAD_YEAR, _("请填写有效年份。"), fields={"year": [codes.NOTICE_BAD_YEAR]})
+    notice = holiday_notice.parse(text, year)
+    if not notice.ok:
+        lines = [f"{p.line}: {p.message}" if p.line else p.message for p in notice.problems]
+        raise BusinessRuleError(
+            codes.NOTICE_UNREADABLE, _("通知有无法确认的内容，未保存。"), fields={"text": lines, "lines": lines}
+        )
+    with transaction.atomic():
+        before = dict(CalendarDay.objects.filter(date__year=year).values_list("date", "kind"))
+        after = {day: kind for day, (kind, _festival) in notice.days.items()}
+        CalendarDay.objects.filter(date__year=year).delete()
+        CalendarDay.objects.bulk_create(
+            CalendarDay(
+                date=day,
+                kind=kind,
+                name=(festival if kind == CalendarDay.Kind.HOLIDAY else f"{festival}调休")[:50],
+            )
+            for day, (kind, festival) in sorted(notice.days.items())
+        )
+        entry, _created = CalendarYear.objects.update_or_create(
+            year=year, defaults={"complete": True, "source": _("国务院办公厅通知")[:100]}
+        )
+        summary = {
+            "holidays": sum(1 for k in after.values() if k == CalendarDay.Kind.HOLIDAY),
+            "workdays": sum(1 for k in after.values() if k == CalendarDay.Kind.WORKDAY),
+            "added": sorted(d.isoformat() for d in after.keys() - before.keys()),
+            "removed": sorted(d.isoformat() for d in before.keys() - after.keys()),
+            "changed": sorted(d.isoformat() for d in after.keys() & before.keys() if after[d] != before[d]),
+        }
+        audit.record(actor=actor, action="calendar.publish_notice", obj=entry, changes=summary, at=now)
+        # bulk writes send no post_save: drop the cached calendar by hand, and hand the apps a fresh one
+        from xiaobao.core import calendar_cache
+
+        calendar_cache.forget()
+        calendar_year_published.send(sender=CalendarYear, year=year, calendar=Calendar.load(), actor=actor, now=now)
+    return summary
+
+
+def may_publish_notice(user) -> bool:
+    """A head-office user who may change the calendar (the 总公司 administrators)."""
+    unit = getattr(user, "org_unit", None)
+    return bool(
+        user and user.is_active and user.has_perm("core.change_calendarday") and unit and unit.parent_id is None
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from xiaobao.core import views
+from xiaobao.core import calendar_views, views
 
 app_name = "core"
 urlpatterns = [
@@ -8,4 +8,5 @@ urlpatterns = [
     path("preferences/language/", views.set_language, name="language"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read/", views.notifications_read, name="notifications-read"),
+    path("calendar/notice/", calendar_views.holiday_notice_page, name="holiday-notice"),
 ]

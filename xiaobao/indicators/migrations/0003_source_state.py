@@ -4,23 +4,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('indicators', '0002_seed_definitions'),
+        ("indicators", "0002_seed_definitions"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SourceState',
+            name="SourceState",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(max_length=40, unique=True)),
-                ('watermark', models.CharField(blank=True, max_length=500)),
-                ('checked_at', models.DateTimeField()),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("source", models.CharField(max_length=40, unique=True)),
+                ("watermark", models.CharField(blank=True, max_length=500)),
+                ("checked_at", models.DateTimeField()),
             ],
             options={
-                'verbose_name': '数据源状态',
-                'verbose_name_plural': '数据源状态',
+                "verbose_name": "数据源状态",
+                "verbose_name_plural": "数据源状态",
             },
         ),
     ]

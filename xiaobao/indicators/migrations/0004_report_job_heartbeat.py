@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('indicators', '0003_source_state'),
+        ("indicators", "0003_source_state"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='reportjob',
-            name='attempts',
+            model_name="reportjob",
+            name="attempts",
             field=models.PositiveSmallIntegerField(default=0, editable=False),
         ),
         migrations.AddField(
-            model_name='reportjob',
-            name='heartbeat_at',
+            model_name="reportjob",
+            name="heartbeat_at",
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
     ]

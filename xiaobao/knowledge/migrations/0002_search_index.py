@@ -66,6 +66,7 @@ POSTGRES = [
 ]
 POSTGRES_REVERSE = ["DROP TABLE IF EXISTS knowledge_searchentry"]
 
+
 def create(apps, schema_editor):
     statements = {"sqlite": SQLITE, "postgresql": POSTGRES}.get(schema_editor.connection.vendor)
     if statements is None:

@@ -6,44 +6,95 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0003_attachment_and_email'),
-        ('knowledge', '0002_search_index'),
+        ("core", "0003_attachment_and_email"),
+        ("knowledge", "0002_search_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='document',
-            name='review_reminded_for',
-            field=models.DateField(blank=True, null=True, verbose_name='已提醒的评估日期'),
+            model_name="document",
+            name="review_reminded_for",
+            field=models.DateField(blank=True, null=True, verbose_name="已提醒的评估日期"),
         ),
         migrations.CreateModel(
-            name='ImportBatch',
+            name="ImportBatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(verbose_name='上传时间')),
-                ('file_name', models.CharField(max_length=200, verbose_name='文件名')),
-                ('kind', models.CharField(choices=[('law', '法律法规'), ('regulation', '监管文件'), ('policy', '内部制度'), ('script', '业务规则与话术'), ('faq', 'FAQ'), ('training', '培训资料'), ('case', '案例')], max_length=20, verbose_name='类型')),
-                ('publish', models.BooleanField(default=True, verbose_name='导入后发布')),
-                ('status', models.CharField(choices=[('queued', '排队中'), ('running', '导入中'), ('done', '已完成'), ('rejected', '已拒绝'), ('failed', '失败')], default='queued', max_length=20, verbose_name='状态')),
-                ('total_files', models.PositiveIntegerField(default=0, verbose_name='文件数')),
-                ('processed_files', models.PositiveIntegerField(default=0, verbose_name='已处理')),
-                ('imported', models.PositiveIntegerField(default=0, verbose_name='已导入')),
-                ('failed', models.PositiveIntegerField(default=0, verbose_name='未导入')),
-                ('report', models.JSONField(blank=True, default=list, verbose_name='逐个文件结果')),
-                ('message', models.TextField(blank=True, verbose_name='说明')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='完成时间')),
-                ('category', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='knowledge.category', verbose_name='分类')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('org_unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.orgunit', verbose_name='所属机构')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(verbose_name="上传时间")),
+                ("file_name", models.CharField(max_length=200, verbose_name="文件名")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("law", "法律法规"),
+                            ("regulation", "监管文件"),
+                            ("policy", "内部制度"),
+                            ("script", "业务规则与话术"),
+                            ("faq", "FAQ"),
+                            ("training", "培训资料"),
+                            ("case", "案例"),
+                        ],
+                        max_length=20,
+                        verbose_name="类型",
+                    ),
+                ),
+                ("publish", models.BooleanField(default=True, verbose_name="导入后发布")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "排队中"),
+                            ("running", "导入中"),
+                            ("done", "已完成"),
+                            ("rejected", "已拒绝"),
+                            ("failed", "失败"),
+                        ],
+                        default="queued",
+                        max_length=20,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("total_files", models.PositiveIntegerField(default=0, verbose_name="文件数")),
+                ("processed_files", models.PositiveIntegerField(default=0, verbose_name="已处理")),
+                ("imported", models.PositiveIntegerField(default=0, verbose_name="已导入")),
+                ("failed", models.PositiveIntegerField(default=0, verbose_name="未导入")),
+                ("report", models.JSONField(blank=True, default=list, verbose_name="逐个文件结果")),
+                ("message", models.TextField(blank=True, verbose_name="说明")),
+                ("finished_at", models.DateTimeField(blank=True, null=True, verbose_name="完成时间")),
+                (
+                    "category",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="knowledge.category",
+                        verbose_name="分类",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "org_unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.orgunit",
+                        verbose_name="所属机构",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '知识批量导入',
-                'verbose_name_plural': '知识批量导入',
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['status', 'created_at'], name='knowledge_import_status_idx')],
+                "verbose_name": "知识批量导入",
+                "verbose_name_plural": "知识批量导入",
+                "ordering": ["-created_at", "-id"],
+                "indexes": [models.Index(fields=["status", "created_at"], name="knowledge_import_status_idx")],
             },
         ),
     ]

@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('knowledge', '0003_import_batch_review_reminder'),
+        ("knowledge", "0003_import_batch_review_reminder"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='importbatch',
-            name='attempts',
+            model_name="importbatch",
+            name="attempts",
             field=models.PositiveSmallIntegerField(default=0, editable=False),
         ),
         migrations.AddField(
-            model_name='importbatch',
-            name='heartbeat_at',
+            model_name="importbatch",
+            name="heartbeat_at",
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
     ]

@@ -7,12 +7,13 @@ SQLite FTS5 or PostgreSQL tsvector/GIN behind one interface, visibility in SQL, 
     answer(user, question, *, limit=3) -> list[Answer]   FAQ only
 """
 
-from xiaobao.knowledge.search.engine import Answer, Hit, SearchPage, answer, search
+from xiaobao.knowledge.search.engine import Answer, AnswerPage, Hit, SearchPage, answer, search
 from xiaobao.knowledge.search.index import index_version, rebuild, refresh_document, unindex_document
 from xiaobao.knowledge.search.segmenter import expand, reload, segment, segment_query
 
 __all__ = [
     "Answer",
+    "AnswerPage",
     "Hit",
     "SearchPage",
     "answer",

@@ -103,7 +103,15 @@ class SQLiteBackend:
 
     def exclude_all(self, groups: list[tuple[str, ...]]) -> tuple[str, list]:
         """A condition on `e`, true for the rows that do not match every group."""
-        return f"e.id NOT IN (SELECT rowid FROM {FTS} WHERE {FTS} MATCH %s)", [self.expression(groups, "and")]  # noqa: S608
+        # by version: a version whose document entry or any passage has every word is already on the AND page
+        return (
+            f"e.version_id NOT IN (SELECT x.version_id FROM {ENTRY} x WHERE x.id IN "  # noqa: S608
+            f"(SELECT rowid FROM {FTS} WHERE {FTS} MATCH %s))",
+            [self.expression(groups, "and")],
+        )
+
+    def idf_weights(self, groups: list[tuple[str, ...]]) -> list[float]:
+        return idf_weights(groups)
 
     def raw_statement(self) -> str:
         """The bare full-text query the benchmark compares with: match, rank, top rows; no filters."""
@@ -144,7 +152,13 @@ class PostgresBackend:
         )
 
     def exclude_all(self, groups: list[tuple[str, ...]]) -> tuple[str, list]:
-        return "NOT (e.tsv @@ to_tsquery('simple', %s))", [self.expression(groups, "and")]
+        return (
+            f"e.version_id NOT IN (SELECT x.version_id FROM {ENTRY} x WHERE x.tsv @@ to_tsquery('simple', %s))",  # noqa: S608
+            [self.expression(groups, "and")],
+        )
+
+    def idf_weights(self, groups: list[tuple[str, ...]]) -> list[float]:
+        return idf_weights(groups)
 
     def raw_statement(self) -> str:
         return (
@@ -183,17 +197,40 @@ def _count(where: str, params: list) -> int:
         return cursor.fetchone()[0]
 
 
+def _count_fts(expression: str | None) -> int:
+    with connection.cursor() as cursor:
+        if expression is None:
+            cursor.execute(f"SELECT COUNT(*) FROM {ENTRY} e WHERE e.is_current")  # noqa: S608
+        else:
+            cursor.execute(
+                f"SELECT COUNT(*) FROM {ENTRY} e WHERE e.is_current AND e.id IN "  # noqa: S608
+                f"(SELECT rowid FROM {FTS} WHERE {FTS} MATCH %s)",
+                [expression],
+            )
+        return cursor.fetchone()[0]
+
+
 def idf_weights(groups: list[tuple[str, ...]]) -> list[float]:
     """BM25's inverse document frequency of each word group among the current entries (corpus statistics,
     the same for every reader), from counts cached per group."""
     db = connection.settings_dict.get("NAME")
-    total = _cached((db, None), lambda: _count("TRUE", []))
+    postgres = connection.vendor == "postgresql"
+    total = _cached((db, None), lambda: _count("TRUE", []) if postgres else _count_fts(None))
     weights = []
     for group in groups:
-        expression = PostgresBackend().expression([group], "and")
-        df = _cached((db, group), lambda e=expression: _count("e.tsv @@ to_tsquery('simple', %s)", [e]))
+        df = frequency(group)
         weights.append(math.log(1 + (total - df + 0.5) / (df + 0.5)))
     return weights
+
+
+def frequency(group: tuple[str, ...]) -> int:
+    """How many current entries have any word of the group (cached like the IDFs)."""
+    db = connection.settings_dict.get("NAME")
+    if connection.vendor == "postgresql":
+        expression = PostgresBackend().expression([group], "and")
+        return _cached((db, group), lambda: _count("e.tsv @@ to_tsquery('simple', %s)", [expression]))
+    expression = SQLiteBackend().expression([group], "and")
+    return _cached((db, group), lambda: _count_fts(expression))
 
 
 def backend():

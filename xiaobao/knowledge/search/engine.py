@@ -20,21 +20,29 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.conf import settings
 from django.db import connection
+from django.urls import reverse
 from django.utils.safestring import SafeString
 
 from xiaobao.core.models import Role
 from xiaobao.core.scope import scope_for
 from xiaobao.knowledge.models import Category, Document
-from xiaobao.knowledge.search.backends import backend
-from xiaobao.knowledge.search.highlight import highlight, snippet
-from xiaobao.knowledge.search.segmenter import expand, segment_query
+from xiaobao.knowledge.search import rerank, tolerance
+from xiaobao.knowledge.search.backends import ENTRY, backend, frequency
+from xiaobao.knowledge.search.highlight import SNIPPET_CHARS, highlight, snippet
+from xiaobao.knowledge.search.segmenter import dictionary, expand, is_rule_question, prepare_query, segment_query
 
 MAX_LIMIT = 100
 MAX_OFFSET = 10_000
 FILTER_KEYS = {"kind", "policy_status", "category", "date_from", "date_to"}
 ROLE_TABLE = Document.visible_roles.through._meta.db_table
 VIEW_PERMISSION = "knowledge.view_document"
+# Calibrated on the first relevance set (tests/knowledge/relevance_set.py: its FAQ questions and NO_ANSWER),
+# checked on the second: benchmarks/knowledge_relevance.py --calibrate prints the curve. A setting of the
+# same name overrides it.
+ANSWER_MIN_COVERAGE = 0.298  # set 1: precision 0.90, recall 0.56 of its no-answer questions
+PASSAGE_SNIPPET_CHARS = 240  # an article's snippet: most articles whole, long ones around the first match
 
 
 @dataclass(frozen=True)
@@ -50,6 +58,18 @@ class Hit:
     effective_from: date | None
     policy_status: str
     is_current: bool = True
+    passage_anchor: str = ""  # the matched article's place on the document page ("art-16"), if any
+    passage_label: str = ""  # what it is called ("第十六条")
+
+    @property
+    def url(self) -> str:
+        """The document page, at the matched article when there is one."""
+        url = reverse("knowledge:document", args=[self.document_id])
+        return f"{url}#{self.passage_anchor}" if self.passage_anchor else url
+
+    @property
+    def is_repealed(self) -> bool:
+        return self.policy_status == Document.PolicyStatus.REPEALED
 
     @property
     def kind_label(self) -> str:
@@ -81,6 +101,27 @@ class Answer:
     answer: str
     score: float
     source_title: str
+
+
+@dataclass(frozen=True)
+class AnswerPage:
+    """answer()'s result: the answers, or `no_answer` with its `reason` ("no_match": no FAQ shares a word
+    with the question; "low_coverage": the best FAQ covers too little of it, `coverage`). Iterates over
+    the answers."""
+
+    results: list[Answer]
+    no_answer: bool
+    reason: str
+    coverage: float
+
+    def __iter__(self):
+        return iter(self.results)
+
+    def __len__(self) -> int:
+        return len(self.results)
+
+    def __bool__(self) -> bool:
+        return bool(self.results)
 
 
 class _Nothing(Exception):
@@ -193,18 +234,27 @@ def _filters(filters: dict | None) -> tuple[list[str], list]:
     return where, params
 
 
+# What a row of `_query` carries: the version, whether current, its score, the total, the entry's id and
+# which passage of the version matched best (empty for the document's own entry).
+ROW_COLUMNS = "version_id, is_current, score, total, id, passage_anchor, passage_label, passage_start, passage_end"
+
+
 def _query(match, where, params, limit, offset, include_history):
-    """(rows, total, capped) of one statement: the page's rows, ranked, and how many matched in all — at most
-    the backend's cap, when it ranks only the first rows of a broad query (then `capped`)."""
+    """(rows, total, capped) of one statement: the page's versions, each with its best-scoring entry (the
+    document's own, or one of its passages), ranked, and how many versions matched in all — at most the
+    backend's cap, when it ranks only the first rows of a broad query (then `capped`)."""
     conditions = [c for c in (match.where_sql, *where) if c] or ["1 = 1"]
     if not include_history:
         conditions.append("e.is_current")
     found = f"FROM {match.from_sql} WHERE {' AND '.join(conditions)}"
     if match.cap:
         found = f"FROM (SELECT e.* {found} LIMIT {int(match.cap)}) AS e"
+    # the score is computed once per entry (inner), then each version keeps its best entry (rn = 1)
     sql = (
-        f"SELECT e.version_id, e.is_current, {match.score_sql} AS score, COUNT(*) OVER () AS total "
-        f"{found} ORDER BY score DESC, e.id LIMIT %s OFFSET %s"
+        f"SELECT {ROW_COLUMNS} FROM (SELECT s.*, COUNT(*) OVER () AS total FROM (SELECT r.*, ROW_NUMBER() OVER "  # noqa: S608
+        "(PARTITION BY r.version_id ORDER BY r.score DESC, r.id) AS rn FROM (SELECT e.id, e.version_id, "
+        f"e.is_current, e.passage_anchor, e.passage_label, e.passage_start, e.passage_end, {match.score_sql} AS score "
+        f"{found}) AS r) AS s WHERE s.rn = 1) AS t ORDER BY score DESC, id LIMIT %s OFFSET %s"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*match.score_params, *match.params, *params, limit, offset])
@@ -212,28 +262,31 @@ def _query(match, where, params, limit, offset, include_history):
         if rows or not offset:
             total = rows[0][3] if rows else 0
         else:
-            cursor.execute(f"SELECT COUNT(*) {found}", [*match.params, *params])
+            cursor.execute(f"SELECT COUNT(DISTINCT e.version_id) {found}", [*match.params, *params])
             total = cursor.fetchone()[0]
     return rows, total, bool(match.cap and total >= match.cap)
 
 
 def _find(user, query, filters, limit, offset, include_history):
-    """(rows, total, capped, words, mode, and_total, versions by id) for the page."""
+    """(rows, total, capped, words, mode, and_total, versions by id, scores by entry id) for the page."""
     limit = max(1, min(int(limit), MAX_LIMIT))
     offset = max(0, min(int(offset), MAX_OFFSET))
-    groups = expand(segment_query(query if isinstance(query, str) else ""))
+    groups, corrected = _question(query)
     words = tuple(w for group in groups for w in group)
     if not groups:
-        return [], 0, False, words, "and", 0, {}
+        return [], 0, False, words, "and", 0, {}, {}
     try:
         where, params = _visibility(user)
         more_where, more_params = _filters(filters)
     except _Nothing:
-        return [], 0, False, words, "and", 0, {}
+        return [], 0, False, words, "and", 0, {}, {}
     where, params = where + more_where, params + more_params
     engine = backend()
     engine.prepare()
-    rows, total, capped = _query(engine.match(groups, "and"), where, params, limit, offset, include_history)
+    # the first pages are taken from one window of candidates, reordered (rerank.py); later pages as ranked
+    windowed = offset + limit <= rerank.WINDOW
+    fetch_limit, fetch_offset = (rerank.WINDOW, 0) if windowed else (limit, offset)
+    rows, total, capped = _query(engine.match(groups, "and"), where, params, fetch_limit, fetch_offset, include_history)
     and_total, mode = total, "and"
     if len(groups) > 1 and and_total < limit:
         # fewer than a page has every word: the rows with only some of them follow, on later pages too
@@ -243,13 +296,71 @@ def _find(user, query, filters, limit, offset, include_history):
             engine.match(groups, "or"),
             [*where, exclude],
             [*params, *exclude_params],
-            limit - len(rows),
-            max(0, offset - and_total),
+            max(0, fetch_limit - len(rows)) or 1,
+            max(0, fetch_offset - and_total),
             include_history,
         )
+        more = more[: max(0, fetch_limit - len(rows))]
         if rest:
             rows, total, mode = rows + more, and_total + rest, ("filled" if and_total else "or")
-    return rows, total, capped, words, mode, and_total, _versions([r[0] for r in rows])
+    scores: dict[int, tuple[float, float]] = {}  # entry id -> (ranking score, key coverage)
+    if windowed and rows:
+        ordered = rerank.rerank(
+            _groups(engine, groups, corrected), _candidates(rows), rule_question=is_rule_question(query)
+        )
+        previous = None
+        for candidate in ordered:
+            # the score shown is the ranking score: never above the one before it
+            score = candidate.score if previous is None else min(candidate.score, previous)
+            previous = score
+            scores[candidate.row[4]] = (score, candidate.key_coverage)
+        rows = [c.row for c in ordered][offset : offset + limit]
+    return rows, total, capped, words, mode, and_total, _versions([r[0] for r in rows]), scores
+
+
+def _question(query) -> tuple[list[tuple[str, ...]], set[str]]:
+    """The query's word groups (each word with its synonyms) and the words that replaced a sound-alike typo:
+    folded and tidied (`segmenter.prepare_query`), colloquial phrasings named (`tolerance.rewrite`), typos
+    corrected where the index has never seen what was typed (`tolerance.correct`), then segmented."""
+    text = tolerance.rewrite(prepare_query(query))
+    words, sounds = dictionary()
+    text, fixes = tolerance.correct(text, sounds, words, known=lambda piece: frequency((piece,)) > 0)
+    return expand(segment_query(text)), {word for _typed, word in fixes}
+
+
+def _groups(engine, groups: list[tuple[str, ...]], corrected: set[str]) -> list[rerank.Group]:
+    weights = engine.idf_weights(groups)
+    return [
+        rerank.Group(typed=g[0], synonyms=g[1:], idf=w, weight=rerank.CORRECTION_WEIGHT if g[0] in corrected else 1.0)
+        for g, w in zip(groups, weights, strict=True)
+    ]
+
+
+def _candidates(rows) -> list[rerank.Candidate]:
+    """The candidates with their entries' words (title + question, body) and what ranking needs."""
+    ids = [r[4] for r in rows]
+    sql = (
+        f"SELECT id, kind, policy_status, title, question, body FROM {ENTRY} "  # noqa: S608
+        f"WHERE id IN ({', '.join(['%s'] * len(ids))})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ids)
+        entries = {row[0]: row[1:] for row in cursor.fetchall()}
+    found = []
+    for row in rows:
+        kind, status, title, question, body = entries.get(row[4], ("", "", "", "", ""))
+        found.append(
+            rerank.Candidate(
+                row=row,
+                kind=kind,
+                policy_status=status,
+                title_words=frozenset(f"{title} {question}".split()),
+                body_words=frozenset(body.split()),
+                rank=float(row[2] or 0.0),
+                passage=bool(row[5]),
+            )
+        )
+    return found
 
 
 @dataclass(frozen=True)
@@ -288,41 +399,58 @@ def search(
     user, query: str, *, filters: dict | None = None, limit: int = 10, offset: int = 0, include_history: bool = False
 ) -> SearchPage:
     """The documents `user` may read that match `query`, best first (BM25 on SQLite, weighted cover density
-    on PostgreSQL), with highlighted title and snippet. Any query text is safe: an empty, punctuation-only
-    or unmatched query gives an empty page. `filters`: kind and policy_status (a value or a list), category
-    (an id or a Category; its subtree is included), date_from / date_to (effective_from range, inclusive).
+    on PostgreSQL, then the first candidates reordered by coverage, status and source, `rerank.py`), with
+    highlighted title and snippet. A long document is one hit, at its best passage: the hit names the
+    article (`passage_label`) and its snippet is that article's text. Any query text is safe: an empty,
+    punctuation-only or unmatched query gives an empty page. `filters`: kind and policy_status (a value or
+    a list), category (an id or a Category; its subtree is included), date_from / date_to (effective_from
+    range, inclusive).
     """
-    rows, total, capped, words, mode, and_total, versions = _find(user, query, filters, limit, offset, include_history)
+    rows, total, capped, words, mode, and_total, versions, scores = _find(
+        user, query, filters, limit, offset, include_history
+    )
     hits = []
-    for version_id, is_current, score, _total in rows:
+    for version_id, is_current, score, _total, entry_id, anchor, label, start, end in rows:
         version = versions.get(version_id)
         if version is None:  # removed since the index was written
             continue
+        texts = [version.body[start:end]] if anchor else [version.body, version.answer, version.question]
         hits.append(
             Hit(
                 document_id=version.document_id,
                 version_id=version.pk,
                 title=version.title,
                 kind=version.kind,
-                score=round(float(score), 6),
+                score=round(float(scores.get(entry_id, (score, 0))[0]), 6),
                 title_html=highlight(version.title, words),
-                snippet_html=snippet([version.body, version.answer, version.question], words),
+                snippet_html=snippet(texts, words, size=PASSAGE_SNIPPET_CHARS if anchor else SNIPPET_CHARS),
                 category=version.category,
                 effective_from=_date(version.effective_from),
                 policy_status=version.policy_status,
                 is_current=bool(is_current),
+                passage_anchor=anchor or "",
+                passage_label=label or "",
             )
         )
     return SearchPage(total=total, hits=hits, words=words, mode=mode, and_total=and_total, capped=capped)
 
 
-def answer(user, question: str, *, limit: int = 3) -> list[Answer]:
-    """The best FAQ answers for an agent's question, with their scores and sources (the FAQ's title)."""
-    rows, _total, _capped, _words, _mode, _and, versions = _find(
+def answer(user, question: str, *, limit: int = 3) -> AnswerPage:
+    """The best FAQ answers for an agent's question, with their scores and sources (the FAQ's title) — or
+    `no_answer` with a reason when no FAQ covers the question well enough to answer it (the best FAQ has
+    less than `ANSWER_MIN_COVERAGE` of the question's words weighted by IDF ** 1.5, so the rarest words —
+    社保卡 in a question about 社保卡 — decide; see rerank.coverage): the bot then hands over to a person
+    instead of answering another question."""
+    rows, _total, _capped, _words, _mode, _and, versions, scores = _find(
         user, question, {"kind": Document.Kind.FAQ}, limit, 0, False
     )
+    if not rows:
+        return AnswerPage(results=[], no_answer=True, reason="no_match", coverage=0.0)
+    best = max((scores.get(r[4], (0.0, 0.0))[1] for r in rows), default=0.0)
+    if best < getattr(settings, "KNOWLEDGE_ANSWER_MIN_COVERAGE", ANSWER_MIN_COVERAGE):
+        return AnswerPage(results=[], no_answer=True, reason="low_coverage", coverage=round(best, 4))
     answers = []
-    for version_id, _current, score, _count in rows:
+    for version_id, _current, score, _count, entry_id, *_passage in rows:
         version = versions.get(version_id)
         if version is not None:
             answers.append(
@@ -330,8 +458,8 @@ def answer(user, question: str, *, limit: int = 3) -> list[Answer]:
                     document_id=version.document_id,
                     question=version.question or version.title,
                     answer=version.answer,
-                    score=round(float(score), 6),
+                    score=round(float(scores.get(entry_id, (score, 0))[0]), 6),
                     source_title=version.document_title,
                 )
             )
-    return answers
+    return AnswerPage(results=answers, no_answer=False, reason="", coverage=round(best, 4))

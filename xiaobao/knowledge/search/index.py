@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from django.db import connection, transaction
 
 from xiaobao.knowledge.models import Document, DocumentVersion
+from xiaobao.knowledge.search import passages
 from xiaobao.knowledge.search.backends import ENTRY, forget_frequencies
 from xiaobao.knowledge.search.segmenter import joined
 
@@ -31,21 +32,32 @@ COLUMNS = (
     "title",
     "question",
     "body",
+    "passage_anchor",
+    "passage_label",
+    "passage_context",
+    "passage_start",
+    "passage_end",
 )
 INSERT_SQL = f"INSERT INTO {ENTRY} ({', '.join(COLUMNS)}) VALUES ({', '.join(['%s'] * len(COLUMNS))})"  # noqa: S608
 
 
-def entry_row(version: DocumentVersion, document: Document, *, restricted: bool) -> tuple:
-    """The entry for one version: the title column also carries the policy number, the question column
-    the FAQ's question, its other phrasings and the tags, the body column the body, the answer and the
-    issuer."""
+def entry_rows(version: DocumentVersion, document: Document, *, restricted: bool) -> list[tuple]:
+    """The entries of one version. The document's own entry: the title column also carries the policy
+    number, the question column the FAQ's question, its other phrasings and the tags, the body column the
+    body, the answer and the issuer. A long structured body (`passages.split`) is not in that entry: each
+    article or heading gets an entry of its own — title "<document title> <第十六条>", the chapter and
+    section headings as its question column, the article's text as its body — and the document's entry
+    keeps only the text before the first passage."""
     title = " ".join(x for x in (version.title, document.number) if x)
     question = " ".join(
         [version.question, *(a for a in version.alternatives or [] if isinstance(a, str))]
         + [t for t in document.tags or [] if isinstance(t, str)]
     )
-    body = "\n".join(x for x in (version.body, version.answer, document.issuer, document.issuing_department) if x)
-    return (
+    body_text = version.body or ""
+    pieces = passages.split(body_text)
+    own_body = body_text[: passages.preamble_end(body_text, pieces)]
+    body = "\n".join(x for x in (own_body, version.answer, document.issuer, document.issuing_department) if x)
+    common = (
         document.pk,
         version.pk,
         document.current_version_id == version.pk,
@@ -55,10 +67,23 @@ def entry_row(version: DocumentVersion, document: Document, *, restricted: bool)
         document.effective_from,
         document.org_unit.path,
         restricted,
-        joined(title),
-        joined(question),
-        joined(body),
     )
+    rows = [(*common, joined(title), joined(question), joined(body), "", "", "", 0, 0)]
+    for piece in pieces:
+        rows.append(
+            (
+                *common,
+                joined(f"{version.title} {piece.label}"),
+                joined(piece.context),
+                joined(body_text[piece.start : piece.end]),
+                piece.anchor,
+                piece.label[:120],
+                piece.context[:255],
+                piece.start,
+                piece.end,
+            )
+        )
+    return rows
 
 
 def insert_rows(rows: Iterable[tuple]) -> None:
@@ -82,7 +107,7 @@ def index_version(version: DocumentVersion) -> None:
         if document.current_version_id == version.pk:
             cursor.execute(f"UPDATE {ENTRY} SET is_current = %s WHERE document_id = %s", [False, document.pk])  # noqa: S608
     restricted = document.visible_roles.exists()
-    insert_rows([entry_row(version, document, restricted=restricted)])
+    insert_rows(entry_rows(version, document, restricted=restricted))
 
 
 def refresh_document(document: Document) -> None:
@@ -115,7 +140,7 @@ def rebuild(progress: Callable[[int, int], None] | None = None, *, batch_size: i
             cursor.execute(f"DELETE FROM {ENTRY}")  # noqa: S608
         batch: list[tuple] = []
         for version in versions.iterator(chunk_size=batch_size):
-            batch.append(entry_row(version, version.document, restricted=version.document_id in restricted_ids))
+            batch.extend(entry_rows(version, version.document, restricted=version.document_id in restricted_ids))
             if len(batch) >= batch_size:
                 insert_rows(batch)
                 done += len(batch)

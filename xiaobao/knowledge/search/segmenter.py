@@ -14,12 +14,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
-import unicodedata
 
 import jieba
 from django.db.models.signals import post_delete, post_save
 
 from xiaobao.knowledge.models import Term
+from xiaobao.knowledge.search import tolerance
 
 logger = logging.getLogger(__name__)
 jieba.setLogLevel(logging.WARNING)
@@ -32,19 +32,30 @@ MAX_QUERY_TOKENS = 24
 _STOPWORDS = (
     "的 了 吗 呢 吧 啊 呀 么 是 在 有 和 与 及 或 并 而 也 就 都 还 又 被 把 对 给 从 向 让 这 那 这个 那个 这样 "
     "我 我们 你 您 他 她 它 他们 自己 请问 请 怎么 怎么办 怎样 如何 什么 哪些 哪个 哪里 为什么 为何 多少 几 "
-    "吗 能 能否 可以 可否 是否 需要 要 应该 会 该 时 时候 后 之后 以后 一下 一个 a an the of and or to in is"
+    "吗 能 能否 可以 可否 是否 需要 要 应该 会 该 时 时候 后 之后 以后 一下 一个 a an the of and or to in is "
+    # colloquial question words agents type for the customer (啥 = 什么, 咋 = 怎么)
+    "啥 咋 咋办 咋样 干嘛 怎么样 哪儿 呗 嘛 哦 呀 能不能 可不可以 会不会 是不是 有没有 要不要 "
+    # single characters that only bind a sentence (里 in 保险法里, 没 in 没交): as search words they match
+    # nearly everything
+    "里 过 没 不 跟 着 到 上 下 中 内 等 算 就是 还是 已经 一直 现在 以前 "
+    # words that ask for the rule rather than name its subject (they mark a rule question, `RULE_MARKERS`)
+    "法律 法规 规定 怎么规定 违法 合法 第几条 哪条 几条 依据 法律依据 条文 制度"
 )
+# A question with one of these (or naming a law, a dictionary word ending in 法) asks what the rule is:
+# laws, regulations and policies then rank before answers of equal coverage (rerank.RULE_BOOST).
+RULE_MARKERS = ("法律", "法规", "规定", "违法", "合法", "第几条", "哪条", "依据", "条文", "制度")
 STOPWORDS = frozenset(_STOPWORDS.split())
 
 _lock = threading.Lock()
-_state: dict = {"tokenizer": None, "terms": None, "groups": {}, "checked": 0.0}
+_state: dict = {"tokenizer": None, "terms": None, "groups": {}, "checked": 0.0, "sounds": {}, "dictionary": frozenset()}
 
 
 def _clean(text: str) -> str:
-    """Text safe for any database and jieba: no NUL, no lone surrogates, NFKC (full-width letters → ASCII)."""
+    """Text safe for any database and jieba: no NUL, no lone surrogates, no zero-width characters, NFKC
+    (full-width letters → ASCII), traditional characters folded to simplified (`tolerance.fold`)."""
     text = (text or "").replace("\x00", " ")
     text = text.encode("utf-8", "ignore").decode("utf-8")
-    return unicodedata.normalize("NFKC", text)
+    return tolerance.fold(text)
 
 
 def _is_word(token: str) -> bool:
@@ -87,6 +98,9 @@ def _ensure() -> tuple[jieba.Tokenizer, dict[str, tuple[str, ...]]]:
             terms = _load_terms()
             if terms != _state["terms"] or _state["tokenizer"] is None:
                 _state["tokenizer"], _state["groups"] = _build(terms)
+                words = frozenset(tolerance.fold(w).strip().lower() for _k, t, syn, _w in terms for w in (t, *syn))
+                _state["dictionary"] = words
+                _state["sounds"] = tolerance.pinyin_index(sorted(words))
                 _state["terms"] = terms
             _state["checked"] = time.monotonic()
     return _state["tokenizer"], _state["groups"]
@@ -113,12 +127,31 @@ def segment(text: str) -> list[str]:
     return [t for t in (w.strip() for w in tokenizer.cut_for_search(_clean(text).lower(), HMM=False)) if _is_word(t)]
 
 
+def dictionary() -> tuple[frozenset[str], dict[tuple[str, ...], str]]:
+    """The dictionary's words (folded, lower-cased) and their toneless pinyin (for `tolerance.correct`)."""
+    _ensure()
+    return _state["dictionary"], _state["sounds"]
+
+
+def prepare_query(text: str) -> str:
+    """A query's text before segmentation: cleaned and folded, cut to MAX_QUERY_CHARS, A不A forms tidied."""
+    return tolerance.tidy_question(_clean(text if isinstance(text, str) else "")[:MAX_QUERY_CHARS].lower())
+
+
+def is_rule_question(text: str) -> bool:
+    """Whether the question asks for a rule: a rule word, or a law's name from the dictionary."""
+    prepared = prepare_query(text)
+    if any(marker in prepared for marker in RULE_MARKERS):
+        return True
+    tokenizer, _ = _ensure()
+    words = _state["dictionary"]
+    return any(len(t) >= 2 and t.endswith("法") and t in words for t in tokenizer.cut(prepared, HMM=False))
+
+
 def segment_query(text: str) -> list[str]:
     """The distinct words of a query, as typed: stopwords dropped (unless nothing else is left), capped."""
     tokenizer, _ = _ensure()
-    words = [
-        t for t in (w.strip() for w in tokenizer.cut(_clean(text)[:MAX_QUERY_CHARS].lower(), HMM=False)) if _is_word(t)
-    ]
+    words = [t for t in (w.strip() for w in tokenizer.cut(prepare_query(text), HMM=False)) if _is_word(t)]
     kept = [w for w in words if w not in STOPWORDS] or words
     return list(dict.fromkeys(kept))[:MAX_QUERY_TOKENS]
 

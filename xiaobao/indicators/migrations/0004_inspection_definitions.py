@@ -73,6 +73,6 @@ def unseed(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("indicators", "0004_report_job_heartbeat")]
+    dependencies = [("indicators", "0003_source_state")]
 
     operations = [migrations.RunPython(seed, unseed)]

@@ -1,0 +1,77 @@
+"""When a year's holiday schedule is published, every open complaint whose statutory deadline was only
+provisional (counted on weekends alone because the year had no schedule) is counted again on the real
+calendar; the handling task's due and timers move with it, and the people handling it are told when
+the date changed. Runs inside the transaction that stores the schedule (`core.signals`).
+"""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from xiaobao.complaints import notices, rules, selectors
+from xiaobao.complaints.models import Complaint, Extension
+from xiaobao.core import audit
+from xiaobao.core.workdays import Calendar, Deadline
+from xiaobao.workflow import services as workflow
+
+
+def deadline_for_level(complaint: Complaint, calendar: Calendar) -> Deadline:
+    """The statutory deadline of the complaint's extension level (Art. 18), counted on `calendar`.
+    The counting is the one `rules.deadline`/`rules.extended_deadline` use at registration and extension."""
+    level = complaint.extension_level
+    if level == Extension.Level.COMPLEX:
+        return rules.deadline("deadline.complex", complaint.received_at, calendar=calendar)
+    if level == Extension.Level.SPECIAL:
+        extra = int(rules.rule("deadline.complex")["days"])
+        return rules.deadline("deadline.special", complaint.received_at, calendar=calendar, extra_days=extra)
+    return rules.deadline("deadline.initial", complaint.received_at, calendar=calendar)
+
+
+def recompute_provisional(*, year: int, calendar: Calendar, actor=None, now=None, **_signal) -> list[int]:
+    """Recount the provisional deadlines of open complaints on `calendar`; returns the ids whose date
+    changed. Idempotent: a complaint no longer provisional is not touched again."""
+    now = now or timezone.now()
+    changed = []
+    rows = Complaint.objects.select_for_update().filter(due_provisional=True, status__in=Complaint.CLOCK_STATUSES)
+    for complaint in rows.select_related("handler", "org_unit"):
+        deadline = deadline_for_level(complaint, calendar)
+        before = complaint.due_at
+        if deadline.at == before and deadline.provisional == complaint.due_provisional:
+            continue
+        complaint.due_at, complaint.due_provisional = deadline.at, deadline.provisional
+        complaint.save(update_fields=["due_at", "due_provisional"])
+        task = selectors.open_task(complaint, "handle")
+        if task is not None:
+            workflow.set_due(
+                task=task,
+                due_at=deadline.at,
+                provisional=deadline.provisional,
+                actor=actor,
+                reason=_("%(year)s 年节假日安排已发布") % {"year": year},
+                now=now,
+            )
+        audit.record(
+            actor=actor,
+            action="complaint.recount_due",
+            obj=complaint,
+            changes={"due_at": {"before": before, "after": deadline.at}, "year": year},
+            at=now,
+        )
+        if deadline.at != before:
+            changed.append(complaint.pk)
+            notices.notify_complaint(
+                complaint,
+                notices.unique(notices.handler_people(complaint), notices.unit_officers(complaint)),
+                kind="due_recounted",
+                title=_("投诉 %(number)s 的处理期限已按 %(year)s 年节假日安排重新计算")
+                % {"number": complaint.number, "year": year},
+                body=_("原期限 %(before)s，现为 %(after)s。")
+                % {
+                    "before": timezone.localtime(before).strftime("%Y-%m-%d"),
+                    "after": timezone.localtime(deadline.at).strftime("%Y-%m-%d"),
+                },
+                level="warning",
+                key=f"due_recounted.{year}",
+            )
+    return changed
