@@ -162,6 +162,8 @@ def test_a_job_whose_worker_died_while_staging_is_retried_and_imported_once(cast
 
 
 def test_a_job_that_died_after_publishing_only_finishes_starting_the_processes(cast, monkeypatch):
+    monkeypatch.setattr(imports, "BATCH_ROWS", 1)  # each process start commits alone
+    monkeypatch.setattr(imports, "BATCH_SECONDS", 3600)
     real = services.complaint_activate
     started = []
 
