@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def breached(world):
-    """2025-Q1 按时办结率 (target 95, amber below 90, red below 80): A 80 amber, B 0 red, HQ 83.33 amber, A1 green."""
+    """2025-Q1 按时办结率 (target 95, amber below 90, red below 80): A 80 amber, B 0 red, HQ 66.67 red, A1 green."""
     services.target_set(
         actor=User.objects.get(pk=world.hq_admin.pk),
         definition=definition("complaints_on_time_rate"),
@@ -37,7 +37,7 @@ def open_alerts():
 def test_each_breach_raises_one_alert_with_a_work_order_to_the_unit(breached):
     result = services.alerts_evaluate(period="2025-Q1", now=NOW)
     assert result["raised"] == 3
-    assert open_alerts() == {("A", "amber"), ("B", "red"), ("HQ", "amber")}
+    assert open_alerts() == {("A", "amber"), ("B", "red"), ("HQ", "red")}
     for alert in Alert.objects.all():
         order = WorkOrder.objects.get(pk=alert.workorder_id)
         assert order.org_unit_id == alert.org_unit_id
@@ -112,7 +112,9 @@ def test_the_sweep_recomputes_when_a_source_moved_then_evaluates(breached):
     assert first["alerts"]["raised"] == 6
     assert {(a.period, a.org_unit.code) for a in Alert.objects.filter(level="red")} == {
         ("2025-Q1", "B"),
+        ("2025-Q1", "HQ"),
         ("2025", "B"),
+        ("2025", "HQ"),
     }
     second = services.sweep(now=now)
     assert second["sources"] == [] and second["periods"] == {} and second["alerts"]["raised"] == 0
