@@ -176,7 +176,9 @@ def expected(cast) -> dict[str, dict]:
     c = cast
     return {
         "complaints_count": {c.sub_a: 2, c.branch_a: 6, c.branch_b: 1, c.sub_b: 0, c.hq: 7},
-        # A: 4 of 5 closed on time (80 %), not the mean of A's own 2/3 and A1's 2/2; HQ 4/6, not mean(80, 0)
+        # by the deadline in force falling in Q1 (issue 17): A's own 01-10, 02-03 (late), 03-01 and 2024-12-31
+        # (due 01-15) ones, A1's 01-20 one (its 03-31 one falls due in Q2), B's late one; A's open 03-28 one
+        # falls due in Q2. A: 4 of 5 (80 %), not the mean of A's own 3/4 and A1's 1/1; HQ 4/6, not mean(80, 0)
         "complaints_on_time_rate": {c.sub_a: 100, c.branch_a: 80, c.branch_b: 0, c.sub_b: None, c.hq: q(400 / 6)},
         "complaints_repeat_rate": {c.sub_a: 0, c.branch_a: q(100 / 6), c.branch_b: 0, c.sub_b: None, c.hq: q(100 / 7)},
         # days from receipt to closure: A 10, 22, 8; A1 5, 7; B 18
