@@ -309,6 +309,9 @@ SPECTACULAR_SETTINGS = {
         "WorkOrderStatusEnum": "xiaobao.workorders.models.WorkOrder.Status",
         "DocumentKindEnum": "xiaobao.knowledge.models.Document.Kind",
         "ReportJobKindEnum": "xiaobao.indicators.models.ReportJob.Kind",
+        "RuleVersionStatusEnum": "xiaobao.inspection.models.RuleVersion.Status",
+        "FindingStatusEnum": "xiaobao.inspection.models.Finding.Status",
+        "ScanJobStatusEnum": "xiaobao.inspection.models.ScanJob.Status",
     },
 }
 
