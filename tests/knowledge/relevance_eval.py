@@ -13,7 +13,7 @@ benchmarks/knowledge_relevance.py prints. Both load the demo corpus and ask as t
 
 from __future__ import annotations
 
-import itertools
+from itertools import pairwise
 
 from xiaobao.knowledge.models import Document
 from xiaobao.knowledge.search import answer, search
@@ -122,7 +122,7 @@ def calibrate(user, questions, no_answer_questions, *, min_precision: float = 0.
         positives = [answer(user, q, limit=LIMIT).coverage for q in no_answer_questions]
         negatives = [answer(user, q, limit=LIMIT).coverage for q in answerable]
     values = sorted(set(positives + negatives))
-    thresholds = [(a + b) / 2 for a, b in itertools.pairwise(values)]
+    thresholds = [(a + b) / 2 for a, b in pairwise(values)]
     curve = []
     for t in thresholds:
         tp = sum(c < t for c in positives)

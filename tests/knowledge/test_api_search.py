@@ -180,3 +180,35 @@ def test_schema_names_the_endpoints(cast):
     assert response.status_code == 200
     text = response.content.decode()
     assert "/api/v1/knowledge/search" in text and "/api/v1/knowledge/answer" in text
+
+
+def test_an_article_of_a_long_law_is_the_hit_named_linked_and_quoted(cast, kb):
+    from tests.knowledge.conftest import create
+    from xiaobao.knowledge.corpus import HERE
+
+    law = create(
+        cast,
+        kind="law",
+        title="中华人民共和国保险法",
+        body=(HERE / "laws" / "insurance_law.txt").read_text(encoding="utf-8"),
+        issuer="全国人民代表大会常务委员会",
+    )
+    client = api(cast.officer_a)
+    hits = client.get(SEARCH, {"q": "订立保险合同 如实告知 询问"}).json()["results"]
+    hit = next(h for h in hits if h["document_id"] == law.pk)
+    assert hit["passage_label"] == "第十六条" and hit["passage_anchor"] == "art-16"
+    assert hit["url"] == f"/knowledge/{law.pk}/#art-16"
+    assert "<mark>询问</mark>" in hit["snippet_html"] and "第十七条" not in hit["snippet_html"]
+    assert len([h for h in hits if h["document_id"] == law.pk]) == 1  # one hit per document
+    client.force_login(cast.officer_a)
+    page = client.get(f"/knowledge/{law.pk}/").content.decode()
+    assert 'id="art-16"' in page and 'id="art-185"' in page
+
+
+def test_answer_says_no_answer_with_a_reason_instead_of_another_question(cast, kb):
+    client = api(cast.officer_a)
+    answered = client.get(ANSWER, {"q": "冷静期退保退全款吗"}).json()
+    assert answered["no_answer"] is False and ids(client.get(ANSWER, {"q": "冷静期退保退全款吗"})) == [kb.faq.pk]
+    unrelated = client.get(ANSWER, {"q": "社保卡丢了去哪补办"}).json()
+    assert unrelated["no_answer"] is True and unrelated["results"] == []
+    assert unrelated["reason"] in {"no_match", "low_coverage"}

@@ -68,10 +68,9 @@ class SearchApi(_Reader, APIView):
         effective_from = serializers.DateField(allow_null=True)
         policy_status = serializers.CharField()
         is_current = serializers.BooleanField()
-        url = serializers.SerializerMethodField()
-
-        def get_url(self, hit) -> str:
-            return reverse("knowledge:document", args=[hit.document_id])
+        passage_label = serializers.CharField(help_text='The matched article or section ("第十六条"), or empty')
+        passage_anchor = serializers.CharField(help_text='Its anchor on the document page ("art-16"), or empty')
+        url = serializers.CharField(help_text="The document page, at the matched article when there is one")
 
     class OutputSerializer(serializers.Serializer):
         count = serializers.IntegerField()
@@ -148,6 +147,9 @@ class AnswerApi(_Reader, APIView):
 
     class OutputSerializer(serializers.Serializer):
         question = serializers.CharField()
+        no_answer = serializers.BooleanField(help_text="No FAQ covers the question: hand over to a person")
+        reason = serializers.CharField(help_text="Why no answer: no_match, low_coverage (empty when answered)")
+        coverage = serializers.FloatField(help_text="How much of the question the best FAQ covers (0-1)")
         results = serializers.ListField()
 
     @extend_schema(
@@ -171,8 +173,20 @@ class AnswerApi(_Reader, APIView):
         params = self.InputSerializer(data=source)
         params.is_valid(raise_exception=True)
         question = params.validated_data["q"]
-        answers = search.answer(request.user, question, limit=params.validated_data["limit"]) if question else []
-        return Response({"question": question, "results": self.AnswerOutput(answers, many=True).data})
+        if not question.strip():
+            return Response(
+                {"question": question, "no_answer": True, "reason": "empty", "coverage": 0.0, "results": []}
+            )
+        page = search.answer(request.user, question, limit=params.validated_data["limit"])
+        return Response(
+            {
+                "question": question,
+                "no_answer": page.no_answer,
+                "reason": page.reason,
+                "coverage": page.coverage,
+                "results": self.AnswerOutput(page.results, many=True).data,
+            }
+        )
 
 
 class DocumentApi(_Reader, APIView):

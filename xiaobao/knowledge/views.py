@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET
 
 from xiaobao.knowledge import search, selectors
 from xiaobao.knowledge.models import Document, DocumentVersion
+from xiaobao.knowledge.search import passages
 from xiaobao.knowledge.search.engine import FILTER_KEYS, MAX_OFFSET
 from xiaobao.knowledge.search.query_fields import QueryFormField
 
@@ -137,8 +138,20 @@ def document_page(request, pk: int):
         "links": links,
         "writer": writer,
         "roles": list(document.visible_roles.all()) if writer else [],
+        "body_parts": body_parts(version.body if version else ""),
     }
     return render(request, "knowledge/document.html", context)
+
+
+def body_parts(body: str) -> list[dict]:
+    """The body in pieces for the page: the text before the first passage, then each article or section
+    with its anchor (`id`), so a search hit can link to "#art-16" (the passages search indexes)."""
+    pieces = passages.split(body or "")
+    if not pieces:
+        return [{"anchor": "", "text": body or ""}] if body else []
+    parts = [{"anchor": "", "text": body[: pieces[0].start]}] if body[: pieces[0].start].strip() else []
+    parts += [{"anchor": p.anchor, "label": p.label, "text": body[p.start : p.end]} for p in pieces]
+    return parts
 
 
 class AskForm(forms.Form):
