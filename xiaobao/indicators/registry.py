@@ -79,6 +79,18 @@ def _workorders_watermark() -> tuple:
     return selectors.figures_watermark()
 
 
+def _staff_training(date_from: date, date_to: date) -> dict[int, dict]:
+    from xiaobao.training import selectors
+
+    return selectors.figures_by_unit(date_from, date_to)
+
+
+def _staff_training_watermark() -> tuple:
+    from xiaobao.training import selectors
+
+    return selectors.figures_watermark()
+
+
 def _activity_figures():
     """plans.selectors.activity_figures, or None while the plans app does not offer it."""
     try:
@@ -139,6 +151,8 @@ SOURCES: dict[str, Source] = {
             "education", _education, _activities_watermark, "plans:activities", "org_unit", ("date_from", "date_to")
         ),
         Source("training", _training, _activities_watermark, "plans:activities", "org_unit", ("date_from", "date_to")),
+        # the training app: attendance, exam sittings and coverage over the staff roster
+        Source("staff_training", _staff_training, _staff_training_watermark, "training:coverage", "org_unit", ("", "")),
     )
 }
 
@@ -156,7 +170,11 @@ QUERIES: dict[str, Query] = {
         Query("plans.education_events", _("宣教活动场次"), "education", "events"),
         Query("plans.education_reach", _("宣教触达人次"), "education", "reach"),
         Query("plans.education_articles", _("原创宣教文章"), "education", "articles"),
-        Query("plans.training_person_times", _("培训人次"), "training", "participants"),
+        # 培训人次 counted training-plan activities until the training app recorded sign-ins (migration 0004)
+        Query("training.person_times", _("培训人次"), "staff_training", "person_times"),
+        Query("training.exam_sittings", _("考试人次"), "staff_training", "sittings"),
+        Query("training.pass_rate", _("考试通过率"), "staff_training", "passed", "examined"),
+        Query("training.coverage_rate", _("培训覆盖率"), "staff_training", "covered", "staff"),
     )
 }
 
