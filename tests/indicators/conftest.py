@@ -164,7 +164,64 @@ def world(cast):
     activity(c.branch_a, c.officer_a, date(2025, 3, 16), reach=5000, articles=1)
     activity(c.sub_a, c.officer_a, date(2025, 2, 1), reach=200)
     activity(c.branch_b, c.officer_b, date(2025, 3, 20), task=training_task(c.branch_b, c.officer_b), participants=30)
+    training_world(c)
     return c
+
+
+def training_world(c) -> None:
+    """The training app in Q1: one all-staff compulsory course with an exam; a session at B on 2025-03-10
+    attended by A1's 陈静 and B's 赵磊 and 刘芳; 赵磊 passes, 刘芳 fails twice (one resit), 陈静 does not sit."""
+    from xiaobao.training import services as training
+    from xiaobao.training.models import AudienceGroup, Question, StaffMember
+
+    when = at(2025, 3, 10, 9)
+    people = [
+        StaffMember.objects.create(org_unit=unit, employee_no=no, name=name, group="operations", updated_at=when)
+        for unit, no, name in ((c.sub_a, "A1-01", "陈静"), (c.branch_b, "B-01", "赵磊"), (c.branch_b, "B-02", "刘芳"))
+    ]
+    course = training.course_create(
+        actor=c.hq_admin, title="消保全员必修", year=2025, audiences=[(AudienceGroup.ALL_STAFF, "", True)], now=when
+    )
+    question = training.question_create(
+        actor=c.hq_admin, kind=Question.Kind.TRUE_FALSE, stem="消费者享有知情权。", answer=["T"], topic="权益", now=when
+    )
+    exam = training.exam_create(
+        actor=c.hq_admin,
+        data={
+            "title": "全员考试",
+            "time_limit_minutes": 10,
+            "attempts_allowed": 3,
+            "opens_at": when,
+            "closes_at": at(2025, 3, 31, 18),
+        },
+        items=[(question.current, 100)],
+        pass_mark=60,
+        course=course,
+        org_unit=c.hq,
+        publish=True,
+        now=when,
+    )
+    session = training.session_create(
+        actor=c.hq_admin,
+        title="全员培训",
+        held_on=date(2025, 3, 10),
+        courses=[course],
+        audience_group=AudienceGroup.ALL_STAFF,
+        org_unit=c.branch_b,
+        now=when,
+    )
+    from xiaobao.training.models import Attendance
+
+    for person in people:
+        Attendance.objects.create(session=session, staff=person, source="manual", checked_in_at=when)
+    for person, responses in ((people[1], ["T"]), (people[2], ["F", "F"])):
+        for minute, response in enumerate(responses):
+            attempt = training.attempt_start(staff=person, exam=exam, now=when + timedelta(minutes=20 * minute))
+            training.attempt_submit(
+                attempt=attempt,
+                answers={str(question.current.pk): response},
+                now=when + timedelta(minutes=20 * minute + 5),
+            )
 
 
 def q(value) -> Decimal:
@@ -190,7 +247,12 @@ def expected(cast) -> dict[str, dict]:
         "education_events": {c.sub_a: 1, c.branch_a: 3, c.branch_b: 0, c.hq: 3},
         "education_reach": {c.sub_a: 200, c.branch_a: 6200, c.branch_b: 0, c.hq: 6200},
         "education_articles": {c.branch_a: 1, c.hq: 1},
-        "training_person_times": {c.branch_a: 0, c.branch_b: 30, c.hq: 30},
+        # from the training app (sign-ins, by the attendee's unit): A1 1, B 2
+        "training_person_times": {c.sub_a: 1, c.branch_a: 1, c.branch_b: 2, c.hq: 3},
+        "training_exam_sittings": {c.branch_a: 0, c.branch_b: 3, c.hq: 3},
+        "training_pass_rate": {c.branch_a: None, c.branch_b: 50, c.hq: 50},
+        # covered = attended and passed: only 赵磊 of the three on the roster
+        "training_coverage_rate": {c.sub_a: 0, c.branch_a: 0, c.branch_b: 50, c.hq: q(100 / 3)},
     }
 
 

@@ -85,8 +85,20 @@ def _inspection(date_from: date, date_to: date) -> dict[int, dict]:
     return selectors.figures_by_unit(date_from, date_to)
 
 
+def _staff_training(date_from: date, date_to: date) -> dict[int, dict]:
+    from xiaobao.training import selectors
+
+    return selectors.figures_by_unit(date_from, date_to)
+
+
 def _inspection_watermark() -> tuple:
     from xiaobao.inspection import selectors
+
+    return selectors.figures_watermark()
+
+
+def _staff_training_watermark() -> tuple:
+    from xiaobao.training import selectors
 
     return selectors.figures_watermark()
 
@@ -159,6 +171,8 @@ SOURCES: dict[str, Source] = {
             "org_unit",
             ("date_from", "date_to"),
         ),
+        # the training app: attendance, exam sittings and coverage over the staff roster
+        Source("staff_training", _staff_training, _staff_training_watermark, "training:coverage", "org_unit", ("", "")),
     )
 }
 
@@ -180,6 +194,11 @@ QUERIES: dict[str, Query] = {
         Query("plans.training_person_times", _("培训人次"), "training", "participants"),
         Query("inspection.coverage", _("质检覆盖率"), "inspection", "scanned", "received"),
         Query("inspection.violation_rate", _("违规率"), "inspection", "violating", "scanned"),
+        # 培训人次 counted training-plan activities until the training app recorded sign-ins (migration 0004)
+        Query("training.person_times", _("培训人次"), "staff_training", "person_times"),
+        Query("training.exam_sittings", _("考试人次"), "staff_training", "sittings"),
+        Query("training.pass_rate", _("考试通过率"), "staff_training", "passed", "examined"),
+        Query("training.coverage_rate", _("培训覆盖率"), "staff_training", "covered", "staff"),
     )
 }
 

@@ -61,16 +61,17 @@ class Coverage:
         return {"people": people, "covered": covered, "rate": round(100 * covered / people, 1) if people else None}
 
 
-def _in_year(staff_rows, year: int):
-    start, end = date(year, 1, 1), date(year, 12, 31)
+def _in_year(staff_rows, year: int, until: date | None = None):
+    start, end = date(year, 1, 1), min(date(year, 12, 31), until or date(year, 12, 31))
     return staff_rows.filter(Q(left_on__isnull=True) | Q(left_on__gt=end)).filter(
         Q(hired_on__isnull=True) | Q(hired_on__lte=end)
     ), (start, end)
 
 
-def coverage(staff_rows, year: int) -> Coverage:
-    """Coverage of the people in `staff_rows` (a scoped StaffMember queryset) for `year`."""
-    staff_rows, (start, end) = _in_year(staff_rows, year)
+def coverage(staff_rows, year: int, *, until: date | None = None) -> Coverage:
+    """Coverage of the people in `staff_rows` (a scoped StaffMember queryset) for `year`, counting what was
+    done by `until` (default: the year's end), so a past quarter's figure does not move later."""
+    staff_rows, (start, end) = _in_year(staff_rows, year, until)
     audiences = list(
         CourseAudience.objects.filter(course__year=year, compulsory=True).values(
             "course_id", "group", "channel", "course__title"
@@ -103,7 +104,10 @@ def coverage(staff_rows, year: int) -> Coverage:
     )
     passed = set(
         Attempt.objects.filter(
-            staff_id__in=staff_rows.values("pk"), passed=True, exam__course_id__in=list(examined_courses)
+            staff_id__in=staff_rows.values("pk"),
+            passed=True,
+            exam__course_id__in=list(examined_courses),
+            submitted_at__date__lte=end,
         ).values_list("staff_id", "exam__course_id")
     )
     for person in people:
@@ -150,7 +154,7 @@ def figures_by_unit(date_from: date, date_to: date) -> dict[int, dict]:
         unit = found[row["staff__org_unit_id"]]
         unit["examined"] += 1
         unit["passed"] += int((row["exam_id"], row["staff_id"]) in passed_pairs)
-    result = coverage(StaffMember.objects.all(), date_to.year)
+    result = coverage(StaffMember.objects.all(), date_to.year, until=date_to)
     for person in result.people:
         found[person.unit_id]["staff"] += 1
         found[person.unit_id]["covered"] += int(person.covered)
@@ -165,11 +169,8 @@ def figures_watermark() -> tuple:
         n=Count("pk"), last=Max("submitted_at")
     )
     staff = StaffMember.objects.aggregate(n=Count("pk"), last=Max("updated_at"))
-    return (
-        attendance["n"],
-        attendance["last"],
-        attempts["n"],
-        str(attempts["last"]),
-        staff["n"],
-        str(staff["last"]),
+    # strings: the indicators sweep joins the parts into one stored watermark
+    return tuple(
+        str(v)
+        for v in (attendance["n"], attendance["last"], attempts["n"], attempts["last"], staff["n"], staff["last"])
     )

@@ -224,3 +224,19 @@ def has_attempts(exam: Exam) -> bool:
 
 def passed_exists(exam: Exam, staff: StaffMember):
     return Exists(Attempt.objects.filter(exam=exam, staff=OuterRef("pk"), passed=True))
+
+
+# --- figures for the indicators (unscoped: the indicators app applies its own unit roll-up) -------------
+
+
+def figures_by_unit(date_from, date_to) -> dict[int, dict]:
+    """Per org unit: person_times, sittings, resits, examined, passed, and the year's covered / staff."""
+    from xiaobao.training.coverage import figures_by_unit as figures
+
+    return figures(date_from, date_to)
+
+
+def figures_watermark() -> tuple:
+    from xiaobao.training.coverage import figures_watermark as watermark
+
+    return watermark()
