@@ -23,3 +23,4 @@ RESULT_REQUIRED = "complaints.result_required"  # 核查 conclusion, 回访 resu
 IDEMPOTENCY_KEY_INVALID = "complaints.idempotency_key_invalid"  # empty, too long, or not visible ASCII
 IDEMPOTENCY_KEY_REUSED = "complaints.idempotency_key_reused"  # the key was used with a different body (422)
 IDEMPOTENCY_KEY_REQUIRED = "complaints.idempotency_key_required"  # a machine (token) client registered without one
+RECORDING_REQUIRED = "complaints.recording_required"  # a 面谈 complaint names its audio/video recording (Art. 7)

@@ -369,11 +369,11 @@ def _elapsed_seconds(start: str, end: str):
 
 
 def figures_by_unit(date_from, date_to, *, now=None) -> dict[int, dict]:
-    """{responsible unit id: {received, closed, on_time, repeat, handling_days}} for complaints received from
+    """{responsible unit id: {received, closed, on_time, repeat, forwarded, handling_days}} for complaints received from
     `date_from` to `date_to` (dates, inclusive, local time) — each unit's own complaints, not its subtree.
     handling_days is the sum over the closed ones of days from receipt to closure (avg = handling_days / closed).
     One grouped query."""
-    from django.db.models import Sum
+    from django.db.models import Count, Sum
 
     measures = _statistics_measures(now or timezone.now())
     closed = Q(status=Complaint.Status.CLOSED)
@@ -386,6 +386,8 @@ def figures_by_unit(date_from, date_to, *, now=None) -> dict[int, dict]:
             closed=measures["closed"],
             on_time=measures["on_time"],
             repeat=measures["repeat"],
+            # 监管转办: what the regulator forwarded, the numerator of its quarterly reports (not the 银保信 platform)
+            forwarded=Count("pk", filter=Q(channel=Complaint.Channel.REGULATOR)),
             handling=Sum(_elapsed_seconds("received_at", "closed_at"), filter=closed),
         )
     )

@@ -118,6 +118,7 @@ def complaint_register(
     cause_category=None,
     demand_category=None,
     external_ref: str = "",
+    recording_ref: str = "",
     idempotency_key: str | None = None,
     files=(),
     now: datetime | None = None,
@@ -132,7 +133,8 @@ def complaint_register(
     refused (IDEMPOTENCY_KEY_REUSED, 422).
     Refuses: NOT_ALLOWED (403, without complaints.add_complaint), OUT_OF_SCOPE (403, a unit outside
     the actor's reach), INVALID (channel, relation, name, subject, content, received_at in the
-    future, count, amount), CONSUMER_REQUIRED, BAD_CATEGORY, and core's upload refusals.
+    future, count, amount), CONSUMER_REQUIRED, RECORDING_REQUIRED (面谈 without its recording, Art. 7),
+    BAD_CATEGORY, and core's upload refusals.
     """
     # Every argument that describes the complaint, taken before anything is reassigned: what a key is bound to.
     asked = dict(locals())  # (not inside a comprehension: that has its own locals() before Python 3.12)
@@ -162,6 +164,7 @@ def complaint_register(
             "complainant_count": complainant_count,
             "amount": amount,
             "consumer_name": consumer_name,
+            "recording_ref": recording_ref,
         },
         now,
     )
@@ -183,6 +186,7 @@ def complaint_register(
         org_unit=org_unit,
         channel=channel,
         external_ref=(external_ref or "").strip()[:64],
+        recording_ref=fields["recording_ref"],
         idempotency_key=idempotency_key or None,
         idempotency_digest=digest,
         received_at=received_at,
