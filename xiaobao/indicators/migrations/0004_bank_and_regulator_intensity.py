@@ -10,8 +10,9 @@ complaints per thousand outlets (每千个营业网点) and per ten million pers
 - the denominators as collected figures, described with the regulator's wording; how the regulator composes
   保单件数 and 承保人次 (new in the period and/or in force at its end) was not found in the reports' text:
   the description says so, and the institution states the composition it reports;
-- quarterly: a quarterly indicator is reported per quarter and per year (periods.GRAIN); the existing premium
-  and policy figures move from yearly to quarterly when nobody has entered a value yet.
+- frequency: 监管转办投诉量 is quarterly (so per quarter and per year); the denominators and ratios are yearly
+  like the shipped premium and policy rows (quarterly denominators not yet wired: the value pages expect a
+  quarter to hold no collected figures).
 """
 
 from decimal import Decimal
@@ -203,7 +204,6 @@ DEFINITIONS = [
         "监管转办投诉量 / 个人客户数 × 10000000，与监管银行业投诉通报口径一致。",
     ),
 ]
-TO_QUARTERLY = ["premium_income_100m", "policies_in_force", "complaints_per_100m_premium", "complaints_per_10k_policies"]
 
 
 def seed(apps, schema_editor):
@@ -217,7 +217,7 @@ def seed(apps, schema_editor):
                 "name": name,
                 "unit": unit,
                 "direction": direction,
-                "frequency": "quarter",
+                "frequency": "quarter" if source == "computed" else "year",
                 "source": source,
                 "query": query,
                 "formula": formula,
@@ -230,9 +230,6 @@ def seed(apps, schema_editor):
                 "sort": start + n * 10,
             },
         )
-    IndicatorDefinition.objects.filter(code__in=TO_QUARTERLY, frequency="year", values__isnull=True).update(
-        frequency="quarter"
-    )
 
 
 def unseed(apps, schema_editor):
