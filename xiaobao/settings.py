@@ -237,6 +237,13 @@ LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
+
+# What kind of institution runs this system (chosen at setup): it selects the complaint taxonomy edition
+# (insurer: the insurance edition; bank: JR/T 0169-2018's channel/business/cause) and the intensity
+# indicators the cockpit leads with. Switch later with `manage.py set_institution_type`.
+INSTITUTION_TYPE = (os.environ.get("XIAOBAO_INSTITUTION_TYPE") or "insurer").strip().lower()
+if INSTITUTION_TYPE not in ("insurer", "bank"):
+    raise ImproperlyConfigured(f'XIAOBAO_INSTITUTION_TYPE="{INSTITUTION_TYPE}" must be insurer or bank.')
 USE_I18N = True
 USE_TZ = True
 

@@ -240,6 +240,8 @@ def expected(cast) -> dict[str, dict]:
         "complaints_repeat_rate": {c.sub_a: 0, c.branch_a: q(100 / 6), c.branch_b: 0, c.sub_b: None, c.hq: q(100 / 7)},
         # days from receipt to closure: A 10, 22, 8; A1 5, 7; B 18
         "complaints_avg_days": {c.sub_a: 6, c.branch_a: q(52 / 5), c.branch_b: 18, c.sub_b: None, c.hq: q(70 / 6)},
+        # every complaint of the fixture came in by hotline: none was forwarded by the regulator
+        "complaints_forwarded": {c.sub_a: 0, c.branch_a: 0, c.branch_b: 0, c.sub_b: 0, c.hq: 0},
         "reviews_count": {c.sub_a: 0, c.branch_a: 1, c.branch_b: 1, c.hq: 2},
         "reviews_substantive_opinions": {c.branch_a: 2, c.branch_b: 0, c.hq: 2},
         "reviews_adoption_rate": {c.branch_a: 50, c.branch_b: 100, c.sub_b: None, c.hq: q(200 / 3)},

@@ -174,6 +174,9 @@ class ComplaintListApi(GenericAPIView):
         cause_category = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
         demand_category = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
         external_ref = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+        recording_ref = serializers.CharField(
+            max_length=100, required=False, allow_blank=True, default="", help_text="面谈: the recording (Art. 7)"
+        )
         files = serializers.ListField(
             child=serializers.FileField(),
             required=False,
@@ -253,6 +256,7 @@ class ComplaintListApi(GenericAPIView):
             cause_category=category_by_id(given["cause_category"], field="cause_category"),
             demand_category=category_by_id(given["demand_category"], field="demand_category"),
             external_ref=given["external_ref"],
+            recording_ref=given["recording_ref"],
             idempotency_key=key,
             files=given["files"],
         )

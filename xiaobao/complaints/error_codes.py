@@ -39,3 +39,4 @@ REEXAMINE_NOT_BRANCH = "complaints.reexamine_not_branch"  # 第二十条: 核查
 REEXAMINE_LATE = "complaints.reexamine_late"  # 第二十条: applied for more than 30 days after the decision
 MAJOR_EVENT_INVALID = "complaints.major_event_invalid"  # not one of 第二十九条's event kinds
 DESIGNATION_REF_REQUIRED = "complaints.designation_ref_required"  # the regulator's designation is cited
+RECORDING_REQUIRED = "complaints.recording_required"  # a 面谈 complaint names its audio/video recording (Art. 7)

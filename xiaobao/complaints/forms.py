@@ -73,6 +73,10 @@ class RegisterForm(Form):
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"],
     )
     external_ref = forms.CharField(label=_("外部编号"), max_length=64, required=False)
+    # Art. 7: a 面谈 complaint names the recording of its reception.
+    recording_ref = forms.CharField(
+        label=_("录音录像编号"), max_length=100, required=False, help_text=_("面谈投诉必填（接待过程录音录像）。")
+    )
     # Art. 13: the complainant's identity and contact.
     complainant_name = forms.CharField(label=_("投诉人姓名"), max_length=100)
     complainant_id_number = forms.CharField(label=_("证件号码"), max_length=40, required=False)

@@ -38,6 +38,12 @@ class TaxonomyVersion(models.Model):
     name = models.CharField(_("名称"), max_length=200)
     source = models.CharField(_("依据"), max_length=300, blank=True)
     effective_from = models.DateField(_("启用日期"))
+    institution_type = models.CharField(
+        _("机构类型"),
+        max_length=10,
+        choices=[("insurer", _("保险机构")), ("bank", _("银行业金融机构"))],
+        default="insurer",
+    )
     is_current = models.BooleanField(_("现行版本"), default=False)
 
     class Meta:
@@ -62,6 +68,7 @@ class Category(models.Model):
         CAUSE = "cause", _("投诉原因")
         DEMAND = "demand", _("投诉诉求")
         ROOT_CAUSE = "root_cause", _("溯源根因")
+        CHANNEL = "channel", _("业务办理渠道")  # JR/T 0169-2018's first dimension (banking edition)
 
     version = models.ForeignKey(TaxonomyVersion, on_delete=models.PROTECT, related_name="categories")
     dimension = models.CharField(_("维度"), max_length=20, choices=Dimension.choices)
@@ -128,6 +135,7 @@ class Complaint(OrgScopedModel):
         CHATBOT = "chatbot", _("智能客服")
         VIDEO = "video", _("视频客服")
         COUNTER = "counter", _("柜面")
+        IN_PERSON = "in_person", _("面谈")
         WECHAT = "wechat", _("官方微信")
         APP = "app", _("官方APP")
         LETTER = "letter", _("信函/邮件")
@@ -177,6 +185,8 @@ class Complaint(OrgScopedModel):
     number = models.CharField(_("投诉编号"), max_length=30, unique=True, null=True, blank=True)
     channel = models.CharField(_("投诉渠道"), max_length=20, choices=Channel.choices)
     external_ref = models.CharField(_("外部编号"), max_length=64, blank=True, db_index=True)
+    # Art. 7: in-person reception is recorded (录音录像); a 面谈 complaint names its recording.
+    recording_ref = models.CharField(_("录音录像编号"), max_length=100, blank=True)
     # Idempotency-Key of the feed that created it (CC system, platform): the same key never creates two.
     idempotency_key = models.CharField(max_length=200, null=True, blank=True, unique=True, editable=False)
     # SHA-256 of the whole registration request the key came with (complaints/idempotency.py)

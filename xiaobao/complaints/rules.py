@@ -130,6 +130,10 @@ def clean_register(fields: dict, now: datetime) -> dict:
         fields["amount"] = None
     if problems:
         raise BusinessRuleError(codes.INVALID, _("请检查标红的字段。"), fields=problems)
+    fields["recording_ref"] = (fields.get("recording_ref") or "").strip()[:100]
+    if fields["channel"] == Complaint.Channel.IN_PERSON and not fields["recording_ref"]:
+        # Art. 7: the reception of an in-person complaint is recorded on audio/video and kept.
+        raise refusal(codes.RECORDING_REQUIRED, _("面谈投诉须填写接待录音录像编号。"), field="recording_ref")
     if fields["relation"] != Complaint.Relation.SELF and not (fields["consumer_name"] or "").strip():
         # Art. 14: an agent or an heir complains for the consumer, who must be named.
         raise refusal(codes.CONSUMER_REQUIRED, _("代理人、继承人投诉须填写消费者姓名。"), field="consumer_name")

@@ -457,13 +457,13 @@ def _elapsed_seconds(start: str, end: str):
 
 
 def figures_by_unit(date_from, date_to, *, now=None) -> dict[int, dict]:
-    """{responsible unit id: {received, closed, repeat, handling_days, due, on_time}} — each unit's own
+    """{responsible unit id: {received, closed, repeat, forwarded, handling_days, due, on_time}} — each unit's own
     complaints, not its subtree. received, closed, repeat and handling_days count the complaints received from
     `date_from` to `date_to` (dates, inclusive, local time); handling_days is the sum over the closed ones of
     days from receipt to closure (avg = handling_days / closed). due and on_time are 按时办结率's denominator
     and numerator: the complaints whose deadline in force fell in the period (ON_TIME_DEFINITION).
     Two grouped queries."""
-    from django.db.models import Sum
+    from django.db.models import Count, Sum
 
     now = now or timezone.now()
     measures = _statistics_measures(now)
@@ -476,10 +476,12 @@ def figures_by_unit(date_from, date_to, *, now=None) -> dict[int, dict]:
             received=measures["total"],
             closed=measures["closed"],
             repeat=measures["repeat"],
+            # 监管转办: what the regulator forwarded, the numerator of its quarterly reports (not the 银保信 platform)
+            forwarded=Count("pk", filter=Q(channel=Complaint.Channel.REGULATOR)),
             handling=Sum(_elapsed_seconds("received_at", "closed_at"), filter=closed),
         )
     )
-    empty = {"received": 0, "closed": 0, "repeat": 0, "handling_days": 0.0, "due": 0, "on_time": 0}
+    empty = {"received": 0, "closed": 0, "repeat": 0, "forwarded": 0, "handling_days": 0.0, "due": 0, "on_time": 0}
     found: dict[int, dict] = {}
     for row in rows:
         unit = row.pop("org_unit")

@@ -119,6 +119,7 @@ def complaint_register(
     cause_category=None,
     demand_category=None,
     external_ref: str = "",
+    recording_ref: str = "",
     idempotency_key: str | None = None,
     files=(),
     now: datetime | None = None,
@@ -137,7 +138,7 @@ def complaint_register(
     refused (IDEMPOTENCY_KEY_REUSED, 422).
     Refuses: NOT_ALLOWED (403, without complaints.add_complaint), OUT_OF_SCOPE (403, a unit outside
     the actor's reach), INVALID (channel, relation, name, subject, content, received_at in the
-    future, count, amount), CONSUMER_REQUIRED, BAD_CATEGORY, MAJOR_EVENT_INVALID, and core's upload
+    future, count, amount), CONSUMER_REQUIRED, RECORDING_REQUIRED (面谈 without its recording, Art. 7), BAD_CATEGORY, MAJOR_EVENT_INVALID, and core's upload
     refusals. A 重大消费投诉 (第二十九条: `major_event`, or 20+ complainants in person) is reported to head
     office at once with a report record; the internal group flag (5+ …) is separate.
     """
@@ -169,6 +170,7 @@ def complaint_register(
             "complainant_count": complainant_count,
             "amount": amount,
             "consumer_name": consumer_name,
+            "recording_ref": recording_ref,
         },
         now,
     )
@@ -193,6 +195,7 @@ def complaint_register(
         org_unit=org_unit,
         channel=channel,
         external_ref=(external_ref or "").strip()[:64],
+        recording_ref=fields["recording_ref"],
         idempotency_key=idempotency_key or None,
         idempotency_digest=digest,
         received_at=received_at,

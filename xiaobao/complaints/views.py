@@ -188,6 +188,7 @@ def register(request):
                     cause_category=data["cause_category"],
                     demand_category=data["demand_category"],
                     external_ref=data["external_ref"],
+                    recording_ref=data["recording_ref"],
                     # the token is per form and per person: one person's resubmission, never another's form
                     idempotency_key=f"page:{request.user.pk}:{data['token']}" if data["token"] else None,
                     files=data["files"],

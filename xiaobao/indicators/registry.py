@@ -184,6 +184,7 @@ QUERIES: dict[str, Query] = {
         Query("complaints.on_time_rate", _("投诉按时办结率"), "complaints", "on_time", "due"),
         Query("complaints.repeat_rate", _("重复投诉率"), "complaints", "repeat", "received"),
         Query("complaints.avg_days", _("投诉平均处理时长"), "complaints", "handling_days", "closed"),
+        Query("complaints.forwarded", _("监管转办投诉量"), "complaints", "forwarded"),
         Query("reviews.count", _("消保审查数量"), "reviews", "reviews"),
         Query("reviews.substantive_opinions", _("实质性审查意见数"), "reviews", "substantive"),
         Query("reviews.adoption_rate", _("审查意见采纳率"), "reviews", "adopted", "answered"),
