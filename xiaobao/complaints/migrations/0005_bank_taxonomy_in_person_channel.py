@@ -21,7 +21,6 @@ from datetime import date
 from django.conf import settings
 from django.db import migrations, models
 
-
 BANK = {
     "code": "JRT0169-2018",
     "name": "银行业金融消费者投诉分类（JR/T 0169-2018）",
@@ -128,31 +127,61 @@ def unseed_bank(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('complaints', '0004_merge_idempotency_and_citations'),
+        ("complaints", "0004_merge_idempotency_and_citations"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='complaint',
-            name='recording_ref',
-            field=models.CharField(blank=True, max_length=100, verbose_name='录音录像编号'),
+            model_name="complaint",
+            name="recording_ref",
+            field=models.CharField(blank=True, max_length=100, verbose_name="录音录像编号"),
         ),
         migrations.AddField(
-            model_name='taxonomyversion',
-            name='institution_type',
-            field=models.CharField(choices=[('insurer', '保险机构'), ('bank', '银行业金融机构')], default='insurer', max_length=10, verbose_name='机构类型'),
+            model_name="taxonomyversion",
+            name="institution_type",
+            field=models.CharField(
+                choices=[("insurer", "保险机构"), ("bank", "银行业金融机构")],
+                default="insurer",
+                max_length=10,
+                verbose_name="机构类型",
+            ),
         ),
         migrations.AlterField(
-            model_name='category',
-            name='dimension',
-            field=models.CharField(choices=[('business', '业务/产品类别'), ('cause', '投诉原因'), ('demand', '投诉诉求'), ('root_cause', '溯源根因'), ('channel', '业务办理渠道')], max_length=20, verbose_name='维度'),
+            model_name="category",
+            name="dimension",
+            field=models.CharField(
+                choices=[
+                    ("business", "业务/产品类别"),
+                    ("cause", "投诉原因"),
+                    ("demand", "投诉诉求"),
+                    ("root_cause", "溯源根因"),
+                    ("channel", "业务办理渠道"),
+                ],
+                max_length=20,
+                verbose_name="维度",
+            ),
         ),
         migrations.AlterField(
-            model_name='complaint',
-            name='channel',
-            field=models.CharField(choices=[('hotline', '400热线'), ('chatbot', '智能客服'), ('video', '视频客服'), ('counter', '柜面'), ('in_person', '面谈'), ('wechat', '官方微信'), ('app', '官方APP'), ('letter', '信函/邮件'), ('regulator', '监管转办'), ('platform', '银保信投诉平台'), ('other', '其他')], max_length=20, verbose_name='投诉渠道'),
+            model_name="complaint",
+            name="channel",
+            field=models.CharField(
+                choices=[
+                    ("hotline", "400热线"),
+                    ("chatbot", "智能客服"),
+                    ("video", "视频客服"),
+                    ("counter", "柜面"),
+                    ("in_person", "面谈"),
+                    ("wechat", "官方微信"),
+                    ("app", "官方APP"),
+                    ("letter", "信函/邮件"),
+                    ("regulator", "监管转办"),
+                    ("platform", "银保信投诉平台"),
+                    ("other", "其他"),
+                ],
+                max_length=20,
+                verbose_name="投诉渠道",
+            ),
         ),
         migrations.RunPython(seed_bank, unseed_bank),
     ]
