@@ -101,3 +101,18 @@ def test_publishing_the_year_recounts_provisional_deadlines_and_tells_the_handle
     before = told.count()
     services.calendar_publish_notice(year=2026, text=NOTICE_2026, actor=people.hq_admin, now=moment)
     assert told.count() == before
+
+
+def test_a_recount_keeps_the_days_a_mediation_left_out(people, register, no_2026):
+    # received Saturday 2026-09-19; mediation 09-21 → 10-01 leaves 10 days out (第二十三条): 15 days from
+    # receipt end 10-04, plus 10 = Wednesday 10-14, a working day on either calendar. Counting again from
+    # receipt alone (without the stop) would give 10-08, so a recount that forgot the clock events shows.
+    from tests.complaints.test_clock import resume, stop
+
+    complaint = register(received_at=at(2026, 9, 19, 10, 0), now=at(2026, 9, 19, 11, 0))
+    stop(complaint, people.officer_a, started=at(2026, 9, 21, 10, 0), now=at(2026, 9, 21, 11, 0))
+    resume(complaint, people.officer_a, ended=at(2026, 10, 1, 16, 0), now=at(2026, 10, 1, 17, 0))
+    assert reload(complaint).due_provisional
+    services.calendar_publish_notice(year=2026, text=NOTICE_2026, actor=people.hq_admin, now=at(2026, 10, 1, 18, 0))
+    complaint = reload(complaint)
+    assert (complaint.due_at.date(), complaint.due_provisional) == (date(2026, 10, 14), False)

@@ -9,23 +9,17 @@ from __future__ import annotations
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from xiaobao.complaints import notices, rules, selectors
-from xiaobao.complaints.models import Complaint, Extension
+from xiaobao.complaints import clock, notices, selectors
+from xiaobao.complaints.models import Complaint
 from xiaobao.core import audit
 from xiaobao.core.workdays import Calendar, Deadline
 from xiaobao.workflow import services as workflow
 
 
 def deadline_for_level(complaint: Complaint, calendar: Calendar) -> Deadline:
-    """The statutory deadline of the complaint's extension level (Art. 18), counted on `calendar`.
-    The counting is the one `rules.deadline`/`rules.extended_deadline` use at registration and extension."""
-    level = complaint.extension_level
-    if level == Extension.Level.COMPLEX:
-        return rules.deadline("deadline.complex", complaint.received_at, calendar=calendar)
-    if level == Extension.Level.SPECIAL:
-        extra = int(rules.rule("deadline.complex")["days"])
-        return rules.deadline("deadline.special", complaint.received_at, calendar=calendar, extra_days=extra)
-    return rules.deadline("deadline.initial", complaint.received_at, calendar=calendar)
+    """The deadline in force (Art. 18 levels, Art. 18/23 stops, new facts restarting the clock), counted on
+    `calendar` — the same computation the clock events use, so a recount never undoes a pause or a restart."""
+    return clock.compute(complaint, calendar=calendar).deadline
 
 
 def recompute_provisional(*, year: int, calendar: Calendar, actor=None, now=None, **_signal) -> list[int]:
@@ -35,7 +29,10 @@ def recompute_provisional(*, year: int, calendar: Calendar, actor=None, now=None
     changed = []
     rows = Complaint.objects.select_for_update().filter(due_provisional=True, status__in=Complaint.CLOCK_STATUSES)
     for complaint in rows.select_related("handler", "org_unit"):
-        deadline = deadline_for_level(complaint, calendar)
+        state = clock.compute(complaint, calendar=calendar, now=now)
+        if state.paused_since is not None:
+            continue  # a paused clock has no due date; resuming it counts the deadline on the stored calendar
+        deadline = state.deadline
         before = complaint.due_at
         if deadline.at == before and deadline.provisional == complaint.due_provisional:
             continue
