@@ -250,6 +250,10 @@ def expected(cast) -> dict[str, dict]:
         "education_reach": {c.sub_a: 200, c.branch_a: 6200, c.branch_b: 0, c.hq: 6200},
         "education_articles": {c.branch_a: 1, c.hq: 1},
         # from the training app (sign-ins, by the attendee's unit): A1 1, B 2
+        # the world has no service interactions: nothing received, so both rates are empty (not 0 or 100);
+        # their figures over real transcripts are tested in tests/inspection/test_indicators.py
+        "inspection_coverage": {c.hq: None},
+        "inspection_violation_rate": {c.hq: None},
         "training_person_times": {c.sub_a: 1, c.branch_a: 1, c.branch_b: 2, c.hq: 3},
         "training_exam_sittings": {c.branch_a: 0, c.branch_b: 3, c.hq: 3},
         "training_pass_rate": {c.branch_a: None, c.branch_b: 50, c.hq: 50},

@@ -67,7 +67,9 @@ def test_history_and_series_stay_in_reach(computed):
         {"period": "2025-Q1", "value": None}
     ]
     series = selectors.series(fresh(computed.officer_a), rate, computed.branch_a, ["2024-Q4", "2025-Q1"])
-    assert [row["value"] for row in series] == [100, 80]  # 2024-12-31: one complaint closed on time
+    # 按时办结率 counts by the deadline in force (issue 17): the complaint received 2024-12-31 is due in January,
+    # so it belongs to 2025-Q1 and 2024-Q4 has nothing due — an empty rate, never a flattering 100
+    assert [row["value"] for row in series] == [None, 80]
 
 
 def test_comparison_ranks_the_children_in_the_indicator_direction(computed):

@@ -158,7 +158,7 @@ def test_a_role_restricted_document_is_hidden_from_other_roles(cast, kb):
 def test_reading_needs_the_view_permission(cast, kb):
     # the outsider works in branch A (head office's documents would reach them) but holds no role
     assert search.search(cast.outsider, "犹豫期").total == 0
-    assert search.answer(cast.outsider, "犹豫期内退保能退多少？") == []
+    assert search.answer(cast.outsider, "犹豫期内退保能退多少？").results == []
     assert kb.hq_refund.pk in ids(search.search(cast.officer_a, "犹豫期"))
 
 
@@ -239,7 +239,7 @@ def test_a_query_cannot_inject_markup(cast, kb):
 
 
 def test_answer_returns_faq_only_with_scores_and_sources(cast, kb):
-    answers = search.answer(cast.officer_a, "犹豫期内退保能退多少？")
+    answers = search.answer(cast.officer_a, "犹豫期内退保能退多少？").results
     assert [a.document_id for a in answers] == [kb.faq.pk]
     assert answers[0].answer.startswith("犹豫期内解除合同")
     assert answers[0].question == "犹豫期内退保能退多少钱？"
@@ -252,7 +252,8 @@ def test_answer_finds_an_alternative_phrasing(cast, kb):
 
 
 def test_answer_with_nothing_matching_is_empty(cast, kb):
-    assert search.answer(cast.officer_a, "火星移民") == []
+    page = search.answer(cast.officer_a, "火星移民")
+    assert page.results == [] and page.no_answer and page.reason == "no_match"
 
 
 # any query is safe
@@ -285,7 +286,9 @@ NASTY = [
 def test_hostile_queries_return_a_page(cast, kb, query):
     page = search.search(cast.hq_admin, query)
     assert page.total >= 0
-    assert isinstance(search.answer(cast.hq_admin, query), list)
+    answered = search.answer(cast.hq_admin, query)
+    assert isinstance(answered.results, list)
+    assert [a.score for a in answered.results] == sorted((a.score for a in answered.results), reverse=True)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -192,7 +192,6 @@ QUERIES: dict[str, Query] = {
         Query("plans.education_events", _("宣教活动场次"), "education", "events"),
         Query("plans.education_reach", _("宣教触达人次"), "education", "reach"),
         Query("plans.education_articles", _("原创宣教文章"), "education", "articles"),
-        Query("plans.training_person_times", _("培训人次"), "training", "participants"),
         Query("inspection.coverage", _("质检覆盖率"), "inspection", "scanned", "received"),
         Query("inspection.violation_rate", _("违规率"), "inspection", "violating", "scanned"),
         # 培训人次 counted training-plan activities until the training app recorded sign-ins (migration 0004)

@@ -135,6 +135,11 @@ def load(*, now: datetime | None = None) -> dict:
     Interaction.objects.update(scanned_at=F("received_at"))
     _decide(inspector, now)
     _sample(inspector, now)
+    # rectification orders opened back-dated have timers already due: the worker's sweep would have fired
+    # them (督办 of the late ones), so run it once at load time rather than leave them pending in the past
+    from xiaobao.workflow import services as workflow
+
+    workflow.sweep_timers(now=now)
     return {
         "interactions": Interaction.objects.count(),
         "findings": Finding.objects.count(),
