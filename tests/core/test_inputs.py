@@ -86,7 +86,9 @@ def test_the_export_strips_control_characters_that_got_in_before(cast):
         recipient_units=[cast.branch_a],
         due_days=5,
     )
-    WorkOrder.objects.filter(pk=order.pk).update(title="自查\x07\x00报告\x1b")  # as if imported before the rule
+    WorkOrder.objects.filter(pk=order.pk).update(
+        title="自查\x07\x01报告\x1b"
+    )  # as if imported before the rule (\x01, not NUL: PostgreSQL stores no NUL at all)
     client = Client()
     client.force_login(cast.hq_admin)
     response = client.get("/workorders/export.xlsx")

@@ -27,7 +27,9 @@ def recompute_provisional(*, year: int, calendar: Calendar, actor=None, now=None
     changed. Idempotent: a complaint no longer provisional is not touched again."""
     now = now or timezone.now()
     changed = []
-    rows = Complaint.objects.select_for_update().filter(due_provisional=True, status__in=Complaint.CLOCK_STATUSES)
+    rows = Complaint.objects.select_for_update(of=("self",)).filter(
+        due_provisional=True, status__in=Complaint.CLOCK_STATUSES
+    )
     for complaint in rows.select_related("handler", "org_unit"):
         state = clock.compute(complaint, calendar=calendar, now=now)
         if state.paused_since is not None:

@@ -402,7 +402,7 @@ class ManualReview(OrgScopedModel):
     agent = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    period = models.CharField(_("期间"), max_length=10)
+    period = models.CharField(_("期间"), max_length=32)
     sampled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     sampled_at = models.DateTimeField(_("抽取时间"))
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)

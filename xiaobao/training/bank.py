@@ -190,7 +190,9 @@ def question_revise(
     Refuses NOT_ALLOWED / UNIT_OUT_OF_SCOPE (403), INVALID. The kind cannot change (a new question instead).
     """
     now = now or timezone.now()
-    question = Question.objects.select_for_update().select_related("current", "org_unit").get(pk=question.pk)
+    question = (
+        Question.objects.select_for_update(of=("self",)).select_related("current", "org_unit").get(pk=question.pk)
+    )
     _may_write(actor, question.org_unit, CHANGE_PERMISSION)
     if data.get("kind", question.kind) != question.kind:
         raise refusal(codes.INVALID, _("题型不能修改，请新建试题。"), field="kind")

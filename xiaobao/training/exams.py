@@ -275,7 +275,7 @@ def _clean_response(response):
 
 
 def _open_attempt(attempt: Attempt, now: datetime) -> Attempt:
-    locked = Attempt.objects.select_for_update().select_related("exam").get(pk=attempt.pk)
+    locked = Attempt.objects.select_for_update(of=("self",)).select_related("exam").get(pk=attempt.pk)
     if locked.status != Attempt.Status.IN_PROGRESS:
         raise refusal(codes.ATTEMPT_CLOSED, _("本次作答已交卷。"), status=409)
     return locked
@@ -351,7 +351,7 @@ def _grade(attempt: Attempt, *, now: datetime, status: str) -> Attempt:
 def _finish(attempt: Attempt, *, now: datetime, status: str) -> Attempt:
     """Grade an attempt in its own transaction; idempotent (a closed attempt is left as it is)."""
     with transaction.atomic():
-        attempt = Attempt.objects.select_for_update().select_related("exam").get(pk=attempt.pk)
+        attempt = Attempt.objects.select_for_update(of=("self",)).select_related("exam").get(pk=attempt.pk)
         if attempt.status != Attempt.Status.IN_PROGRESS:
             return attempt
         return _grade(attempt, now=now, status=status)

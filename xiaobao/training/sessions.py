@@ -226,7 +226,7 @@ def session_create(
 
 
 def _changeable(actor, session: Session) -> Session:
-    locked = Session.objects.select_for_update().select_related("org_unit").get(pk=session.pk)
+    locked = Session.objects.select_for_update(of=("self",)).select_related("org_unit").get(pk=session.pk)
     if not (actor.has_perm(CHANGE_SESSION_PERMISSION) and scope_for(actor, "change").covers(locked.org_unit.path)):
         raise refusal(codes.NOT_ALLOWED, _("您不能管理这场培训。"), status=403)
     return locked
