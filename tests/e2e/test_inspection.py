@@ -25,7 +25,18 @@ TURNS = [
 ]
 
 
-def test_confirming_a_finding_opens_a_rectification_work_order(page, cast):
+@pytest.fixture
+def shipped_rules(transactional_db):
+    """The shipped rule set is seed data from a migration; an earlier live-server test's flush removes it, so
+    it is put back here exactly as the migration writes it (the loader skips rules already present)."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("xiaobao.inspection.migrations.0002_shipped_rules").load(apps, None)
+
+
+def test_confirming_a_finding_opens_a_rectification_work_order(page, cast, shipped_rules):
     inspector = make_user("inspector", cast.hq, "inspector", "吴刚")
     agent = make_user("agent_a", cast.branch_a, "agent", "周敏")
     services.interactions_ingest(actor=inspector, records=[record("E2E-1", TURNS)], now=NOW)
