@@ -37,6 +37,7 @@ from xiaobao.knowledge.error_codes import (  # the codes, importable from here a
     STALE_VERSION,
 )
 from xiaobao.knowledge.models import Category, Document, DocumentVersion
+from xiaobao.knowledge.selectors import CHANGE_PERMISSION
 from xiaobao.workflow import selectors as workflow_selectors
 from xiaobao.workflow import services as workflow
 
@@ -54,7 +55,6 @@ __all__ = [
 PROCESS_KEY = "knowledge_policy_publish"
 APPROVE_TASK = "approve"
 ADD_PERMISSION = "knowledge.add_document"
-CHANGE_PERMISSION = "knowledge.change_document"
 
 
 def _user(actor) -> User | None:

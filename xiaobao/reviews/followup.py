@@ -26,7 +26,6 @@ from xiaobao.workorders import services as workorders
 
 VERIFY_KIND = "rectification"  # 整改 (workorders.WorkOrder.Kind)
 VERIFY_DUE_DAYS = 10  # working days, unless the planned launch comes first
-ORDER_HANDLE_PERMISSIONS = ("workorders.view_workorder", "workflow.change_humantask")
 
 
 def _order_issuer(review: Review):
@@ -39,7 +38,7 @@ def _order_issuer(review: Review):
 
 def _order_recipient(review: Review):
     submitter = review.submitter
-    if submitter.is_active and submitter.org_unit_id and all(submitter.has_perm(p) for p in ORDER_HANDLE_PERMISSIONS):
+    if submitter.is_active and submitter.org_unit_id and workorder_selectors.may_handle(submitter):
         return submitter
     return None  # the unit's officers take it
 
