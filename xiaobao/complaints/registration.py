@@ -287,7 +287,7 @@ def _start(complaint: Complaint, *, actor, now: datetime, calendar) -> None:
         },
         at=now,
     )
-    notices.notify_complaint(
+    core_services.notify_about(
         complaint,
         notices.unit_officers(complaint),
         kind="registered",

@@ -16,6 +16,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from xiaobao.complaints import clock, notices, rules, selectors
 from xiaobao.complaints import error_codes as codes
@@ -29,6 +30,7 @@ from xiaobao.core.models import OrgUnit, User
 from xiaobao.core.scope import scope_for
 from xiaobao.workflow import selectors as workflow_selectors
 from xiaobao.workflow import services as workflow
+from xiaobao.workflow.objects import ProcessObject, required_text
 
 __all__ = [
     "complaint_accept",
@@ -53,43 +55,16 @@ def _iso(moment: datetime) -> str:
     return moment.isoformat()
 
 
-def _locked(complaint: Complaint | int) -> Complaint:
-    pk = complaint.pk if isinstance(complaint, Complaint) else int(complaint)
-    return (
-        Complaint.objects.select_for_update(of=("self",))
-        .select_related("org_unit", "org_unit__parent", "handler", "respondent_staff", "root_cause")
-        .get(pk=pk)
-    )
-
-
-def _step(complaint: Complaint, *element_ids: str):
-    for element_id in element_ids:
-        task = selectors.open_task(complaint, element_id)
-        if task is not None:
-            return task
-    rules.check_open(complaint)
-    raise refusal(
-        codes.WRONG_STEP,
-        _("投诉当前不在这一步（%(status)s），请刷新页面。") % {"status": complaint.get_status_display()},
-        status=409,
-    )
-
-
-def _complete(task, *, actor, data: dict, expected_version=None, now, comment: str = "") -> None:
-    workflow.complete(
-        task=task, user=actor, data=data, expected_version=expected_version, comment=comment, now=now, via_app=True
-    )
-
-
-def _save(complaint: Complaint, *fields: str) -> None:
-    complaint.save(update_fields=list(fields))
-
-
-def _text(value, field: str, code: str = codes.INVALID, message: str = "") -> str:
-    value = (value or "").strip()
-    if not value:
-        raise refusal(code, message or _("请填写此项。"), field=field)
-    return value
+# The complaint as a business object running its process: locked with the rows its steps read; a step asked of
+# a closed complaint is refused as closed (CLOSED) before "not at this step" (WRONG_STEP).
+COMPLAINT = ProcessObject(
+    Complaint,
+    process_key=selectors.PROCESS_KEY,
+    related=("org_unit", "org_unit__parent", "handler", "respondent_staff", "root_cause"),
+    wrong_step=codes.WRONG_STEP,
+    wrong_step_message=gettext_lazy("投诉当前不在这一步（%(status)s），请刷新页面。"),
+    before_wrong_step=rules.check_open,
+)
 
 
 @transaction.atomic
@@ -102,12 +77,14 @@ def complaint_accept(
     409 the task changed since the page showed it).
     """
     now = now or timezone.now()
-    complaint = _locked(complaint)
-    task = _step(complaint, "accept")
+    complaint = COMPLAINT.lock(complaint)
+    task = COMPLAINT.task(complaint, "accept")
     assign_by = min(complaint.due_at, rules.deadline("deadline.assign", now).at)
-    _complete(task, actor=actor, data={"assign_due_at": _iso(assign_by)}, expected_version=expected_version, now=now)
+    COMPLAINT.complete(
+        task, actor=actor, data={"assign_due_at": _iso(assign_by)}, expected_version=expected_version, now=now
+    )
     complaint.status, complaint.accepted_at = Complaint.Status.ACCEPTED, now
-    _save(complaint, "status", "accepted_at")
+    COMPLAINT.save(complaint, "status", "accepted_at")
     audit.record(actor=actor, action="complaint.accept", obj=complaint, at=now)
     return complaint
 
@@ -129,8 +106,8 @@ def complaint_assign(
     the workflow's refusals (403 not the officer who accepted it).
     """
     now = now or timezone.now()
-    complaint = _locked(complaint)
-    task = _step(complaint, "assign")
+    complaint = COMPLAINT.lock(complaint)
+    task = COMPLAINT.task(complaint, "assign")
     unit = org_unit or complaint.org_unit
     if unit.pk != complaint.org_unit_id and not (
         unit.path.startswith(complaint.org_unit.path) and scope_for(actor, "change").covers(unit.path)
@@ -139,7 +116,7 @@ def complaint_assign(
     handler = handler or actor
     rules.check_handler(handler=handler, complaint=complaint, org_unit=unit)
     before = {"org_unit": complaint.org_unit_id, "handler": complaint.handler_id}
-    _complete(
+    COMPLAINT.complete(
         task,
         actor=actor,
         data={
@@ -151,7 +128,7 @@ def complaint_assign(
         now=now,
     )
     complaint.org_unit, complaint.handler, complaint.status = unit, handler, Complaint.Status.HANDLING
-    _save(complaint, "org_unit", "handler", "status")
+    COMPLAINT.save(complaint, "org_unit", "handler", "status")
     if complaint.clock_paused_since:  # the clock stood still before there was a handling task
         task = selectors.open_task(complaint, "handle")
         if task is not None:
@@ -166,7 +143,7 @@ def complaint_assign(
         at=now,
     )
     if handler.pk != actor.pk:
-        notices.notify_complaint(
+        core_services.notify_about(
             complaint,
             [handler],
             kind="assigned",
@@ -186,7 +163,7 @@ def complaint_classify(
     taxonomy, or of another dimension).
     """
     now = now or timezone.now()
-    complaint = _locked(complaint)
+    complaint = COMPLAINT.lock(complaint)
     rules.check_may_change(actor, complaint)
     rules.check_open(complaint)
     D = Category.Dimension
@@ -199,7 +176,7 @@ def complaint_classify(
     for name, category in chosen.items():
         setattr(complaint, name, category)
     complaint.taxonomy = chosen["business_category"].version
-    _save(complaint, "taxonomy", *chosen)
+    COMPLAINT.save(complaint, "taxonomy", *chosen)
     changes = audit.diff(before, {name: c.pk for name, c in chosen.items()})
     if changes:
         audit.record(actor=actor, action="complaint.classify", obj=complaint, changes=changes, at=now)
@@ -222,7 +199,7 @@ def complaint_extend(
     the deadline in force has passed — an extension is asked for and approved before it, never after).
     """
     now = now or timezone.now()
-    complaint = _locked(complaint)
+    complaint = COMPLAINT.lock(complaint)
     rules.check_may_change(actor, complaint)
     rules.check_open(complaint)
     level, reason, notice_method = rules.check_extension(
@@ -248,7 +225,7 @@ def complaint_extend(
         new_due_at=deadline.at,
     )
     complaint.due_at, complaint.due_provisional, complaint.extension_level = deadline.at, deadline.provisional, level
-    _save(complaint, "due_at", "due_provisional", "extension_level", "complexity")
+    COMPLAINT.save(complaint, "due_at", "due_provisional", "extension_level", "complexity")
     task = selectors.open_task(complaint, "handle")
     if task is not None:
         workflow.set_due(
@@ -289,14 +266,14 @@ def complaint_decide(
     (409), and the workflow's refusals (403 not the handler).
     """
     now = now or timezone.now()
-    decision = _text(decision, "decision", codes.DECISION_REQUIRED, _("请填写处理决定。"))
-    reply_method = _text(reply_method, "reply_method")
+    decision = required_text(decision, field="decision", code=codes.DECISION_REQUIRED, message=_("请填写处理决定。"))
+    reply_method = required_text(reply_method, field="reply_method", code=codes.INVALID)
     if not remedies_told:
         raise refusal(codes.REMEDIES_REQUIRED, _("须告知投诉人核查、调解、仲裁、诉讼等途径。"), field="remedies_told")
-    complaint = _locked(complaint)
-    task = _step(complaint, "handle")
+    complaint = COMPLAINT.lock(complaint)
+    task = COMPLAINT.task(complaint, "handle")
     response_by = rules.deadline("reexamine.apply", now).at
-    _complete(
+    COMPLAINT.complete(
         task,
         actor=actor,
         data={
@@ -310,7 +287,7 @@ def complaint_decide(
     )
     complaint.decision, complaint.reply_method, complaint.remedies_told = decision, reply_method[:50], True
     complaint.decided_at, complaint.status = now, Complaint.Status.REPLIED
-    _save(complaint, "decision", "reply_method", "remedies_told", "decided_at", "status")
+    COMPLAINT.save(complaint, "decision", "reply_method", "remedies_told", "decided_at", "status")
     audit.record(actor=actor, action="complaint.decide", obj=complaint, changes={"reply_method": reply_method}, at=now)
     return complaint
 
@@ -342,8 +319,8 @@ def complaint_record_response(
     now = now or timezone.now()
     if satisfied and reexamine:
         raise refusal(codes.INVALID, _("投诉人满意时不能同时申请核查。"), field="reexamine")
-    complaint = _locked(complaint)
-    task = _step(complaint, "response")
+    complaint = COMPLAINT.lock(complaint)
+    task = COMPLAINT.task(complaint, "response")
     data = {"satisfied": bool(satisfied), "reexamine": bool(reexamine), "note": (note or "").strip()}
     if reexamine:
         received_at = rules.check_reexamine(complaint, received_at=received_at, now=now)
@@ -357,12 +334,12 @@ def complaint_record_response(
     else:
         data["revisit_due_at"] = _iso(rules.deadline("revisit.deadline", now).at)
         complaint.status = Complaint.Status.REVISITING
-    _complete(task, actor=actor, data=data, now=now, comment=data["note"])
+    COMPLAINT.complete(task, actor=actor, data=data, now=now, comment=data["note"])
     complaint.satisfied = bool(satisfied)
-    _save(complaint, "satisfied", "status", "reexamine_requested_at", "reexamine_due_at")
+    COMPLAINT.save(complaint, "satisfied", "status", "reexamine_requested_at", "reexamine_due_at")
     audit.record(actor=actor, action="complaint.response", obj=complaint, changes=data, at=now)
     if reexamine:
-        notices.notify_complaint(
+        core_services.notify_about(
             complaint,
             notices.superior_people(complaint),
             kind="reexamine",
@@ -382,10 +359,12 @@ def complaint_reexamine(
     officer of the higher-level unit).
     """
     now = now or timezone.now()
-    conclusion = _text(conclusion, "conclusion", codes.RESULT_REQUIRED, _("请填写核查结论。"))
-    complaint = _locked(complaint)
-    task = _step(complaint, "reexamine_hq", "reexamine_branch")
-    _complete(
+    conclusion = required_text(
+        conclusion, field="conclusion", code=codes.RESULT_REQUIRED, message=_("请填写核查结论。")
+    )
+    complaint = COMPLAINT.lock(complaint)
+    task = COMPLAINT.task(complaint, "reexamine_hq", "reexamine_branch")
+    COMPLAINT.complete(
         task,
         actor=actor,
         data={
@@ -396,9 +375,9 @@ def complaint_reexamine(
         now=now,
     )
     complaint.reexamine_conclusion, complaint.status = conclusion, Complaint.Status.REVISITING
-    _save(complaint, "reexamine_conclusion", "status")
+    COMPLAINT.save(complaint, "reexamine_conclusion", "status")
     audit.record(actor=actor, action="complaint.reexamine", obj=complaint, changes={"upheld": bool(upheld)}, at=now)
-    notices.notify_complaint(
+    core_services.notify_about(
         complaint,
         notices.handler_people(complaint),
         kind="reexamined",
@@ -416,11 +395,11 @@ def complaint_revisit(*, complaint: Complaint | int, actor: User, result: str, n
     Refuses: RESULT_REQUIRED, WRONG_STEP / CLOSED (409), and the workflow's refusals.
     """
     now = now or timezone.now()
-    result = _text(result, "result", codes.RESULT_REQUIRED, _("请填写回访情况。"))
-    complaint = _locked(complaint)
-    _complete(_step(complaint, "revisit"), actor=actor, data={"result": result}, now=now)
+    result = required_text(result, field="result", code=codes.RESULT_REQUIRED, message=_("请填写回访情况。"))
+    complaint = COMPLAINT.lock(complaint)
+    COMPLAINT.step(complaint, "revisit", actor=actor, data={"result": result}, now=now)
     complaint.revisit_at, complaint.revisit_result = now, result
-    _save(complaint, "revisit_at", "revisit_result")
+    COMPLAINT.save(complaint, "revisit_at", "revisit_result")
     audit.record(actor=actor, action="complaint.revisit", obj=complaint, at=now)
     return complaint
 
@@ -436,21 +415,21 @@ def complaint_close(
     BAD_CATEGORY, WRONG_STEP / CLOSED (409), and the workflow's refusals.
     """
     now = now or timezone.now()
-    complaint = _locked(complaint)
+    complaint = COMPLAINT.lock(complaint)
     if not rules.is_classified(complaint):
         raise refusal(codes.NOT_CLASSIFIED, _("投诉须先完成分类（业务类别、投诉原因、投诉诉求）才能办结。"))
     if root_cause in (None, ""):
         raise refusal(codes.ROOT_CAUSE_REQUIRED, _("办结须填写溯源根因。"), field="root_cause")
     cause = rules.check_category(root_cause, Category.Dimension.ROOT_CAUSE, "root_cause")
-    task = _step(complaint, "close")
+    task = COMPLAINT.task(complaint, "close")
     note = (root_cause_note or "").strip()
-    _complete(task, actor=actor, data={"root_cause": cause.pk, "note": note}, now=now)
+    COMPLAINT.complete(task, actor=actor, data={"root_cause": cause.pk, "note": note}, now=now)
     complaint.root_cause, complaint.root_cause_note = cause, note
     complaint.status, complaint.closed_at = Complaint.Status.CLOSED, now
-    _save(complaint, "root_cause", "root_cause_note", "status", "closed_at")
+    COMPLAINT.save(complaint, "root_cause", "root_cause_note", "status", "closed_at")
     audit.record(actor=actor, action="complaint.close", obj=complaint, changes={"root_cause": cause.code}, at=now)
     if trace_root_cause(complaint, actor=actor, now=now):
-        _save(complaint, "rectification_order_id")
+        COMPLAINT.save(complaint, "rectification_order_id")
     return complaint
 
 
@@ -467,10 +446,10 @@ def complaint_withdraw(
     REASON_REQUIRED, INVALID / RECEIVED_IN_FUTURE / RECEIVED_BEFORE_COMPLAINT (received_at), CLOSED (409).
     """
     now = now or timezone.now()
-    complaint = _locked(complaint)
+    complaint = COMPLAINT.lock(complaint)
     if not rules.may_withdraw(actor, complaint):
         raise refusal(codes.NOT_ALLOWED, _("您无权登记该投诉的撤回。"), status=403)
-    reason = _text(reason, "reason", codes.REASON_REQUIRED, _("请填写撤回说明。"))
+    reason = required_text(reason, field="reason", code=codes.REASON_REQUIRED, message=_("请填写撤回说明。"))
     rules.check_open(complaint)
     received_at = rules.check_received(
         received_at or now, complaint=complaint, now=now, field="received_at", after=complaint.decided_at
@@ -483,7 +462,7 @@ def complaint_withdraw(
         reason,
     )
     complaint.withdraw_recorded_at = now
-    _save(complaint, "status", "withdrawn_at", "withdraw_recorded_at", "withdraw_reason")
+    COMPLAINT.save(complaint, "status", "withdrawn_at", "withdraw_recorded_at", "withdraw_reason")
     audit.record(
         actor=actor,
         action="complaint.withdraw",
@@ -492,7 +471,7 @@ def complaint_withdraw(
         changes={"received_at": complaint.withdrawn_at.isoformat()},
         at=now,
     )
-    notices.notify_complaint(
+    core_services.notify_about(
         complaint,
         notices.handler_people(complaint),
         kind="withdrawn",

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from xiaobao.core import audit
+from xiaobao.core import services as core_services
 from xiaobao.reviews import notices
 from xiaobao.reviews.models import Opinion, Review
 from xiaobao.workorders import selectors as workorder_selectors
@@ -100,7 +101,7 @@ def close(review: Review, *, now: datetime, actor=None) -> None:
     review.status, review.closed_at = Review.Status.CLOSED, now
     review.save(update_fields=["status", "closed_at"])
     audit.record(actor=actor, action="review.close", obj=review, at=now)
-    notices.notify_review(
+    core_services.notify_about(
         review,
         notices.submitter_people(review) + notices.reviewer_people(review),
         kind="closed",
