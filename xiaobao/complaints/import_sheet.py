@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
@@ -64,6 +65,8 @@ COLUMNS = [
     # 第二十九条第一项: a complaint arising from a major natural disaster, accident or public-health event is 重大
     Column("major_event", "重大事件类型", width=14),
 ]
+#: The most text one row of the template can hold (every column at its longest); caps the shared strings.
+_ROW_CHARS = sum(column.max_length or 64 for column in COLUMNS)
 BY_KEY = {c.key: c for c in COLUMNS}
 YES = {"是", "y", "yes", "true", "1", "有"}
 NO = {"否", "n", "no", "false", "0", "无", ""}
@@ -182,11 +185,72 @@ def cell_text(value) -> str:
     return str(value).strip()
 
 
+#: Excel's own widest row; a row with more cells than this was not written by a spreadsheet program.
+MAX_ROW_CELLS = 16384
+
+
+def _measure(content: bytes, *, max_rows: int) -> None:
+    """Walk the workbook's XML once, streaming, before openpyxl reads it: openpyxl loads the whole shared
+    string table at open and a whole row before it yields it, so an endless row or a string table far larger
+    than any import needs would be read in full. Stops at the first cap passed (SheetError):
+    - shared strings: more entries, or more characters, than `max_rows` rows of every column could hold;
+    - a row of more than MAX_ROW_CELLS cells; more cells in all than `max_rows` * 10 lines of every column.
+    A file that is not a readable zip is left to openpyxl, which refuses it with the usual message."""
+    from defusedxml.ElementTree import iterparse
+
+    too_many = SheetError(_("一次最多导入 %(n)s 行，请拆分文件。") % {"n": max_rows})
+    widest = len(COLUMNS) + 2  # the template's columns, an error column and a spare
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+    except zipfile.BadZipFile:
+        return
+    with archive:
+        names = archive.namelist()
+        for name in names:
+            if name.lower() != "xl/sharedstrings.xml":
+                continue
+            entries, chars = 0, 0
+            with archive.open(name) as part:
+                for _event, element in iterparse(part, events=("end",)):
+                    tag = element.tag.rsplit("}", 1)[-1]
+                    if tag == "t" and element.text:
+                        chars += len(element.text)
+                    elif tag == "si":
+                        entries += 1
+                        element.clear()
+                    if entries > (max_rows + 1) * widest or chars > (max_rows + 1) * _ROW_CHARS:
+                        raise too_many
+        cells = 0
+        for name in names:
+            if not name.lower().startswith("xl/worksheets/") or not name.lower().endswith(".xml"):
+                continue
+            with archive.open(name) as part:
+                in_row = 0
+                for _event, element in iterparse(part, events=("end",)):
+                    tag = element.tag.rsplit("}", 1)[-1]
+                    if tag == "c":
+                        in_row += 1
+                        cells += 1
+                        element.clear()
+                        if in_row > MAX_ROW_CELLS or cells > max_rows * 10 * widest:
+                            raise too_many
+                    elif tag == "row":
+                        in_row = 0
+                        element.clear()
+
+
 def read_sheet(content: bytes, *, max_rows: int = MAX_ROWS) -> tuple[list[str], list[Row]]:
     """The header titles and the non-blank data rows of the first sheet; SheetError for a file that cannot be
-    imported at all (unreadable, a required column missing, no rows, more than `max_rows`)."""
+    imported at all (unreadable, a required column missing, no rows, more than `max_rows`, more cells or
+    shared text than that many rows can hold — measured while streaming, before anything is loaded)."""
     from openpyxl import load_workbook
 
+    try:
+        _measure(content, max_rows=max_rows)
+    except SheetError:
+        raise
+    except Exception as exc:  # broken XML inside the archive
+        raise SheetError(_("无法读取该 Excel 文件，请使用导入模板另存为 .xlsx 后上传。")) from exc
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
