@@ -74,6 +74,11 @@ TABLE: dict[str, list[Case]] = {
     "api-complaints-revisit": [W("complaint", *OWN)],
     "api-complaints-close": [W("complaint", *OWN)],
     "api-complaints-withdraw": [W("complaint", *OWN)],
+    "api-complaints-clock-stop": [W("complaint", *OWN)],
+    "api-complaints-clock-resume": [W("complaint", *OWN)],
+    "api-complaints-new-facts": [W("complaint", *OWN)],
+    "api-complaints-decline": [W("complaint", *OWN)],
+    "api-complaints-designate-major": [W("complaint", *OWN)],
     # --- reviews: the submitting department within the unit's subtree; 消保部 and reviewers everywhere
     "reviews:detail": [R("review", *DEPT)],
     "reviews:assign": [W("review", *HQ)],
