@@ -202,6 +202,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# The inspection demo's transcripts ("a few thousand"); the test suite loads the demo twice, so it scans fewer
+INSPECTION_DEMO_TRANSCRIPTS = int(os.environ.get("INSPECTION_DEMO_TRANSCRIPTS", "400" if TESTING else "3000"))
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

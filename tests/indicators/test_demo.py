@@ -79,6 +79,14 @@ def test_targets_and_alerts_with_their_work_orders(loaded):
         assert WorkOrder.objects.filter(pk=alert.workorder_id, org_unit=alert.org_unit).exists()
 
 
+def test_the_complaints_emergency_plan_resolves_to_a_published_knowledge_document(loaded):
+    # 第二十九条: every 重大 case links the plan; in the full demo the rule names a real document
+    from xiaobao.complaints import major
+
+    plan = major.emergency_plan()
+    assert plan["url"] and "应急预案" in plan["title"]
+
+
 # --- the training year (training.demo), read as its pages and the indicators read it ---------------------
 
 

@@ -54,6 +54,7 @@ from xiaobao.complaints.api_actions import (
     person_in_scope,
     unit_in_scope,
 )
+from xiaobao.complaints.api_clock import ROUTES as CLOCK_ROUTES
 from xiaobao.complaints.api_outputs import ACTIONS as ACTIONS  # the action endpoints routed below, in order
 from xiaobao.complaints.api_outputs import (
     REFUSALS,
@@ -339,4 +340,6 @@ urlpatterns = [
     path("<int:pk>/revisit/", ComplaintRevisitApi.as_view(), name="api-complaints-revisit"),
     path("<int:pk>/close/", ComplaintCloseApi.as_view(), name="api-complaints-close"),
     path("<int:pk>/withdraw/", ComplaintWithdrawApi.as_view(), name="api-complaints-withdraw"),
+    # the clock's actions and the 重大 designation (issue 17): api_clock.py
+    *(path(f"<int:pk>/{action}/", view.as_view(), name=name) for action, view, name in CLOCK_ROUTES),
 ]

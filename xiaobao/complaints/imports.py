@@ -21,7 +21,8 @@ and their processes are started in short batches (`services.complaint_activate`,
 The worker beats (`heartbeat_at`) as it goes. A job whose heartbeat stops (the worker died) is noticed by the
 sweep within HEARTBEAT_STALE plus one sweep interval: its staged rows are removed and it is queued again, up to
 MAX_ATTEMPTS, then failed with a message its uploader sees. A job already published is only finished: the
-activation resumes where it stopped.
+activation resumes where it stopped, starting only the processes not yet started. An error there (a database
+restart) queues the job again instead of failing it, up to MAX_ACTIVATION_ATTEMPTS.
 
 The uploaded workbook is deleted once the job finishes (it holds personal data in clear); the report keeps
 the rows with personal data masked.
@@ -40,7 +41,7 @@ from functools import partial
 
 from django.core.cache import cache
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, connection, models, transaction
+from django.db import DatabaseError, IntegrityError, connection, models, transaction
 from django.db.models import QuerySet
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -84,6 +85,10 @@ REPORT = "report"
 HEARTBEAT_STALE = timedelta(minutes=3)
 #: A job is tried this often (a worker dying mid-way) before it is failed for good.
 MAX_ATTEMPTS = 3
+#: A published job (its rows visible) is only finishing its process starts, which are idempotent: a database
+#: restart or a dying worker there is retried this often before the job is failed, so a fault costs a retry,
+#: not an import with complaints nobody was asked to handle.
+MAX_ACTIVATION_ATTEMPTS = 10
 #: A batch (one transaction) ends at BATCH_ROWS rows or after BATCH_SECONDS, whichever comes first: the
 #: longest any import holds the write lock is one short batch.
 BATCH_ROWS = 25
@@ -276,10 +281,37 @@ def import_job_run(*, job_id: int, now=None) -> ImportJob:
             return job
         except Exception:  # whatever broke, the job must not stay "checking" for ever
             log.exception("complaint import %s failed", job.pk)
-            _fail(job, _("导入过程中发生系统错误，未导入任何数据。请稍后重新上传，或联系系统管理员。"))
+            if not _requeue_activation(job):
+                _fail(job, _("导入过程中发生系统错误，未导入任何数据。请稍后重新上传，或联系系统管理员。"))
         if job.status in FINISHED:
             _discard_source(job)
     return job
+
+
+def _requeue_activation(job: ImportJob) -> bool:
+    """A published job that broke while starting its processes (the database restarted, say) is queued again
+    to resume them, not failed: True if so. False for a job not yet published (it fails: nothing is left).
+
+    If the database is still away, nothing can be written: the job keeps its status, its heartbeat goes stale
+    and the sweep queues it again, so True all the same.
+    """
+    if not connection.in_atomic_block:
+        connection.close_if_unusable_or_obsolete()  # a connection the restart broke is replaced, not reused
+    try:
+        job.refresh_from_db(fields=["published_at"])
+        if job.published_at is None:
+            return False
+        if job.attempts >= MAX_ACTIVATION_ATTEMPTS:
+            return False
+        message = _("启动处理流程时中断，已自动重新排队，将继续启动尚未启动的流程。")
+        ImportJob.objects.filter(pk=job.pk, attempts=job.attempts).update(
+            status=ImportJob.Status.QUEUED, message=message
+        )
+    except DatabaseError:
+        log.warning("complaint import %s: could not queue it again; the sweep will", job.pk, exc_info=True)
+        return job.published_at is not None
+    job.status = ImportJob.Status.QUEUED
+    return True
 
 
 def _fail(job: ImportJob, message: str) -> None:
@@ -515,8 +547,10 @@ def import_jobs_sweep(*, now=None) -> dict[str, int]:
     )
     for job in stale.select_related("created_by"):
         taken = ImportJob.objects.filter(pk=job.pk, status=job.status, attempts=job.attempts)
+        # a published job only resumes its (idempotent) process starts: it is given more tries
+        limit = MAX_ACTIVATION_ATTEMPTS if job.published_at is not None else MAX_ATTEMPTS
         with translation.override(getattr(job.created_by, "language", "") or None):
-            if job.attempts < MAX_ATTEMPTS:
+            if job.attempts < limit:
                 message = _("处理中断（后台服务重启），已自动重新排队（已尝试 %(n)s 次）。") % {"n": job.attempts}
                 # back to queued: the claim moves `attempts` on, so the dead run can no longer write to the job
                 if taken.update(status=ImportJob.Status.QUEUED, message=message):
