@@ -24,7 +24,7 @@ from xiaobao.complaints.models import Category, Complaint, Extension
 from xiaobao.complaints.registration import complaint_activate, complaint_register, register_from
 from xiaobao.complaints.rules import refusal
 from xiaobao.complaints.supervision import handle_overdue, trace_root_cause
-from xiaobao.core import audit
+from xiaobao.core import audit, hooks
 from xiaobao.core import services as core_services
 from xiaobao.core.models import OrgUnit, User
 from xiaobao.core.scope import scope_for
@@ -430,7 +430,28 @@ def complaint_close(
     audit.record(actor=actor, action="complaint.close", obj=complaint, changes={"root_cause": cause.code}, at=now)
     if trace_root_cause(complaint, actor=actor, now=now):
         COMPLAINT.save(complaint, "rectification_order_id")
+    _request_training(complaint, cause, actor=actor, now=now)
     return complaint
+
+
+def _request_training(complaint: Complaint, cause: Category, *, actor, now) -> None:
+    """A root cause may call for targeted training of the staff member complained about (issue 19): asked
+    through the core hook (training sits beside complaints); the training module's rules decide."""
+    if not complaint.respondent_staff_id:
+        return
+    answer = hooks.first_answer(
+        hooks.targeted_training_requested.send(
+            sender=Complaint,
+            agent=complaint.respondent_staff,
+            reason=_("投诉溯源：%(cause)s（%(number)s）") % {"cause": cause.name, "number": complaint.number},
+            rule_code=cause.code,
+            source=complaint,
+            due_date=None,
+            actor=actor,
+        )
+    )
+    if answer:
+        audit.record(actor=actor, action="complaint.training", obj=complaint, changes={"training": answer}, at=now)
 
 
 @transaction.atomic
