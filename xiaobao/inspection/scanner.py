@@ -166,6 +166,7 @@ class RuleSet:
             self.automaton.make_automaton()
         self._disclosures = [i for i, r in enumerate(self.rules) if r.definition.get("required")]
         self._speakers = [r.definition["speaker"] for r in self.rules]
+        self._items = [len(r.definition.get("required", ())) for r in self.rules]
         self._plans: dict[tuple[str, str], _Plan | None] = {}
 
     def applicable(self, kind: str, purpose: str) -> tuple[frozenset[int], tuple[int, ...]]:
@@ -264,7 +265,10 @@ class RuleSet:
             collected = found.get(index)
             if collected is None:
                 collected = _NOTHING  # a disclosure nothing of which was said
-            elif not (collected[0] or (collected[1] and collected[2])) and index not in plan.disclosure_set:
+            elif index in plan.disclosure_set:
+                if len(collected[4]) == self._items[index]:
+                    continue  # every item of the disclosure was said: nothing to decide (the usual case)
+            elif not (collected[0] or (collected[1] and collected[2])):
                 continue  # a request word with nothing sensitive near it, an exception alone: nothing to decide
             rule = rules[index]
             if rule.kind == "complaint_intent" and has_complaint:
