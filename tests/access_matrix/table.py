@@ -191,6 +191,7 @@ TABLE: dict[str, list[Case]] = {
     "training:session-import": [W("session", *OWN)],
     "training:session-action": [W("session =close", *OWN)],
     "training:contest": [R("contest", *OWN)],
+    "training:contest-setup": [W("contest =team", *OWN)],
     "training:leaderboard": [R("contest round", *OWN)],
     "training:take": [R("exam", "officer_a")],
     "training:attempt": [R("attempt", "officer_a")],

@@ -86,5 +86,5 @@ def team_ranking(contest: Contest) -> list[dict]:
     return [{"rank": i, "team": teams[team_id], **values} for i, (team_id, values) in enumerate(ordered, 1)]
 
 
-def contests_for(user):
-    return Contest.objects.visible_to(user).select_related("org_unit")
+def contests_for(user, action: str = "view"):
+    return Contest.objects.visible_to(user, action).select_related("org_unit")

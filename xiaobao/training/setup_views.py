@@ -105,7 +105,8 @@ def _staff_by_numbers(request, numbers: str) -> list:
 @login_required
 def contest_setup(request, pk: int, action: str):
     """One set-up step of a contest the user runs: add a round, a team, a team's score, an award."""
-    contest = contest_selectors.contests_for(request.user).filter(pk=pk).first()
+    _need(request, "training.change_contest")
+    contest = contest_selectors.contests_for(request.user, action="change").filter(pk=pk).first()
     if contest is None:
         raise Http404
     post = request.POST
@@ -164,7 +165,7 @@ def contest_setup_context(request, contest) -> dict:
     """What the contest page's set-up forms offer (only to someone who may run the contest)."""
     if not (
         request.user.has_perm("training.change_contest")
-        and contest_selectors.contests_for(request.user).filter(pk=contest.pk).exists()
+        and contest_selectors.contests_for(request.user, action="change").filter(pk=contest.pk).exists()
     ):
         return {"can_setup": False}
     return {
