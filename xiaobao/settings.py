@@ -20,11 +20,24 @@ VAR_DIR = Path(os.environ.get("XIAOBAO_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
+TRUE_WORDS = ("1", "true", "yes", "on")
+FALSE_WORDS = ("0", "false", "no", "off")
+
+
 def env_bool(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
-    if value is None:
+    """A switch from the environment. A value that is neither a yes nor a no word stops the start: read as "no",
+    a typo such as `SECURE_COOKIES=ture` would quietly turn a protection off. Unset or empty is the default."""
+    value = (os.environ.get(name) or "").strip().lower()
+    if not value:
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    if value in TRUE_WORDS:
+        return True
+    if value in FALSE_WORDS:
+        return False
+    raise ImproperlyConfigured(
+        f'{name}="{os.environ.get(name)}" is not a yes/no value; use one of {", ".join(TRUE_WORDS)} '
+        f"or {', '.join(FALSE_WORDS)} (any case)."
+    )
 
 
 def env_list(name: str, default: str = "") -> list[str]:
@@ -204,6 +217,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# The inspection demo's transcripts ("a few thousand"); the test suite loads the demo twice, so it scans fewer
+INSPECTION_DEMO_TRANSCRIPTS = int(os.environ.get("INSPECTION_DEMO_TRANSCRIPTS", "400" if TESTING else "3000"))
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

@@ -4,6 +4,7 @@ one rectification closed — loaded once for the module and rolled back."""
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.db import transaction
 
 from xiaobao.core import demo as core_demo
@@ -26,8 +27,13 @@ def data(loaded, db):
     return loaded
 
 
-def test_thousands_of_transcripts_across_kinds_and_channels_all_scanned(data):
-    assert Interaction.objects.count() == demo.COUNT
+def test_the_shipped_demo_has_thousands_of_transcripts_and_the_tests_load_the_configured_number(data):
+    # `make demo` loads COUNT; the suite (XIAOBAO_TESTING) loads fewer to stay in its time budget
+    assert demo.COUNT >= 2000
+    assert Interaction.objects.count() == settings.INSPECTION_DEMO_TRANSCRIPTS
+
+
+def test_every_transcript_across_kinds_and_channels_is_scanned(data):
     assert Interaction.objects.filter(scanned_at__isnull=True).count() == 0
     assert set(Interaction.objects.values_list("kind", flat=True)) == {"call", "chat", "video", "dual_recording"}
     assert Interaction.objects.values("channel").distinct().count() >= 6

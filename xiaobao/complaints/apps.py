@@ -25,3 +25,12 @@ class ComplaintsConfig(AppConfig):
         from xiaobao.workflow import access
 
         access.register("complaints.complaint", selectors.complaints_visible_to)
+
+        # What quality inspection asks of complaints through core.hooks (it may not import us): a complaint
+        # shown by a call, the 回访 call list for the outbound robot, and the robot's answers.
+        from xiaobao.complaints import receivers
+        from xiaobao.core import hooks
+
+        hooks.complaint_draft_requested.connect(receivers.complaint_from_interaction, dispatch_uid="complaints.draft")
+        hooks.revisit_calls_requested.connect(receivers.revisit_calls, dispatch_uid="complaints.revisit_calls")
+        hooks.revisit_call_answered.connect(receivers.revisit_answered, dispatch_uid="complaints.revisit_answered")

@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from xiaobao.complaints.models import Complaint
+from xiaobao.complaints.rules import MAJOR_EVENTS
 from xiaobao.core.masking import mask_field_value
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -59,6 +60,10 @@ COLUMNS = [
     Column("org_unit", "责任机构代码", required=True, max_length=32, width=14, example="A"),
     Column("respondent_text", "被投诉人员", max_length=100, width=12),
     Column("external_ref", "外部编号", max_length=64, width=18, example="CC20250303001"),
+    # 第七条: a 面谈 complaint is received where recording equipment keeps the reception; its reference is required
+    Column("recording_ref", "录音录像编号", max_length=100, width=18),
+    # 第二十九条第一项: a complaint arising from a major natural disaster, accident or public-health event is 重大
+    Column("major_event", "重大事件类型", width=14),
 ]
 #: The most text one row of the template can hold (every column at its longest); caps the shared strings.
 _ROW_CHARS = sum(column.max_length or 64 for column in COLUMNS)
@@ -144,6 +149,10 @@ def template_workbook(*, unit_code: str = "") -> bytes:
         "media_attention": "是 / 否，空白为否",
         "org_unit": "负责处理的机构代码，须在您的权限范围内",
         "external_ref": "来源系统的编号，同一文件内不得重复",
+        "recording_ref": "面谈投诉必填：接待过程录音录像的编号（《银行业保险业消费投诉处理管理办法》第七条）",
+        "major_event": "因重大事件引发时填写，可选："
+        + "、".join(_labels(MAJOR_EVENTS.items()))
+        + "；空白为否（第二十九条第一项）",
     }
     for column in COLUMNS:
         notes.append([column.header, "是" if column.required else "", explain.get(column.key, "")])
@@ -296,7 +305,7 @@ def check_row(row: Row, raw: dict, *, units, channels, relations, now) -> None:
 
     for key in ("complainant_name", "complainant_address", "consumer_name", "policy_number", "product_name"):
         data[key] = text(key)
-    for key in ("subject", "content", "demand_text", "respondent_text", "external_ref"):
+    for key in ("subject", "content", "demand_text", "respondent_text", "external_ref", "recording_ref"):
         data[key] = text(key)
 
     if isinstance(raw["complainant_id_number"], int | float):
@@ -323,6 +332,14 @@ def check_row(row: Row, raw: dict, *, units, channels, relations, now) -> None:
     elif data["relation"] != Complaint.Relation.SELF and not data["consumer_name"]:
         # Art. 14: an agent, heir or guardian complains for someone; the register names that consumer.
         errors.append(_("代为投诉时须填写“消费者姓名”"))
+
+    if data.get("channel") == Complaint.Channel.IN_PERSON and not data["recording_ref"]:
+        errors.append(_("面谈投诉须填写“录音录像编号”"))  # 第七条
+    event = text("major_event")
+    data["major_event"] = choice_lookup(MAJOR_EVENTS.items()).get(_normal(event)) if event else ""
+    if data["major_event"] is None:
+        errors.append(_("“重大事件类型”不是可选值：%(value)s") % {"value": event[:30]})
+        data["major_event"] = ""
 
     data["received_at"] = _moment(raw["received_at"], errors)
     if data["received_at"] and data["received_at"] > now:

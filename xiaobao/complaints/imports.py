@@ -70,6 +70,7 @@ from xiaobao.complaints.import_sheet import SHEET_NAME as SHEET_NAME
 from xiaobao.complaints.import_sheet import XLSX as XLSX
 from xiaobao.complaints.import_sheet import template_workbook as template_workbook
 from xiaobao.complaints.models import Complaint, ImportJob
+from xiaobao.complaints.rules import ADD_PERMISSION
 from xiaobao.core import audit
 from xiaobao.core import selectors as core_selectors
 from xiaobao.core import services as core_services
@@ -79,7 +80,6 @@ from xiaobao.core.uploads import check_upload
 
 log = logging.getLogger(__name__)
 
-ADD_PERMISSION = "complaints.add_complaint"
 SOURCE = "source"
 REPORT = "report"
 #: A job whose worker has not beaten for this long lost its worker: the sweep retries or fails it.

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from django.dispatch import Signal
 
-#: kwargs: agent (User), reason (str), rule_code (str), source (the finding), due_date (date | None),
+#: kwargs: agent (User), reason (str), rule_code (str), finding_id (int), source (the finding), due_date (date | None),
 #: actor (User). A receiver (training.services.assign_targeted_training) assigns a course and exam.
 targeted_training_requested = Signal()
 
@@ -31,3 +31,15 @@ def first_answer(responses) -> dict | None:
         if answer:
             return answer
     return None
+
+
+#: kwargs: actor (User), now (datetime). Outbound 回访 call lists (quality inspection's outbound robot) ask
+#: the modules that own a 回访 step which of their records wait for a call. A receiver (complaints) answers
+#: {"purpose": "complaint_revisit", "calls": [{"ref", "org_unit" (OrgUnit), "customer_name", "phone",
+#: "label", "due_on" (date | None)}]} for the records in the actor's scope.
+revisit_calls_requested = Signal()
+
+#: kwargs: purpose (str), ref (str), outcome (str), note (str), called_at (datetime), actor (User). The
+#: robot's result for one 回访 call that reached the customer; the owner of the record writes it there
+#: (complaints: the 回访 step) and answers {"label": …} or None when the record no longer waits for it.
+revisit_call_answered = Signal()

@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from xiaobao.core.api import HasModelPermission
-from xiaobao.inspection import intake, selectors, services, stats, tasks
+from xiaobao.inspection import intake, outbound, selectors, services, stats, tasks
 from xiaobao.inspection.models import Finding, Interaction, Rule, ScanJob
 
 
@@ -189,6 +189,25 @@ class ContestApi(_FindingAction):
         return services.finding_contest(finding=pk, actor=request.user, reason=data["reason"])
 
 
+class CallNumberApi(APIView):
+    """The outbound robot's dialler: the number behind a listed call id, at dialling time. Needs
+    inspection.manage_outbound; every answer is audited as a personal-data reveal."""
+
+    class InputSerializer(serializers.Serializer):
+        call_id = serializers.CharField(max_length=32)
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=InputSerializer, responses={200: None})
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        phone = outbound.call_number(
+            actor=request.user, call_id=data.validated_data["call_id"], ip_address=request.META.get("REMOTE_ADDR")
+        )
+        return Response({"call_id": data.validated_data["call_id"], "phone": phone})
+
+
 class RulePreviewApi(APIView):
     """The test box: what a definition hits in sample text (lines may start 坐席：/客户：). Writes nothing."""
 
@@ -235,5 +254,6 @@ urlpatterns = [
     path("findings/<int:pk>/escalate/", EscalateApi.as_view(), name="api-inspection-escalate"),
     path("findings/<int:pk>/contest/", ContestApi.as_view(), name="api-inspection-contest"),
     path("rules/preview/", RulePreviewApi.as_view(), name="api-inspection-rule-preview"),
+    path("calls/number/", CallNumberApi.as_view(), name="api-inspection-call-number"),
     path("statistics/", StatisticsApi.as_view(), name="api-inspection-statistics"),
 ]

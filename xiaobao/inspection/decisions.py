@@ -212,6 +212,7 @@ def finding_confirm(
                 agent=found.agent,
                 reason=found.rule.name,
                 rule_code=found.rule.code,
+                finding_id=found.pk,
                 source=found,
                 due_date=timezone.localdate(now) + timezone.timedelta(days=TRAINING_DUE_DAYS),
                 actor=actor,

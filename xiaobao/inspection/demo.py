@@ -16,6 +16,7 @@ import json
 import random
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -28,7 +29,7 @@ from xiaobao.inspection import decisions, demo_data, scanning, services
 from xiaobao.inspection.models import Finding, Interaction, Rule, ScanJob, ScoreSheet
 from xiaobao.workorders import services as workorder_services
 
-COUNT = 3000
+COUNT = 3000  # what `make demo` loads (settings.INSPECTION_DEMO_TRANSCRIPTS; the tests load fewer)
 SEED = 2025
 INSPECTOR = "inspector"
 # (username, full name, unit code): the agents whose calls and chats are inspected; "agent" exists already
@@ -72,12 +73,12 @@ def _started(r: random.Random, start: datetime, end: datetime) -> datetime:
     return local.replace(hour=r.randint(8, 19), minute=r.randint(0, 59), second=r.randint(0, 59))
 
 
-def _interactions(agents: list[User], now: datetime) -> list[Interaction]:
+def _interactions(agents: list[User], now: datetime, count: int) -> list[Interaction]:
     r = random.Random(SEED)  # noqa: S311 - demo data, not security
     start = timezone.make_aware(datetime(2025, 1, 2, 9, 0))
     end = now - timedelta(hours=2)
     rows = []
-    for n in range(COUNT):
+    for n in range(count):
         s = demo_data.scenario(r)
         agent = agents[n % len(agents)]
         turns = demo_data.transcript(
@@ -123,7 +124,8 @@ def load(*, now: datetime | None = None) -> dict:
     Rule.objects.filter(owner__isnull=True).update(owner=inspector)
     agents = _agents()
     with transaction.atomic():
-        Interaction.objects.bulk_create(_interactions(agents, now), batch_size=500)
+        count = getattr(settings, "INSPECTION_DEMO_TRANSCRIPTS", COUNT)
+        Interaction.objects.bulk_create(_interactions(agents, now, count), batch_size=500)
     job = ScanJob.objects.create(kind=ScanJob.Kind.NEW, created_by=inspector, created_at=now)
     scanning.scan_job_run(job_id=job.pk, now=now)
     # the robot scans on receipt: each finding dates from its interaction's arrival, not from this load
@@ -155,7 +157,7 @@ def _decide(inspector: User, now: datetime) -> None:
         .select_related("interaction", "rule")
         .order_by("interaction__started_at")
     )
-    confirmed = []
+    confirmed, escalated, undecided = [], 0, []
     for finding in old:
         roll = r.random()
         when = finding.interaction.started_at + timedelta(days=r.randint(1, 4))
@@ -165,9 +167,19 @@ def _decide(inspector: User, now: datetime) -> None:
             reason = r.choice(DISMISS_REASONS)
             decisions.finding_dismiss(finding=finding, actor=inspector, reason=reason, now=when)
         elif roll < 0.13:
+            escalated += 1
             decisions.finding_escalate(
                 finding=finding, actor=inspector, reason="涉及销售误导，请总公司定性。", now=when
             )
+        else:
+            undecided.append((finding, when))
+    # a small demo (the tests') may roll no confirmation or escalation: every state is still shown
+    if not confirmed and undecided:
+        finding, when = undecided.pop()
+        confirmed.append(decisions.finding_confirm(finding=finding, actor=inspector, now=when))
+    if not escalated and undecided:
+        finding, when = undecided.pop()
+        decisions.finding_escalate(finding=finding, actor=inspector, reason="涉及销售误导，请总公司定性。", now=when)
     contested = Finding.objects.filter(agent__username="agent", status=Finding.Status.OPEN).first()
     if contested:
         decisions.finding_contest(

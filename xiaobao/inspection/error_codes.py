@@ -13,3 +13,5 @@ NO_UNIT = "inspection.no_unit"  # no org unit for the interaction (agent unknown
 JOB_RUNNING = "inspection.job_running"  # a re-scan of that period is already queued or running
 NO_SAMPLE = "inspection.no_sample"  # nothing to draw for that agent and period
 BAD_SCORES = "inspection.bad_scores"  # scores that do not answer every item of the sheet
+NOTHING_TO_CALL = "inspection.nothing_to_call"  # no 回访 waits for a call in the actor's scope
+BAD_RESULTS = "inspection.bad_results"  # a results file without the call-id and result columns

@@ -100,3 +100,18 @@ class StatsFilterForm(forms.Form):
     date_to = forms.DateField(required=False)
     org_unit = forms.IntegerField(required=False, min_value=1)
     channel = forms.ChoiceField(required=False, choices=[("", _("全部渠道")), *Interaction.Channel.choices])
+
+
+class CallListForm(forms.Form):
+    purpose = forms.ChoiceField(label=_("回访类型"), choices=[])
+    fmt = forms.ChoiceField(label=_("文件格式"), choices=[("csv", "CSV"), ("xlsx", "Excel")], initial="csv")
+
+    def __init__(self, *args, **kwargs):
+        from xiaobao.inspection.models import CallTask
+
+        super().__init__(*args, **kwargs)
+        self.fields["purpose"].choices = CallTask.Purpose.choices
+
+
+class CallResultsForm(forms.Form):
+    file = forms.FileField(label=_("外呼结果文件（CSV 或 Excel）"))

@@ -426,3 +426,6 @@ class ManualReview(OrgScopedModel):
 
     def __str__(self) -> str:
         return f"{self.period} · {self.interaction}"
+
+
+from xiaobao.inspection.models_outbound import CallTask, OutboundBatch  # noqa: E402, F401

@@ -18,6 +18,8 @@ import json
 from bisect import bisect_right
 from collections import deque
 from dataclasses import dataclass, field
+from itertools import accumulate, count
+from operator import add
 
 from xiaobao.inspection.definitions import DEFAULT_NEGATORS
 
@@ -120,6 +122,21 @@ class _Collected:
     required: set = field(default_factory=set)
 
 
+_SLOT = {PHRASE: 0, FIRST: 1, SECOND: 2, EXCEPTION: 3, REQUIRED: 4}
+_NOTHING: list = [(), (), (), (), frozenset()]
+_UNPLANNED = object()
+
+
+@dataclass(frozen=True)
+class _Plan:
+    rules: frozenset[int]
+    disclosures: tuple[int, ...]
+    disclosure_set: frozenset[int]
+    # per phrase id: (its length, ((rule index, slot, required item, speaker), …)) for the applicable rules,
+    # or None when the phrase serves none of them
+    entries: list[tuple | None]
+
+
 class RuleSet:
     """Compiled rules; `scan` is safe to call from many threads (the automaton is only read)."""
 
@@ -149,97 +166,129 @@ class RuleSet:
             self.automaton.make_automaton()
         self._disclosures = [i for i, r in enumerate(self.rules) if r.definition.get("required")]
         self._speakers = [r.definition["speaker"] for r in self.rules]
-        # the match roles a rule cannot be decided without (a proximity rule needs both of its terms)
-        self._needs = [
-            frozenset()
-            if r.definition.get("required")
-            else frozenset((FIRST, SECOND) if "first" in r.definition else (PHRASE,))
-            for r in self.rules
-        ]
-        self._applicable_cache: dict[tuple[str, str], frozenset[int]] = {}
+        self._items = [len(r.definition.get("required", ())) for r in self.rules]
+        self._plans: dict[tuple[str, str], _Plan | None] = {}
 
     def applicable(self, kind: str, purpose: str) -> tuple[frozenset[int], tuple[int, ...]]:
         """The rules that apply to an interaction of this kind and purpose, and which of them are disclosures
         (those must be decided even when nothing matched: silence is the violation)."""
+        plan = self._plan(kind, purpose)
+        return (plan.rules, plan.disclosures) if plan is not None else (frozenset(), ())
+
+    def _plan(self, kind: str, purpose: str) -> _Plan | None:
+        """What a scan of this kind and purpose needs, worked out once: the applicable rules, and for each
+        phrase only its entries for those rules (so the pass over the matches never looks at a rule that
+        does not apply). None when no rule applies."""
         key = (kind, purpose)
-        found = self._applicable_cache.get(key)
-        if found is None:
-            rules = frozenset(
-                i
-                for i, r in enumerate(self.rules)
-                if (not r.definition.get("kinds") or kind in r.definition["kinds"])
-                and (not r.definition.get("purposes") or purpose in r.definition["purposes"])
-            )
-            found = self._applicable_cache[key] = (rules, tuple(i for i in self._disclosures if i in rules))
-        return found
+        if key in self._plans:
+            return self._plans[key]
+        rules = frozenset(
+            i
+            for i, r in enumerate(self.rules)
+            if (not r.definition.get("kinds") or kind in r.definition["kinds"])
+            and (not r.definition.get("purposes") or purpose in r.definition["purposes"])
+        )
+        plan = None
+        if rules:
+            # A phrase's entries share its length, so a match is placed in its turn once, whatever it serves.
+            entries: list[tuple | None] = []
+            for served in self._entries:
+                targets = tuple(
+                    (index, _SLOT[role], item, self._speakers[index])
+                    for index, role, item, _length in served
+                    if index in rules
+                )
+                entries.append((served[0][3], targets) if targets else None)
+            disclosures = tuple(i for i in self._disclosures if i in rules)
+            plan = _Plan(rules, disclosures, frozenset(disclosures), entries)
+        self._plans[key] = plan
+        return plan
 
     def scan(self, turns: list[dict], *, kind: str = "", purpose: str = "", has_complaint: bool = False) -> list[Hit]:
         """The hits of every applicable rule in one interaction's turns ({speaker, start, text}).
 
-        The pass over the text only collects (rule, match) pairs for applicable rules; turns, speakers and
-        the rules' decisions are worked out afterwards for the few rules that matched, so a clean transcript
-        costs little more than the automaton walk itself."""
-        applicable, disclosures = self.applicable(kind, purpose)
-        if not applicable:
+        One automaton pass over the joined text; then one walk over its (few) matches, each placed in its
+        turn and kept for the applicable rules whose speaker it fits; then each rule that has what it needs
+        is decided. Turns, speakers and decisions cost nothing for the matches of rules that do not apply,
+        so a clean transcript costs little more than the automaton walk itself."""
+        plan = self._plans.get((kind, purpose), _UNPLANNED)
+        if plan is _UNPLANNED:
+            plan = self._plan(kind, purpose)
+        if plan is None:
             return []
-        texts = [t.get("text") or "" for t in turns]
-        matches = list(self.automaton.iter(SEPARATOR.join(texts))) if self.has_terms else []
-        if not matches and not disclosures:
-            return []
-        entries_of = self._entries
-        roles: dict[int, set] = {}
-        for phrase_id in {m[1] for m in matches}:
-            for entry in entries_of[phrase_id]:
-                if entry[0] in applicable:
-                    roles.setdefault(entry[0], set()).add(entry[1])
-        # a rule is decided only with the matches it needs (a request word without anything sensitive near
-        # it decides nothing); a disclosure is always decided, since silence is what it looks for
-        needs = self._needs
-        candidates = sorted({i for i, seen in roles.items() if needs[i] <= seen}.union(disclosures))
-        if not candidates:
-            return []
-        starts = []
-        offset = 0
-        for text in texts:
-            starts.append(offset)
-            offset += len(text) + 1
-        buckets = {index: _Collected() for index in candidates}
-        # one more walk over the (few) matches, each placed in its turn once, for the candidate rules only
-        for end_index, phrase_id in matches:
-            turn = -1
-            for index, role, item, length in entries_of[phrase_id]:
-                bucket = buckets.get(index)
-                if bucket is None:
-                    continue
-                start = end_index - length + 1
-                if turn < 0 or start < starts[turn]:
-                    turn = bisect_right(starts, start) - 1
-                wanted = self._speakers[index]
-                if wanted != "any" and turns[turn].get("speaker") != wanted:
-                    continue
-                local = start - starts[turn]
-                place = (turn, local, local + length)
-                if role == PHRASE:
-                    bucket.phrases.append(place)
-                elif role == FIRST:
-                    bucket.first.append(place)
-                elif role == SECOND:
-                    bucket.second.append(place)
-                elif role == EXCEPTION:
-                    bucket.exceptions.append(place)
+        try:
+            texts = [t["text"] for t in turns]
+            joined = SEPARATOR.join(texts)
+        except (KeyError, TypeError):  # a turn without text (or not text): scanned as empty
+            texts = [t.get("text") or "" for t in turns]
+            texts = [t if isinstance(t, str) else str(t) for t in texts]
+            joined = SEPARATOR.join(texts)
+        disclosures = plan.disclosures
+        entries_of = plan.entries
+        # rule index -> [phrases, first, second, exceptions, required items] in (turn, start, end) places
+        found: dict[int, list] = {}
+        starts = None
+        for end_index, phrase_id in self.automaton.iter(joined) if self.has_terms else ():
+            served = entries_of[phrase_id]
+            if served is None:
+                continue
+            if starts is None:  # offset of each turn in the joined text (+1 for each separator)
+                starts = list(map(add, accumulate(map(len, texts), initial=0), count()))
+            length, targets = served
+            start = end_index - length + 1
+            turn = bisect_right(starts, start) - 1
+            local = start - starts[turn]
+            place = (turn, local, local + length)
+            speaker = _UNPLANNED
+            for index, slot, item, wanted in targets:
+                if wanted != "any":
+                    if speaker is _UNPLANNED:
+                        speaker = turns[turn].get("speaker")
+                    if speaker != wanted:
+                        continue
+                collected = found.get(index)
+                if collected is None:
+                    collected = found[index] = [[], [], [], [], set()]
+                if slot == 4:
+                    collected[4].add(item)
                 else:
-                    bucket.required.add(item)
+                    collected[slot].append(place)
+        if not found:
+            if not disclosures:
+                return []
+            candidates = disclosures
+        else:
+            candidates = sorted(found.keys() | plan.disclosure_set) if disclosures else sorted(found)
         hits: list[Hit] = []
+        rules = self.rules
         for index in candidates:
-            hits.extend(self._decide(self.rules[index], buckets[index], texts, turns, has_complaint))
+            collected = found.get(index)
+            if collected is None:
+                collected = _NOTHING  # a disclosure nothing of which was said
+            elif index in plan.disclosure_set:
+                if len(collected[4]) == self._items[index]:
+                    continue  # every item of the disclosure was said: nothing to decide (the usual case)
+            elif not (collected[0] or (collected[1] and collected[2])):
+                continue  # a request word with nothing sensitive near it, an exception alone: nothing to decide
+            rule = rules[index]
+            if rule.kind == "complaint_intent" and has_complaint:
+                continue
+            hits.extend(
+                self._decide(
+                    rule,
+                    _Collected(collected[0], collected[1], collected[2], collected[3], collected[4]),
+                    texts,
+                    turns,
+                )
+            )
         return hits
 
-    def _decide(self, rule: CompiledRule, bucket: _Collected, texts, turns, has_complaint: bool) -> list[Hit]:
+    def _decide(self, rule: CompiledRule, bucket: _Collected, texts, turns) -> list[Hit]:
         d = rule.definition
         if "required" in d:
             missing = [item["label"] for i, item in enumerate(d["required"]) if i not in bucket.required]
             return [Hit(rule, -1, 0, 0, d["speaker"], None, "、".join(missing))] if missing else []
-        if not (bucket.phrases or bucket.first) or (rule.kind == "complaint_intent" and has_complaint):
+        if not (bucket.phrases or bucket.first):
             return []
         if "first" in d:
             if bucket.exceptions:  # "保证金" is not "保证": an excepted term pairs with nothing

@@ -304,3 +304,32 @@ def figures_watermark() -> tuple:
     a = Interaction.objects.order_by().aggregate(n=Count("pk"), s=Max("scanned_at"))
     b = Finding.objects.order_by().aggregate(n=Count("pk"), d=Max("decided_at"), c=Max("closed_at"))
     return (str(a["n"]), str(a["s"]), str(b["n"]), str(b["d"]), str(b["c"]))
+
+
+# --- outbound 回访 ----------------------------------------------------------------------------------
+
+
+def call_tasks_visible_to(user, filters: dict | None = None):
+    """Outbound call tasks in the user's scope (inspection.view_calltask), filtered by purpose and status."""
+    from xiaobao.inspection.models import CallTask
+
+    filters = filters or {}
+    rows = CallTask.objects.visible_to(user).select_related("org_unit")
+    if filters.get("purpose"):
+        rows = rows.filter(purpose=filters["purpose"])
+    if filters.get("status"):
+        rows = rows.filter(status=filters["status"])
+    return rows
+
+
+def outbound_batches_visible_to(user):
+    from xiaobao.inspection.models import OutboundBatch
+
+    return OutboundBatch.objects.visible_to(user).select_related("created_by")
+
+
+def get_outbound_batch_for_user(user, pk: int):
+    found = outbound_batches_visible_to(user).filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    return found

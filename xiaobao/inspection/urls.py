@@ -1,6 +1,6 @@
 from django.urls import path
 
-from xiaobao.inspection import views, views_admin
+from xiaobao.inspection import views, views_admin, views_outbound
 
 app_name = "inspection"
 urlpatterns = [
@@ -24,4 +24,8 @@ urlpatterns = [
     path("jobs/<int:pk>/", views_admin.job_detail, name="job"),
     path("samples/", views_admin.sample_list, name="samples"),
     path("samples/<int:pk>/", views_admin.sample_detail, name="sample"),
+    path("outbound/", views_outbound.outbound_home, name="outbound"),
+    path("outbound/list/", views_outbound.outbound_list, name="outbound-list"),
+    path("outbound/results/", views_outbound.outbound_results, name="outbound-results"),
+    path("outbound/batches/<int:pk>/", views_outbound.outbound_batch, name="outbound-batch"),
 ]
