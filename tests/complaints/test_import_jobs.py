@@ -224,8 +224,17 @@ def test_a_database_error_while_starting_the_processes_queues_the_job_to_resume_
     # the batch that broke (rows 3 and 4) rolled back whole: two started, four still waiting
     assert Complaint.objects.filter(import_state=STATE.PUBLISHED).count() == 4
 
+    seen = []
+    resumed = imports._activate_and_finish
+
+    def resuming(job, **kwargs):
+        seen.append(ImportJob.objects.get(pk=job.pk).status)
+        return resumed(job, **kwargs)
+
+    monkeypatch.setattr(imports, "_activate_and_finish", resuming)
     monkeypatch.setattr(services, "complaint_activate", real)
     assert tasks.sweep_imports()["ran"] == 1  # a job queued again does not wait for its own message
+    assert seen == [J.IMPORTING]  # resuming shows as importing, not as checking the file again
     job.refresh_from_db()
     assert (job.status, job.imported, job.attempts) == (J.DONE, 6, 2)
     assert not Complaint.with_staged.exclude(import_state="").exists()

@@ -366,6 +366,8 @@ def _discard_source(job: ImportJob) -> None:
 
 def _run(job: ImportJob, *, now=None) -> None:
     if job.published_at is not None:  # a run that died after publishing: only the processes remain to start
+        # the claim said "checking"; the rows are checked and visible, so the page shows the import going on
+        _beat(job, status=ImportJob.Status.IMPORTING, processed_rows=job.total_rows)
         return _activate_and_finish(job, now=now)
     source = job_files(job).filter(purpose=SOURCE).order_by("id").first()
     if source is None:

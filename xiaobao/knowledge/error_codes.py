@@ -25,6 +25,7 @@ ZIP_DUPLICATE_NAME = "knowledge.import_zip_duplicate_name"  # two entries with o
 ZIP_NESTED = "knowledge.import_zip_nested"  # per file: a zip inside the zip is not unpacked
 ZIP_ENTRY_ENCRYPTED = "knowledge.import_zip_entry_encrypted"  # per file: a password-protected entry
 IMPORT_FAILED = "knowledge.import_failed"  # per file: an unexpected error (logged)
+IMPORT_DUPLICATE = "knowledge.import_duplicate"  # 409: the same file (SHA-256) already imported or in progress
 
 # writing, versions and publishing approval (services.py, rules.py)
 NOT_ALLOWED = "knowledge.not_allowed"  # 403: no write permission, unit outside the write scope, not the approver

@@ -45,8 +45,9 @@ from xiaobao.core.api_errors import BusinessRuleError
 from xiaobao.core.models import Attachment, OrgUnit
 from xiaobao.core.scope import scope_for
 from xiaobao.core.uploads import KINDS, CheckedUpload, check_upload, fit_file_name
-from xiaobao.knowledge import extract, services
+from xiaobao.knowledge import extract, selectors, services
 from xiaobao.knowledge.error_codes import (
+    IMPORT_DUPLICATE,
     IMPORT_FAILED,
     KIND_REFUSED,
     NOT_ZIP,
@@ -171,6 +172,7 @@ def document_import(
     # the extension first, so a spreadsheet or an image says "unsupported type" rather than "not a PDF"
     extract.check_extension(getattr(upload, "name", "") or "")
     checked = check_upload(upload, allowed=extract.FILE_KINDS, max_bytes=single_file_limit(), field="file")
+    _refuse_imported_file(actor, org_unit, hashlib.sha256(checked.content).hexdigest())
     found = extract.extract(checked.name, checked.content)  # the slow part, outside any transaction
     with transaction.atomic():
         return _import_file(
@@ -355,8 +357,11 @@ def import_batch_create(
     _check_kind(kind)
     name, content = _read_zip_upload(upload)
     entries = inspect_zip(content, file_name=name)
+    digest = hashlib.sha256(content).hexdigest()
+    _refuse_live_batch(actor, org_unit, digest)
     now = now or timezone.now()
     batch = ImportBatch.objects.create(
+        source_sha256=digest,
         org_unit=org_unit,
         created_by=actor,
         created_at=now,
@@ -372,6 +377,64 @@ def import_batch_create(
         actor=actor, action="knowledge.import_upload", obj=batch, changes={"file": name, "files": len(entries)}, at=now
     )
     return batch
+
+
+def _duplicate(message: str) -> BusinessRuleError:
+    return BusinessRuleError(IMPORT_DUPLICATE, message, status_code=409, fields={"file": [IMPORT_DUPLICATE]})
+
+
+def _refuse_imported_file(actor, org_unit: OrgUnit, digest: str) -> None:
+    """The very file (same SHA-256) already kept as the original of a document of this unit: refused, naming the
+    document to someone who may see it. A document deleted since leaves no original, so it may come again."""
+    versions = Attachment.objects.filter(
+        content_type=ContentType.objects.get_for_model(DocumentVersion),
+        purpose=SOURCE,
+        sha256=digest,
+        org_unit_id=org_unit.pk,
+    ).values_list("object_id", flat=True)
+    earlier = (
+        DocumentVersion.objects.filter(pk__in=[int(pk) for pk in versions[:20]])
+        .select_related("document")
+        .order_by("-pk")
+        .first()
+    )
+    if earlier is None:
+        return
+    if selectors.documents_for(actor).filter(pk=earlier.document_id).exists():
+        message = _("该文件已导入为“%(title)s”，不会重复导入；如需更新，请在该文档上上传新版本。") % {
+            "title": earlier.document.title
+        }
+    else:
+        message = _("该文件已经导入过，不会重复导入。")
+    raise _duplicate(message)
+
+
+def _refuse_live_batch(actor, org_unit: OrgUnit, digest: str) -> None:
+    """The same zip for the same unit, queued, running or done: refused (never imported twice). One rejected
+    or failed may be uploaded again: that is the retry."""
+    earlier = (
+        ImportBatch.objects.filter(org_unit=org_unit, source_sha256=digest)
+        .exclude(status__in=(ImportBatch.Status.REJECTED, ImportBatch.Status.FAILED))
+        .order_by("-created_at")
+        .first()
+    )
+    if earlier is None:
+        return
+    seen = import_batches_for(actor).filter(pk=earlier.pk).exists()
+    label = {"id": earlier.pk, "at": f"{timezone.localtime(earlier.created_at):%Y-%m-%d %H:%M}"}
+    if earlier.status == ImportBatch.Status.DONE:
+        message = (
+            _("该压缩包已于 %(at)s 导入（批量导入 #%(id)s），不会重复导入。") % label
+            if seen
+            else _("该压缩包已经导入过，不会重复导入。")
+        )
+    else:
+        message = (
+            _("该压缩包正在导入（批量导入 #%(id)s，上传于 %(at)s），请等待其完成。") % label
+            if seen
+            else _("该压缩包正在导入，请等待其完成。")
+        )
+    raise _duplicate(message)
 
 
 def import_upload(*, actor, org_unit, upload, kind, category=None, publish=True, title="") -> Document | ImportBatch:

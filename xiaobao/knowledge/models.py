@@ -181,6 +181,8 @@ class ImportBatch(OrgScopedModel):
     # The worker's pulse: a batch whose heartbeat stops is put back in the queue (or failed) by the sweep.
     heartbeat_at = models.DateTimeField(null=True, blank=True, editable=False)
     attempts = models.PositiveSmallIntegerField(default=0, editable=False)
+    # The zip's SHA-256: the same folder uploaded again to the same unit is refused while this one is live
+    source_sha256 = models.CharField(max_length=64, blank=True, default="", db_index=True, editable=False)
 
     objects = ScopedQuerySet.as_manager()
 
