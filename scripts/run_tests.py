@@ -1,4 +1,5 @@
-"""Run the whole suite: lint, layering contract, then pytest on SQLite and, side by side, on PostgreSQL.
+"""Run the whole suite: lint, layering contracts, a check for missing migrations, then pytest on SQLite and,
+side by side, on PostgreSQL.
 
 Throwaway PostgreSQL and Redis servers are started on loopback when their binaries exist
 (Debian's packages, installed by .ci/run), and removed afterwards. Without them the
@@ -127,6 +128,9 @@ def main(argv: list[str]) -> int:
         postgres_server() as pg_url,
     ):
         env = {**base_env, "XIAOBAO_VAR_DIR": var}
+        # A model change without its migration would pass every test (pytest-django builds the tables from the
+        # migrations) and then fail on the first deployment; refuse it here.
+        status |= run([PY, "manage.py", "makemigrations", "--check", "--dry-run"], env=env)
         if redis_url:
             env["TEST_REDIS_URL"] = redis_url
         # The two passes run side by side (the suite is CPU-bound and single-threaded; a CI machine has two

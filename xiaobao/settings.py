@@ -20,11 +20,24 @@ VAR_DIR = Path(os.environ.get("XIAOBAO_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
+TRUE_WORDS = ("1", "true", "yes", "on")
+FALSE_WORDS = ("0", "false", "no", "off")
+
+
 def env_bool(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
-    if value is None:
+    """A switch from the environment. A value that is neither a yes nor a no word stops the start: read as "no",
+    a typo such as `SECURE_COOKIES=ture` would quietly turn a protection off. Unset or empty is the default."""
+    value = (os.environ.get(name) or "").strip().lower()
+    if not value:
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    if value in TRUE_WORDS:
+        return True
+    if value in FALSE_WORDS:
+        return False
+    raise ImproperlyConfigured(
+        f'{name}="{os.environ.get(name)}" is not a yes/no value; use one of {", ".join(TRUE_WORDS)} '
+        f"or {', '.join(FALSE_WORDS)} (any case)."
+    )
 
 
 def env_list(name: str, default: str = "") -> list[str]:
@@ -151,6 +164,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock at
     # BEGIN so two writers queue instead of failing with "database is locked".
+    # The backend lets an import's batches step aside for users' writes (see its docstring).
+    DATABASES["default"]["ENGINE"] = "xiaobao.core.db_backends.sqlite3"
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",

@@ -6,12 +6,10 @@ without touching this file. A route shape the walker cannot fill in fails loudly
 
 from __future__ import annotations
 
-import re
-import uuid
-
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver, resolve
-from django.urls.resolvers import RegexPattern, RoutePattern
+from django.urls import resolve
+
+from tests.api_helpers import SAMPLES, allowed_methods, routes, walk
 
 PREFIX = "/api/v1/"
 # Routes an anonymous caller may reach on purpose: route name -> {method: expected status}.
@@ -19,49 +17,10 @@ PUBLIC = {
     "api-auth-token": {"POST": 400},  # signing in; an empty body is a field error (DELETE still needs a caller)
     "api-not-found": None,  # any method: the API's 404
 }
-SAMPLES = {"int": "1", "slug": "sample", "str": "sample", "path": "sample", "uuid": str(uuid.UUID(int=1))}
-_NAMED_GROUP = re.compile(r"\(\?P<(?P<name>\w+)>(?:[^()]|\([^()]*\))*\)")
 
 
-def _route_piece(pattern) -> str | None:
-    """A concrete URL piece for one pattern, or None for format-suffix duplicates."""
-    if isinstance(pattern, RoutePattern):
-        if "format" in pattern.converters:
-            return None  # DRF's ".json" twins resolve to the same view as the plain route
-        return re.sub(r"<(?:(?P<conv>\w+):)?(?P<name>\w+)>", lambda m: SAMPLES[m["conv"] or "str"], str(pattern))
-    if isinstance(pattern, RegexPattern):
-        regex = pattern._regex
-        if "(?P<format>" in regex:
-            return None  # DRF's ".json" twins resolve to the same view as the plain route
-        piece = _NAMED_GROUP.sub("1", regex).lstrip("^").rstrip("$").replace("/?", "/").replace("\\.", ".")
-        return piece.replace(".*", "")  # the catch-all: its empty match is still that route
-    raise AssertionError(f"unknown pattern type {type(pattern)!r}")
-
-
-def _walk(patterns, prefix: str):
-    for entry in patterns:
-        piece = _route_piece(entry.pattern)
-        if piece is None:
-            continue
-        if isinstance(entry, URLResolver):
-            yield from _walk(entry.url_patterns, prefix + piece)
-        elif isinstance(entry, URLPattern):
-            yield prefix + piece, entry
-
-
-def api_routes() -> list[tuple[str, URLPattern]]:
-    routes = [(url, p) for url, p in _walk(get_resolver().url_patterns, "/") if url.startswith(PREFIX)]
-    assert routes, "no routes found under /api/v1/"
-    return routes
-
-
-def allowed_methods(callback) -> list[str]:
-    actions = getattr(callback, "actions", None)  # a ViewSet bound to method -> action
-    if actions:
-        return sorted({m.upper() for m in actions} | {"OPTIONS"})
-    cls = getattr(callback, "cls", None) or getattr(callback, "view_class", None)
-    assert cls is not None, f"{callback!r} is not a class-based view; API routes must be DRF views"
-    return sorted(m.upper() for m in cls.http_method_names if hasattr(cls, m) and m != "trace")
+def api_routes():
+    return [(r.sample, r.pattern) for r in routes(PREFIX)]
 
 
 CASES = [
@@ -106,6 +65,6 @@ def test_the_walker_fills_in_router_and_converter_routes():
     router = DefaultRouter()
     router.register("things", Things, basename="thing")
     patterns = [*router.urls, path("tasks/<int:pk>/<uuid:key>/", Things.as_view({"get": "list"}))]
-    urls = {url for url, _ in _walk(patterns, "/x/")}
+    urls = {r.sample for r in walk(patterns, "/x/")}
     assert {"/x/things/", "/x/things/1/", f"/x/tasks/1/{SAMPLES['uuid']}/"} <= urls
     assert not any("(" in url or "<" in url or "\\" in url for url in urls)

@@ -191,3 +191,15 @@ def test_head_office_counts_every_complaint_with_realistic_rates(loaded):
     assert 5 <= totals["avg_days"] <= 25
     months = selectors.statistics(user("xiaobao"), {})["by_month"]
     assert len(months) >= 6
+
+
+def test_the_emergency_plan_rule_names_the_plan_in_the_knowledge_demo_corpus(loaded):
+    from xiaobao.complaints import demo, rules
+    from xiaobao.knowledge.corpus import read
+    from xiaobao.knowledge.demo import POLICY_FILES
+
+    number = rules.rule("major.emergency_plan")["number"]
+    assert number == demo.EMERGENCY_PLAN != rules.DEFAULTS["major.emergency_plan"]["number"]
+    [plan] = [p for name in POLICY_FILES for p in read(name) if p["number"] == number]
+    assert "重大消费投诉" in plan["title"] and "应急预案" in plan["title"]
+    assert plan["status"] == "current" and "第二十九条" in plan["basis"]

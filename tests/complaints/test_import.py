@@ -197,6 +197,8 @@ def test_the_report_uploaded_again_unfixed_is_refused_not_imported_masked(cast):
         ({"联系电话": "call me"}, "联系电话"),
         ({"联系电话": "139****0001"}, "脱敏"),
         ({"投诉事由": "长" * 201}, "超过 200 个字"),
+        ({"投诉渠道": "面谈"}, "录音录像编号"),  # 第七条
+        ({"重大事件类型": "地震"}, "重大事件类型"),
     ],
 )
 def test_each_row_error_is_reported_and_nothing_imported(cast, overrides, expected):
@@ -244,6 +246,22 @@ def test_labels_codes_and_text_dates_are_accepted(cast):
     assert by_ref["CC2025000001"].relation == Complaint.Relation.HEIR
     assert by_ref["CC2025000002"].amount == Decimal("1000.00")
     assert by_ref["CC2025000002"].complainant_count == 1
+
+
+def test_an_in_person_row_keeps_its_recording_and_a_major_event_row_is_major(cast):
+    rows = [
+        row(0, 投诉渠道="面谈", 录音录像编号="LY-2025-0303-01"),
+        row(1, 重大事件类型="公共卫生事件"),
+        row(2, 重大事件类型="accident"),
+    ]
+    job = run(cast.hq_admin, rows)
+    assert job.status == J.DONE, errors_by_row(job) if imports.job_report(job) else job.message
+    by_ref = {c.external_ref: c for c in Complaint.objects.all()}
+    assert by_ref["CC2025000000"].channel == Complaint.Channel.IN_PERSON
+    assert by_ref["CC2025000000"].recording_ref == "LY-2025-0303-01"
+    assert not by_ref["CC2025000000"].is_major
+    assert by_ref["CC2025000001"].is_major and by_ref["CC2025000001"].major_reasons == ["public_health"]
+    assert by_ref["CC2025000002"].major_reasons == ["accident"]
 
 
 def test_a_refusal_by_the_service_mid_import_rolls_back_every_row(cast, monkeypatch):

@@ -8,7 +8,8 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.contrib.contenttypes.models import ContentType
+from django.db import OperationalError, connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -19,6 +20,7 @@ from xiaobao.complaints.models import Complaint, ImportJob
 from xiaobao.core import audit
 from xiaobao.core.api_errors import BusinessRuleError
 from xiaobao.core.models import AuditEntry, User
+from xiaobao.workflow.models import ProcessInstance
 
 J = ImportJob.Status
 STATE = Complaint.ImportState
@@ -187,6 +189,62 @@ def test_a_job_that_died_after_publishing_only_finishes_starting_the_processes(c
     assert (job.status, job.imported) == (J.DONE, 4)
     assert Complaint.objects.filter(import_state="").count() == 4
     assert AuditEntry.objects.filter(action="complaint.register").count() == 4  # each process started once
+    assert one_process_each(job)
+
+
+def one_process_each(job: ImportJob) -> bool:
+    """Every complaint of the job has exactly one process instance."""
+    complaints = {str(pk) for pk in Complaint.objects.filter(import_job=job).values_list("pk", flat=True)}
+    instances = list(
+        ProcessInstance.objects.filter(
+            content_type=ContentType.objects.get_for_model(Complaint), object_id__in=complaints
+        ).values_list("object_id", flat=True)
+    )
+    return bool(complaints) and sorted(instances) == sorted(complaints)
+
+
+def test_a_database_error_while_starting_the_processes_queues_the_job_to_resume_not_fail(cast, monkeypatch):
+    monkeypatch.setattr(imports, "BATCH_ROWS", 2)
+    monkeypatch.setattr(imports, "BATCH_SECONDS", 3600)
+    real = services.complaint_activate
+    started = []
+
+    def database_restarts_after_three(**kwargs):
+        if len(started) == 3:
+            raise OperationalError("server closed the connection unexpectedly")
+        started.append(1)
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "complaint_activate", database_restarts_after_three)
+    job = queued(cast.officer_a, [row(i) for i in range(6)])
+    imports.import_job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == J.QUEUED and job.attempts == 1  # not failed: queued to resume
+    assert Complaint.objects.count() == 6
+    # the batch that broke (rows 3 and 4) rolled back whole: two started, four still waiting
+    assert Complaint.objects.filter(import_state=STATE.PUBLISHED).count() == 4
+
+    monkeypatch.setattr(services, "complaint_activate", real)
+    assert tasks.sweep_imports()["ran"] == 1  # a job queued again does not wait for its own message
+    job.refresh_from_db()
+    assert (job.status, job.imported, job.attempts) == (J.DONE, 6, 2)
+    assert not Complaint.with_staged.exclude(import_state="").exists()
+    assert one_process_each(job)
+    assert AuditEntry.objects.filter(action="complaint.register").count() == 6
+    assert tasks.sweep_imports() == {"ran": 0, "retried": 0, "failed": 0}  # nothing left to resume
+
+
+def test_an_activation_that_keeps_breaking_is_failed_naming_the_complaints_still_waiting(cast, monkeypatch):
+    monkeypatch.setattr(services, "complaint_activate", lambda **kwargs: (_ for _ in ()).throw(OperationalError))
+    job = queued(cast.officer_a, [row(i) for i in range(2)])
+    imports.import_job_run(job_id=job.pk)
+    for _attempt in range(imports.MAX_ACTIVATION_ATTEMPTS - 1):
+        assert ImportJob.objects.get(pk=job.pk).status == J.QUEUED
+        tasks.sweep_imports()
+    job.refresh_from_db()
+    assert job.status == J.FAILED and job.attempts == imports.MAX_ACTIVATION_ATTEMPTS
+    assert "2 条的处理流程未能启动" in job.message
+    assert Complaint.objects.count() == 2  # visible: an administrator can still start them
 
 
 def test_a_job_that_keeps_dying_is_failed_with_a_message_and_leaves_nothing(cast, monkeypatch):

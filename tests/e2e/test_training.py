@@ -55,7 +55,7 @@ def exam(cast):
 
 @pytest.fixture
 def employee(cast):
-    user = make_user("chenjing", cast.sub_a, None, "陈静")
+    user = make_user("chenjing", cast.sub_a, "employee", "陈静")
     add_staff(cast.sub_a, "A0001", "陈静", user=user)
     return user
 

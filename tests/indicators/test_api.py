@@ -98,7 +98,7 @@ def test_an_officer_enters_a_collected_value(figures):
         ({"indicator": "complaints_count", "value": "3"}, codes.NOT_COLLECTED),
         ({"indicator": "e_rate_claims", "numerator": "1", "denominator": "0"}, codes.BAD_RATIO),
         ({"indicator": "premium_income_100m", "value": "-1"}, codes.INVALID),
-        ({"indicator": "premium_income_100m", "value": "1", "period": f"{YEAR}-Q1"}, codes.BAD_PERIOD),
+        ({"indicator": "claims_closed", "value": "1", "period": f"{YEAR}-Q1"}, codes.BAD_PERIOD),  # yearly
     ],
 )
 def test_a_refused_value_answers_its_code_and_writes_nothing(figures, payload, code):

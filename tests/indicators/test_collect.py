@@ -90,7 +90,17 @@ def test_an_inactive_indicator_is_not_entered(cast):
 
 @pytest.mark.parametrize("period", ["2025-Q1", "2025-01", "25", "2025-Q5", ""])
 def test_a_period_finer_than_the_frequency_or_malformed_is_refused(cast, period):
-    refused(codes.BAD_PERIOD, actor=cast.hq_admin, unit=cast.hq, period=period, value="1")
+    refused(codes.BAD_PERIOD, actor=cast.hq_admin, code="claims_closed", unit=cast.hq, period=period, value="1")
+
+
+def test_the_intensity_denominators_are_entered_per_quarter_and_per_year_but_not_per_month(cast):
+    # the regulator's complaint reports give 亿元保费投诉量 etc. per quarter (issue 17): a quarter's premium is entered
+    for code in ("premium_income_100m", "policies_in_force", "insured_person_times", "outlets_count"):
+        assert collect(cast.hq_admin, code=code, unit=cast.hq, period="2025-Q1", value="3").period == "2025-Q1"
+        assert collect(cast.hq_admin, code=code, unit=cast.hq, period="2025", value="12").period == "2025"
+    with pytest.raises(BusinessRuleError) as caught:
+        collect(cast.hq_admin, unit=cast.hq, period="2025-01", value="1")
+    assert caught.value.error_code == codes.BAD_PERIOD
 
 
 def test_a_period_not_yet_started_is_refused(cast):

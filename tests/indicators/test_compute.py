@@ -82,9 +82,24 @@ def test_a_year_includes_every_quarter_and_nothing_outside(world):
     assert current("complaints_count", world.branch_a, "2024") == 1  # 2024-12-31 23:59 local time
 
 
-def test_a_yearly_indicator_is_not_computed_for_a_quarter(world):
+def test_a_quarters_intensity_is_its_own_complaints_over_its_own_premium_and_none_without_it(world):
+    # issue 17: the regulator reports 亿元保费投诉量 per quarter; no premium entered for the quarter, no ratio
     services.indicator_compute(period="2025-Q1", now=NOW)
     assert not IndicatorValue.objects.filter(definition__code="complaints_per_100m_premium", period="2025-Q1").exists()
+    services.value_collect(
+        actor=world.hq_admin, definition=definition("premium_income_100m"), org_unit=world.hq, period="2025", value="8"
+    )
+    assert not IndicatorValue.objects.filter(definition__code="complaints_per_100m_premium", period="2025-Q1").exists()
+    services.value_collect(
+        actor=world.hq_admin,
+        definition=definition("premium_income_100m"),
+        org_unit=world.hq,
+        period="2025-Q1",
+        value="2",
+        now=NOW,
+    )
+    quarter = current("complaints_count", world.hq)
+    assert current("complaints_per_100m_premium", world.hq) == q(Decimal(quarter) / 2)
 
 
 def test_an_inactive_definition_is_not_computed(world):

@@ -77,3 +77,70 @@ def test_targets_and_alerts_with_their_work_orders(loaded):
     assert alerts, "the demo shows a few alerts"
     for alert in alerts:
         assert WorkOrder.objects.filter(pk=alert.workorder_id, org_unit=alert.org_unit).exists()
+
+
+def test_the_complaints_emergency_plan_resolves_to_a_published_knowledge_document(loaded):
+    # 第二十九条: every 重大 case links the plan; in the full demo the rule names a real document
+    from xiaobao.complaints import major
+
+    plan = major.emergency_plan()
+    assert plan["url"] and "应急预案" in plan["title"]
+
+
+# --- the training year (training.demo), read as its pages and the indicators read it ---------------------
+
+
+def test_the_training_year_adds_up_to_the_published_figures(loaded):
+    from django.contrib.auth import get_user_model
+    from django.db.models import Sum
+
+    from xiaobao.training import contest_selectors, demo_data
+    from xiaobao.training import selectors as training
+
+    admin = get_user_model().objects.get(username="xiaobao")
+    year = demo_data.YEAR
+    assert training.programmes_for(admin, {"year": year}).count() == 13
+    assert training.courses_for(admin, {"year": year, "group": "all_staff"}).count() == 14
+    assert training.courses_for(admin, {"year": year, "group": "operations"}).count() == 48
+    for channel in demo_data.CHANNEL_NAMES:
+        wanted = {"year": year, "group": "sales", "channel": channel}
+        assert training.courses_for(admin, {**wanted, "compulsory": True}).count() == 2
+        assert training.courses_for(admin, {**wanted, "compulsory": False}).count() == 9
+    sessions = training.sessions_for(admin, {"year": year})
+    assert sessions.aggregate(n=Sum("person_times"))["n"] == 5010
+    sales = training.sessions_for(admin, {"year": year, "group": "sales"})
+    assert sales.count() == 57
+    assert sales.aggregate(n=Sum("person_times"))["n"] == 1936
+    assert value("training_person_times", "HQ", str(year)) == 5010
+    contest = contest_selectors.contests_for(admin).get(year=year)
+    assert len(contest_selectors.participant_ids(contest)) == 571
+    assert contest.awards.filter(team__isnull=False).count() == 3
+    assert contest.awards.filter(staff__isnull=False).count() == 30
+
+
+def test_every_training_attendee_was_examined_on_the_sessions_course(loaded):
+    from xiaobao.training.models import Attempt, Attendance
+
+    examined = set(
+        Attempt.objects.filter(exam__course__isnull=False).values_list("staff_id", "exam__course_id").distinct()
+    )
+    assert len(examined) == 5010
+    attended = Attendance.objects.values_list("staff_id", "session__courses")
+    assert {pair for pair in attended if pair in examined} == examined
+
+
+def test_coverage_leaves_out_only_the_december_joiners(loaded):
+    from django.contrib.auth import get_user_model
+
+    from xiaobao.training import demo_data
+    from xiaobao.training import selectors as training
+    from xiaobao.training.coverage import coverage
+
+    admin = get_user_model().objects.get(username="xiaobao")
+    result = coverage(training.staff_for(admin), demo_data.YEAR)
+    missing = [p for p in result.people if not p.covered]
+    assert len(missing) == demo_data.NEW_JOINERS
+    assert result.totals["rate"] < 100
+    assert value("training_coverage_rate", "HQ", str(demo_data.YEAR)) == pytest.approx(
+        Decimal(100 * result.totals["covered"]) / result.totals["people"], abs=Decimal("0.01")
+    )

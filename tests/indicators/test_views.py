@@ -109,7 +109,7 @@ def test_a_computed_figure_links_to_the_records_behind_it(figures):
 
 @pytest.mark.django_db
 def test_a_yearly_indicator_asked_for_by_quarter_shows_its_year(figures):
-    response = client_for(figures.hq_admin).get(detail("premium_income_100m", figures.hq, period=f"{YEAR}-Q2"))
+    response = client_for(figures.hq_admin).get(detail("claims_closed", figures.hq, period=f"{YEAR}-Q2"))
     assert response.context["period"].code == str(YEAR)
 
 

@@ -46,8 +46,8 @@ def add_staff(unit, employee_no: str, name: str, group=AudienceGroup.OPERATIONS,
 @pytest.fixture
 def roster(cast):
     """An employee with an account in sub-branch A1 (`emp_a`), one in B (`emp_b`), a sales person in A."""
-    emp_a_user = make_user("emp_a", cast.sub_a, None, "陈静")
-    emp_b_user = make_user("emp_b", cast.branch_b, None, "赵磊")
+    emp_a_user = make_user("emp_a", cast.sub_a, "employee", "陈静")
+    emp_b_user = make_user("emp_b", cast.branch_b, "employee", "赵磊")
     return {
         "emp_a": add_staff(cast.sub_a, "A0001", "陈静", user=emp_a_user),
         "emp_b": add_staff(cast.branch_b, "B0001", "赵磊", user=emp_b_user),

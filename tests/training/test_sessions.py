@@ -51,8 +51,13 @@ def test_a_wrong_or_closed_code_and_people_off_the_roster_are_refused(cast, rost
         services.check_in(user=roster["emp_a"].user, code=session.check_in_code, now=NOW)  # not opened yet
     assert wrong.value.error_code == codes.BAD_CODE
     services.session_set_check_in(actor=cast.officer_a, session=session, open=True, now=NOW)
-    with pytest.raises(BusinessRuleError) as stranger:
-        services.check_in(user=cast.outsider, code="000000", now=NOW)
+    with pytest.raises(BusinessRuleError) as outsider:
+        services.check_in(user=cast.outsider, code=session.check_in_code, now=NOW)  # no 员工 permission
+    assert outsider.value.error_code == codes.NOT_ALLOWED
+    from tests.helpers import make_user
+
+    with pytest.raises(BusinessRuleError) as stranger:  # an employee whose account is not on the roster
+        services.check_in(user=make_user("nobody", cast.sub_a, "employee"), code=session.check_in_code, now=NOW)
     assert stranger.value.error_code == codes.NOT_ON_ROSTER
 
 

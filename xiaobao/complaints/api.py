@@ -54,6 +54,7 @@ from xiaobao.complaints.api_actions import (
     person_in_scope,
     unit_in_scope,
 )
+from xiaobao.complaints.api_clock import ROUTES as CLOCK_ROUTES
 from xiaobao.complaints.api_outputs import ACTIONS as ACTIONS  # the action endpoints routed below, in order
 from xiaobao.complaints.api_outputs import (
     REFUSALS,
@@ -67,7 +68,6 @@ from xiaobao.core.api import HasModelPermission, answered_in_transaction
 from xiaobao.core.api_errors import BusinessRuleError
 from xiaobao.core.authentication import TokenAuthentication
 
-ADD_PERMISSION = "complaints.add_complaint"
 IDEMPOTENCY_KEY_MAX = 100
 PERSONAL_FIELDS = [
     "complainant_name",
@@ -190,7 +190,7 @@ class ComplaintListApi(GenericAPIView):
 
     @property
     def required_permission(self) -> str:
-        return ADD_PERMISSION if self.request.method == "POST" else VIEW_PERMISSION
+        return rules.ADD_PERMISSION if self.request.method == "POST" else VIEW_PERMISSION
 
     @extend_schema(parameters=[FilterSerializer], responses={200: ComplaintOutput(many=True), 403: REFUSALS[403]})
     def get(self, request):
@@ -230,35 +230,16 @@ class ComplaintListApi(GenericAPIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         given = data.validated_data
-        complaint = services.complaint_register(
+        complaint = services.register_from(
+            given,
             actor=request.user,
-            channel=given["channel"],
-            received_at=given["received_at"],
-            complainant_name=given["complainant_name"],
-            complainant_id_number=given["complainant_id_number"],
-            complainant_phone=given["complainant_phone"],
-            complainant_address=given["complainant_address"],
-            relation=given["relation"],
-            consumer_name=given["consumer_name"],
-            complainant_count=given["complainant_count"],
-            policy_number=given["policy_number"],
-            product_name=given["product_name"],
-            subject=given["subject"],
-            content=given["content"],
-            demand_text=given["demand_text"],
-            amount=given["amount"],
-            media_attention=given["media_attention"],
-            major_event=given["major_event"],
+            idempotency_key=key,
+            # ids resolved in the caller's scope: another unit's person or a retired category is refused here
             org_unit=unit_in_scope(request.user, given["org_unit"], action="add"),
             respondent_staff=person_in_scope(request.user, given["respondent_staff"], field="respondent_staff"),
-            respondent_text=given["respondent_text"],
             business_category=category_by_id(given["business_category"], field="business_category"),
             cause_category=category_by_id(given["cause_category"], field="cause_category"),
             demand_category=category_by_id(given["demand_category"], field="demand_category"),
-            external_ref=given["external_ref"],
-            recording_ref=given["recording_ref"],
-            idempotency_key=key,
-            files=given["files"],
         )
         replayed = getattr(complaint, "replayed", False)
         response = detail_response(
@@ -339,4 +320,6 @@ urlpatterns = [
     path("<int:pk>/revisit/", ComplaintRevisitApi.as_view(), name="api-complaints-revisit"),
     path("<int:pk>/close/", ComplaintCloseApi.as_view(), name="api-complaints-close"),
     path("<int:pk>/withdraw/", ComplaintWithdrawApi.as_view(), name="api-complaints-withdraw"),
+    # the clock's actions and the 重大 designation (issue 17): api_clock.py
+    *(path(f"<int:pk>/{action}/", view.as_view(), name=name) for action, view, name in CLOCK_ROUTES),
 ]

@@ -140,12 +140,6 @@ class ComplaintExtendApi(_ActionApi):
             choices=Extension.Level.choices, help_text="1: to 30 days; 2: a further 30 days (approved higher up)"
         )
         reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
-        received_at = serializers.DateTimeField(
-            required=False,
-            allow_null=True,
-            default=None,
-            help_text="When the withdrawal was received (Art. 15: handling ends that day); default now",
-        )
         approver = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
         notice_method = serializers.CharField(
             required=False, allow_blank=True, default="", max_length=50, help_text="How the complainant was told"

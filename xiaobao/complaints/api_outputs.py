@@ -45,6 +45,12 @@ ACTIONS = [
     "revisit",
     "close",
     "withdraw",
+    # the clock (第十八条, 第二十三条) and the regulator's 重大 designation (第二十九条): api_clock.py
+    "clock-stop",
+    "clock-resume",
+    "new-facts",
+    "decline",
+    "designate-major",
 ]
 MASKS = {
     "complainant_name": mask_name,
@@ -134,6 +140,26 @@ class ComplaintExtensionOutput(serializers.Serializer):
     new_due_at = serializers.DateTimeField()
 
 
+class ComplaintClockEventOutput(serializers.Serializer):
+    """One stop, restart or 不予办理 of the statutory clock (第十八条, 第二十三条), as the page's timeline shows it."""
+
+    id = serializers.IntegerField()
+    kind = serializers.CharField(help_text="mediation | appraisal | new_facts | declined")
+    kind_display = serializers.CharField(source="get_kind_display")
+    started_at = serializers.DateTimeField(help_text="When it happened or arrived (not when it was entered)")
+    ended_at = serializers.DateTimeField(allow_null=True, help_text="A stop's end; null while the clock stands still")
+    reason = serializers.CharField()
+    evidence = serializers.CharField()
+    notice_method = serializers.CharField(help_text="How the complainant was told")
+    recorded_by = ComplaintUserRefOutput()
+    recorded_at = serializers.DateTimeField()
+    ended_by = ComplaintUserRefOutput(allow_null=True)
+    end_recorded_at = serializers.DateTimeField(allow_null=True)
+    end_evidence = serializers.CharField()
+    due_before = serializers.DateTimeField(help_text="The deadline in force before the event")
+    due_after = serializers.DateTimeField(allow_null=True, help_text="After it; null while the clock stands still")
+
+
 class ComplaintStepOutput(serializers.Serializer):
     """The workflow task the complaint waits at. Send its `version` with the action to guard against a stale page."""
 
@@ -185,7 +211,11 @@ class ComplaintDetailOutput(ComplaintOutput):
     repeat_of = serializers.IntegerField(source="repeat_of_id", allow_null=True)
     major_reasons = serializers.ListField(child=serializers.CharField())
     supervised_at = serializers.DateTimeField(allow_null=True)
+    clock_paused_since = serializers.DateTimeField(
+        allow_null=True, help_text="The clock stands still since (mediation, outside appraisal); due_at waits"
+    )
     extensions = serializers.SerializerMethodField()
+    clock_events = serializers.SerializerMethodField()
     step = serializers.SerializerMethodField()
     actions = serializers.SerializerMethodField()
     timeline = serializers.SerializerMethodField()
@@ -208,6 +238,10 @@ class ComplaintDetailOutput(ComplaintOutput):
     @extend_schema_field(ComplaintExtensionOutput(many=True))
     def get_extensions(self, complaint):
         return ComplaintExtensionOutput(self.context.get("extensions", []), many=True).data
+
+    @extend_schema_field(ComplaintClockEventOutput(many=True))
+    def get_clock_events(self, complaint):
+        return ComplaintClockEventOutput(self.context.get("clock_events", []), many=True).data
 
     @extend_schema_field(ComplaintStepOutput(allow_null=True))
     def get_step(self, complaint):
@@ -254,6 +288,12 @@ def actions_for(user, complaint: Complaint, task) -> list[str]:
         found.append("extend")
     if write:
         found.append("withdraw")
+    if write and complaint.status in Complaint.CLOCK_STATUSES:
+        found += ["clock-stop", "new-facts", "decline"]
+        if complaint.clock_paused_since is not None:
+            found.append("clock-resume")
+    if write and not complaint.is_major:
+        found.append("designate-major")
     return sorted(found, key=ACTIONS.index)
 
 
@@ -266,6 +306,7 @@ def detail_response(request, complaint: Complaint, *, status_code: int = status.
         "task": task,
         "actions": actions_for(request.user, complaint, task),
         "extensions": selectors.extensions(complaint),
+        "clock_events": selectors.clock_events(complaint),
         "timeline": selectors.timeline(request.user, complaint),
     }
     return Response(ComplaintDetailOutput(complaint, context=context).data, status=status_code)

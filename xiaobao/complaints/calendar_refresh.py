@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from xiaobao.complaints import clock, notices, selectors
 from xiaobao.complaints.models import Complaint
 from xiaobao.core import audit
+from xiaobao.core import services as core_services
 from xiaobao.core.workdays import Calendar, Deadline
 from xiaobao.workflow import services as workflow
 
@@ -59,7 +60,7 @@ def recompute_provisional(*, year: int, calendar: Calendar, actor=None, now=None
         )
         if deadline.at != before:
             changed.append(complaint.pk)
-            notices.notify_complaint(
+            core_services.notify_about(
                 complaint,
                 notices.unique(notices.handler_people(complaint), notices.unit_officers(complaint)),
                 kind="due_recounted",

@@ -26,8 +26,9 @@ from xiaobao.complaints import clock, notices, rules, selectors
 from xiaobao.complaints import error_codes as codes
 from xiaobao.complaints.models import ClockEvent, Complaint
 from xiaobao.complaints.rules import refusal
-from xiaobao.complaints.services import _locked
+from xiaobao.complaints.services import COMPLAINT
 from xiaobao.core import audit
+from xiaobao.core import services as core_services
 from xiaobao.core.models import User
 from xiaobao.workflow import selectors as workflow_selectors
 from xiaobao.workflow import services as workflow
@@ -124,7 +125,7 @@ def complaint_clock_stop(
     now = now or timezone.now()
     if kind not in ClockEvent.PAUSES:
         raise refusal(codes.BAD_CLOCK_KIND, _("暂停计时的事由只能是调解或外部鉴定、检测、评估。"), field="kind")
-    complaint = _locked(complaint)
+    complaint = COMPLAINT.lock(complaint)
     rules.check_may_change(actor, complaint)
     _check_running(complaint, now, what=_("暂停计时"))
     reason = _required(reason, "reason", codes.REASON_REQUIRED, _("请说明暂停计时的事由。"), 2000)
@@ -178,7 +179,7 @@ def complaint_clock_resume(
     (409), EVIDENCE_REQUIRED, INVALID / RECEIVED_IN_FUTURE / RECEIVED_BEFORE_COMPLAINT (ended_at before
     the stop began, or later than now)."""
     now = now or timezone.now()
-    complaint = _locked(complaint)
+    complaint = COMPLAINT.lock(complaint)
     rules.check_may_change(actor, complaint)
     rules.check_open(complaint)
     if complaint.status not in Complaint.CLOCK_STATUSES:
@@ -196,7 +197,7 @@ def complaint_clock_resume(
     state = _apply(complaint, actor=actor, now=now, reason=event.reason)
     _record(event, complaint, before, state, actor=actor, now=now, action="complaint.clock_resume")
     if state.paused_since is None and complaint.handler_id:
-        notices.notify_complaint(
+        core_services.notify_about(
             complaint,
             [complaint.handler],
             kind="clock_resumed",
@@ -222,7 +223,7 @@ def complaint_new_facts(
     RECEIVED_IN_FUTURE / RECEIVED_BEFORE_COMPLAINT, NEW_FACTS_LATE (received after the deadline in
     force: then it is a new complaint, not a restart)."""
     now = now or timezone.now()
-    complaint = _locked(complaint)
+    complaint = COMPLAINT.lock(complaint)
     rules.check_may_change(actor, complaint)
     _check_running(complaint, now, what=_("新的事实和理由"))
     reason = _required(reason, "reason", codes.REASON_REQUIRED, _("请概述新的事实和理由。"), 2000)
@@ -267,7 +268,7 @@ def complaint_decline(
     CLOSED / CLOCK_NOT_RUNNING (409), REASON_REQUIRED (ground), EVIDENCE_REQUIRED, NOTICE_REQUIRED,
     INVALID / RECEIVED_IN_FUTURE / RECEIVED_BEFORE_COMPLAINT (noticed_at)."""
     now = now or timezone.now()
-    complaint = _locked(complaint)
+    complaint = COMPLAINT.lock(complaint)
     rules.check_may_change(actor, complaint)
     rules.check_open(complaint)
     if complaint.status not in Complaint.CLOCK_STATUSES:
@@ -306,7 +307,7 @@ def complaint_decline(
         changes={"noticed_at": noticed_at.isoformat(), "notice_method": notice_method, "evidence": evidence},
         at=now,
     )
-    notices.notify_complaint(
+    core_services.notify_about(
         complaint,
         notices.handler_people(complaint),
         kind="declined",

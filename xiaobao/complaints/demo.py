@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from xiaobao.complaints import services
+from xiaobao.complaints import rules, services
 from xiaobao.complaints.demo_data import (
     CH,
     GROUP,
@@ -38,7 +38,7 @@ from xiaobao.complaints.demo_data import (
     phone,
     policy,
 )
-from xiaobao.complaints.models import Category, Complaint
+from xiaobao.complaints.models import Category, Complaint, ComplaintRule
 from xiaobao.core.models import OrgUnit, User
 from xiaobao.core.workdays import Calendar
 from xiaobao.workflow.demo import Timeline, moment
@@ -47,6 +47,8 @@ HEAD_OFFICE = "xiaobao"  # 李晓梅, 总公司消费者权益保护部: regulat
 SENIOR = "manager"  # 郑志强, 总经理室: approves the second extension (Art. 18)
 AGENT = "agent"  # 周敏, 天津客户服务中心: the hotline and online channels of the 天津 area
 OFFICERS = {"BJ": "bj_officer", "TJ": "tj_officer", "HB": "hb_officer"}
+# 第二十九条: the demo institution's emergency plan, a policy of the knowledge demo's corpus
+EMERGENCY_PLAN = "JJRS-XB-2024-010"  # 津冀人寿重大消费投诉处理应急预案
 
 # --- the script -------------------------------------------------------------------------------------
 
@@ -240,7 +242,12 @@ class Script:
 
 @transaction.atomic
 def load(*, now: datetime | None = None) -> dict:
-    """Register and walk the demo complaints once (nothing is added when any complaint exists)."""
+    """Register and walk the demo complaints once (nothing is added when any complaint exists). The
+    `major.emergency_plan` rule is pointed at the demo's plan, as an institution's admin would, unless
+    someone already set it."""
+    ComplaintRule.objects.filter(code="major.emergency_plan", value=rules.DEFAULTS["major.emergency_plan"]).update(
+        value={"number": EMERGENCY_PLAN}
+    )
     if Complaint.objects.exists():
         return {"complaints": 0}
     now = now or timezone.now()

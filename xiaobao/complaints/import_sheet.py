@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
@@ -16,6 +17,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from xiaobao.complaints.models import Complaint
+from xiaobao.complaints.rules import MAJOR_EVENTS
 from xiaobao.core.masking import mask_field_value
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -58,7 +60,13 @@ COLUMNS = [
     Column("org_unit", "责任机构代码", required=True, max_length=32, width=14, example="A"),
     Column("respondent_text", "被投诉人员", max_length=100, width=12),
     Column("external_ref", "外部编号", max_length=64, width=18, example="CC20250303001"),
+    # 第七条: a 面谈 complaint is received where recording equipment keeps the reception; its reference is required
+    Column("recording_ref", "录音录像编号", max_length=100, width=18),
+    # 第二十九条第一项: a complaint arising from a major natural disaster, accident or public-health event is 重大
+    Column("major_event", "重大事件类型", width=14),
 ]
+#: The most text one row of the template can hold (every column at its longest); caps the shared strings.
+_ROW_CHARS = sum(column.max_length or 64 for column in COLUMNS)
 BY_KEY = {c.key: c for c in COLUMNS}
 YES = {"是", "y", "yes", "true", "1", "有"}
 NO = {"否", "n", "no", "false", "0", "无", ""}
@@ -141,6 +149,10 @@ def template_workbook(*, unit_code: str = "") -> bytes:
         "media_attention": "是 / 否，空白为否",
         "org_unit": "负责处理的机构代码，须在您的权限范围内",
         "external_ref": "来源系统的编号，同一文件内不得重复",
+        "recording_ref": "面谈投诉必填：接待过程录音录像的编号（《银行业保险业消费投诉处理管理办法》第七条）",
+        "major_event": "因重大事件引发时填写，可选："
+        + "、".join(_labels(MAJOR_EVENTS.items()))
+        + "；空白为否（第二十九条第一项）",
     }
     for column in COLUMNS:
         notes.append([column.header, "是" if column.required else "", explain.get(column.key, "")])
@@ -173,11 +185,72 @@ def cell_text(value) -> str:
     return str(value).strip()
 
 
+#: Excel's own widest row; a row with more cells than this was not written by a spreadsheet program.
+MAX_ROW_CELLS = 16384
+
+
+def _measure(content: bytes, *, max_rows: int) -> None:
+    """Walk the workbook's XML once, streaming, before openpyxl reads it: openpyxl loads the whole shared
+    string table at open and a whole row before it yields it, so an endless row or a string table far larger
+    than any import needs would be read in full. Stops at the first cap passed (SheetError):
+    - shared strings: more entries, or more characters, than `max_rows` rows of every column could hold;
+    - a row of more than MAX_ROW_CELLS cells; more cells in all than `max_rows` * 10 lines of every column.
+    A file that is not a readable zip is left to openpyxl, which refuses it with the usual message."""
+    from defusedxml.ElementTree import iterparse
+
+    too_many = SheetError(_("一次最多导入 %(n)s 行，请拆分文件。") % {"n": max_rows})
+    widest = len(COLUMNS) + 2  # the template's columns, an error column and a spare
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+    except zipfile.BadZipFile:
+        return
+    with archive:
+        names = archive.namelist()
+        for name in names:
+            if name.lower() != "xl/sharedstrings.xml":
+                continue
+            entries, chars = 0, 0
+            with archive.open(name) as part:
+                for _event, element in iterparse(part, events=("end",)):
+                    tag = element.tag.rsplit("}", 1)[-1]
+                    if tag == "t" and element.text:
+                        chars += len(element.text)
+                    elif tag == "si":
+                        entries += 1
+                        element.clear()
+                    if entries > (max_rows + 1) * widest or chars > (max_rows + 1) * _ROW_CHARS:
+                        raise too_many
+        cells = 0
+        for name in names:
+            if not name.lower().startswith("xl/worksheets/") or not name.lower().endswith(".xml"):
+                continue
+            with archive.open(name) as part:
+                in_row = 0
+                for _event, element in iterparse(part, events=("end",)):
+                    tag = element.tag.rsplit("}", 1)[-1]
+                    if tag == "c":
+                        in_row += 1
+                        cells += 1
+                        element.clear()
+                        if in_row > MAX_ROW_CELLS or cells > max_rows * 10 * widest:
+                            raise too_many
+                    elif tag == "row":
+                        in_row = 0
+                        element.clear()
+
+
 def read_sheet(content: bytes, *, max_rows: int = MAX_ROWS) -> tuple[list[str], list[Row]]:
     """The header titles and the non-blank data rows of the first sheet; SheetError for a file that cannot be
-    imported at all (unreadable, a required column missing, no rows, more than `max_rows`)."""
+    imported at all (unreadable, a required column missing, no rows, more than `max_rows`, more cells or
+    shared text than that many rows can hold — measured while streaming, before anything is loaded)."""
     from openpyxl import load_workbook
 
+    try:
+        _measure(content, max_rows=max_rows)
+    except SheetError:
+        raise
+    except Exception as exc:  # broken XML inside the archive
+        raise SheetError(_("无法读取该 Excel 文件，请使用导入模板另存为 .xlsx 后上传。")) from exc
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
@@ -232,7 +305,7 @@ def check_row(row: Row, raw: dict, *, units, channels, relations, now) -> None:
 
     for key in ("complainant_name", "complainant_address", "consumer_name", "policy_number", "product_name"):
         data[key] = text(key)
-    for key in ("subject", "content", "demand_text", "respondent_text", "external_ref"):
+    for key in ("subject", "content", "demand_text", "respondent_text", "external_ref", "recording_ref"):
         data[key] = text(key)
 
     if isinstance(raw["complainant_id_number"], int | float):
@@ -259,6 +332,14 @@ def check_row(row: Row, raw: dict, *, units, channels, relations, now) -> None:
     elif data["relation"] != Complaint.Relation.SELF and not data["consumer_name"]:
         # Art. 14: an agent, heir or guardian complains for someone; the register names that consumer.
         errors.append(_("代为投诉时须填写“消费者姓名”"))
+
+    if data.get("channel") == Complaint.Channel.IN_PERSON and not data["recording_ref"]:
+        errors.append(_("面谈投诉须填写“录音录像编号”"))  # 第七条
+    event = text("major_event")
+    data["major_event"] = choice_lookup(MAJOR_EVENTS.items()).get(_normal(event)) if event else ""
+    if data["major_event"] is None:
+        errors.append(_("“重大事件类型”不是可选值：%(value)s") % {"value": event[:30]})
+        data["major_event"] = ""
 
     data["received_at"] = _moment(raw["received_at"], errors)
     if data["received_at"] and data["received_at"] > now:

@@ -21,7 +21,8 @@ and their processes are started in short batches (`services.complaint_activate`,
 The worker beats (`heartbeat_at`) as it goes. A job whose heartbeat stops (the worker died) is noticed by the
 sweep within HEARTBEAT_STALE plus one sweep interval: its staged rows are removed and it is queued again, up to
 MAX_ATTEMPTS, then failed with a message its uploader sees. A job already published is only finished: the
-activation resumes where it stopped.
+activation resumes where it stopped, starting only the processes not yet started. An error there (a database
+restart) queues the job again instead of failing it, up to MAX_ACTIVATION_ATTEMPTS.
 
 The uploaded workbook is deleted once the job finishes (it holds personal data in clear); the report keeps
 the rows with personal data masked.
@@ -34,16 +35,17 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import timedelta
 from functools import partial
 
 from django.core.cache import cache
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, connection, models, transaction
+from django.db import DatabaseError, IntegrityError, connection, models, transaction
 from django.db.models import QuerySet
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -68,6 +70,7 @@ from xiaobao.complaints.import_sheet import SHEET_NAME as SHEET_NAME
 from xiaobao.complaints.import_sheet import XLSX as XLSX
 from xiaobao.complaints.import_sheet import template_workbook as template_workbook
 from xiaobao.complaints.models import Complaint, ImportJob
+from xiaobao.complaints.rules import ADD_PERMISSION
 from xiaobao.core import audit
 from xiaobao.core import selectors as core_selectors
 from xiaobao.core import services as core_services
@@ -77,21 +80,27 @@ from xiaobao.core.uploads import check_upload
 
 log = logging.getLogger(__name__)
 
-ADD_PERMISSION = "complaints.add_complaint"
 SOURCE = "source"
 REPORT = "report"
 #: A job whose worker has not beaten for this long lost its worker: the sweep retries or fails it.
 HEARTBEAT_STALE = timedelta(minutes=3)
 #: A job is tried this often (a worker dying mid-way) before it is failed for good.
 MAX_ATTEMPTS = 3
+#: A published job (its rows visible) is only finishing its process starts, which are idempotent: a database
+#: restart or a dying worker there is retried this often before the job is failed, so a fault costs a retry,
+#: not an import with complaints nobody was asked to handle.
+MAX_ACTIVATION_ATTEMPTS = 10
 #: A batch (one transaction) ends at BATCH_ROWS rows or after BATCH_SECONDS, whichever comes first: the
 #: longest any import holds the write lock is one short batch.
 BATCH_ROWS = 25
-BATCH_SECONDS = 0.2
+BATCH_SECONDS = 0.05
 #: Between batches on SQLite the import steps aside this long. SQLite has no queue for its write lock: a waiting
 #: writer polls (sleeping up to 100 ms between tries), so a loop that commits and begins again at once would
 #: win the lock every time and starve every other user's write.
 YIELD_SECONDS = 0.1
+#: With the SQLite backend's gate, writers waiting for a batch queue in the kernel and are woken by its commit;
+#: this is only time for the woken one to be scheduled before the next batch looks at the gate.
+GATED_YIELD_SECONDS = 0.01
 PROGRESS_EVERY = 20
 PROGRESS_TTL = 60 * 60
 
@@ -276,10 +285,37 @@ def import_job_run(*, job_id: int, now=None) -> ImportJob:
             return job
         except Exception:  # whatever broke, the job must not stay "checking" for ever
             log.exception("complaint import %s failed", job.pk)
-            _fail(job, _("导入过程中发生系统错误，未导入任何数据。请稍后重新上传，或联系系统管理员。"))
+            if not _requeue_activation(job):
+                _fail(job, _("导入过程中发生系统错误，未导入任何数据。请稍后重新上传，或联系系统管理员。"))
         if job.status in FINISHED:
             _discard_source(job)
     return job
+
+
+def _requeue_activation(job: ImportJob) -> bool:
+    """A published job that broke while starting its processes (the database restarted, say) is queued again
+    to resume them, not failed: True if so. False for a job not yet published (it fails: nothing is left).
+
+    If the database is still away, nothing can be written: the job keeps its status, its heartbeat goes stale
+    and the sweep queues it again, so True all the same.
+    """
+    if not connection.in_atomic_block:
+        connection.close_if_unusable_or_obsolete()  # a connection the restart broke is replaced, not reused
+    try:
+        job.refresh_from_db(fields=["published_at"])
+        if job.published_at is None:
+            return False
+        if job.attempts >= MAX_ACTIVATION_ATTEMPTS:
+            return False
+        message = _("启动处理流程时中断，已自动重新排队，将继续启动尚未启动的流程。")
+        ImportJob.objects.filter(pk=job.pk, attempts=job.attempts).update(
+            status=ImportJob.Status.QUEUED, message=message
+        )
+    except DatabaseError:
+        log.warning("complaint import %s: could not queue it again; the sweep will", job.pk, exc_info=True)
+        return job.published_at is not None
+    job.status = ImportJob.Status.QUEUED
+    return True
 
 
 def _fail(job: ImportJob, message: str) -> None:
@@ -390,7 +426,11 @@ def _stage(job: ImportJob, rows: list[Row], *, now=None) -> None:
 @contextmanager
 def _batch():
     """One short transaction; `more()` says whether it may take another row (BATCH_ROWS, BATCH_SECONDS).
-    After it commits, the import steps aside on SQLite (YIELD_SECONDS) so waiting writers get the lock."""
+
+    On SQLite the batch begins only once no other user's write is running or waiting (the backend's
+    `background_batch`), and after it commits the import steps aside briefly so a write woken by the commit
+    takes the lock first; without that gate (an in-memory database) it steps aside for YIELD_SECONDS.
+    """
     began, taken = time.monotonic(), 0
 
     def more() -> bool:
@@ -398,10 +438,12 @@ def _batch():
         taken += 1
         return taken <= BATCH_ROWS and (taken == 1 or time.monotonic() - began < BATCH_SECONDS)
 
-    with transaction.atomic():
+    gate = getattr(connection, "background_batch", None)
+    with gate() if gate else nullcontext(False) as gated, transaction.atomic():
+        began = time.monotonic()  # the batch's length counts from when it holds the lock
         yield more
     if connection.vendor == "sqlite" and not connection.in_atomic_block:
-        time.sleep(YIELD_SECONDS)
+        time.sleep(GATED_YIELD_SECONDS if gated else YIELD_SECONDS)
 
 
 def _publish(job: ImportJob) -> None:
@@ -422,6 +464,10 @@ def _activate_and_finish(job: ImportJob, *, now=None) -> None:
 
     waiting = Complaint.with_staged.filter(import_job=job, import_state=Complaint.ImportState.PUBLISHED)
     pending = list(waiting.order_by("pk").values_list("pk", flat=True))
+    if pending:
+        # A fresh worker process loads the URL configuration on the first notice's link (seconds, on a busy
+        # machine): load it here, before any batch holds the write lock.
+        reverse("complaints:detail", args=[pending[0]])
     position = 0
     while position < len(pending):
         with _batch() as more:
@@ -515,8 +561,10 @@ def import_jobs_sweep(*, now=None) -> dict[str, int]:
     )
     for job in stale.select_related("created_by"):
         taken = ImportJob.objects.filter(pk=job.pk, status=job.status, attempts=job.attempts)
+        # a published job only resumes its (idempotent) process starts: it is given more tries
+        limit = MAX_ACTIVATION_ATTEMPTS if job.published_at is not None else MAX_ATTEMPTS
         with translation.override(getattr(job.created_by, "language", "") or None):
-            if job.attempts < MAX_ATTEMPTS:
+            if job.attempts < limit:
                 message = _("处理中断（后台服务重启），已自动重新排队（已尝试 %(n)s 次）。") % {"n": job.attempts}
                 # back to queued: the claim moves `attempts` on, so the dead run can no longer write to the job
                 if taken.update(status=ImportJob.Status.QUEUED, message=message):

@@ -24,6 +24,7 @@ from xiaobao.complaints import notices, rules
 from xiaobao.complaints.models import Complaint, MajorReport
 from xiaobao.complaints.rules import refusal
 from xiaobao.core import audit
+from xiaobao.core import services as core_services
 from xiaobao.knowledge import selectors as knowledge_selectors
 
 REASON_LABELS = {
@@ -74,7 +75,7 @@ def report(complaint: Complaint, *, actor, now: datetime, first: bool, content: 
         changes={"reasons": complaint.major_reasons, "report": row.pk, "recipients": row.recipients},
         at=now,
     )
-    notices.notify_complaint(
+    core_services.notify_about(
         complaint,
         people,
         kind="major",
@@ -93,10 +94,10 @@ def complaint_designate_major(
     """第二十九条第三项: the regulator designated this complaint 重大 — recorded with the designation's
     reference, reported to head office at once. Refuses: NOT_ALLOWED (403), CLOSED (409),
     DESIGNATION_REF_REQUIRED."""
-    from xiaobao.complaints.services import _locked
+    from xiaobao.complaints.services import COMPLAINT
 
     now = now or timezone.now()
-    complaint = _locked(complaint)
+    complaint = COMPLAINT.lock(complaint)
     rules.check_may_change(actor, complaint)
     rules.check_open(complaint)
     ref = (designation_ref or "").strip()[:100]

@@ -6,39 +6,12 @@ masks the text again before it is stored.
 
 from __future__ import annotations
 
-from django.urls import NoReverseMatch
-
 from xiaobao.complaints.models import Complaint
-from xiaobao.core import services as core_services
 from xiaobao.core.directory import users_in_unit_with_role, users_with_role
 from xiaobao.core.models import User
 
 OFFICER_ROLE = "branch_officer"  # 分支机构消保专员: accepts and handles in their subtree
 HEAD_OFFICE_ROLE = "hq_admin"  # 总公司消保管理员: hears of major complaints and of 督办
-
-
-def _url(complaint: Complaint) -> str:
-    try:
-        return complaint.get_absolute_url()
-    except NoReverseMatch:  # the pages are wired by another part of the app
-        return ""
-
-
-def notify_complaint(
-    complaint: Complaint, people, *, kind: str, title: str, body: str = "", level: str = "info", key: str = ""
-) -> int:
-    """One notification per person (in-app and e-mail); with `key`, at most once per person and event."""
-    return core_services.notify(
-        recipients=people,
-        kind=f"complaints.{kind}",
-        level=level,
-        title=title,
-        body=body or complaint.subject,
-        url=_url(complaint),
-        obj=complaint,
-        dedupe_key=f"complaints.{kind}.{complaint.pk}.{key}" if key else "",
-        email=True,
-    )
 
 
 def unit_officers(complaint: Complaint) -> list[User]:

@@ -20,6 +20,7 @@ from xiaobao.complaints import notices
 from xiaobao.complaints.models import Category, Complaint
 from xiaobao.complaints.rules import rule
 from xiaobao.core import audit
+from xiaobao.core import services as core_services
 from xiaobao.workorders import services as workorders
 
 SUPERVISION_KIND = "supervision"  # 督办事项 (workorders.WorkOrder.Kind)
@@ -58,7 +59,7 @@ def handle_overdue(*, instance, data, now: datetime) -> dict:
     complaint.supervised_at, complaint.supervision_order_id = now, order.pk
     complaint.save(update_fields=["supervised_at", "supervision_order_id"])
     audit.record(actor=None, action="complaint.supervise", obj=complaint, changes={"work_order": order.pk}, at=now)
-    notices.notify_complaint(
+    core_services.notify_about(
         complaint,
         notices.unique(
             notices.handler_people(complaint), notices.unit_officers(complaint), notices.head_office_people()
@@ -97,7 +98,7 @@ def escalate_group(complaint: Complaint, *, actor, now: datetime) -> None:
         changes={"reasons": complaint.group_reasons},
         at=now,
     )
-    notices.notify_complaint(
+    core_services.notify_about(
         complaint,
         notices.head_office_people(),
         kind="group",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from xiaobao.complaints import detail_views, views
+from xiaobao.complaints import clock_views, detail_views, import_views, stats_views, views
 
 app_name = "complaints"
 urlpatterns = [
@@ -19,33 +19,18 @@ urlpatterns = [
     path("<int:pk>/close/", detail_views.close, name="close"),
     path("<int:pk>/withdraw/", detail_views.withdraw, name="withdraw"),
     path("<int:pk>/files/<int:attachment_pk>/", detail_views.download, name="download"),
-]
-
-# The clock (第十八条, 第二十三条) and 重大 designation (第二十九条): xiaobao/complaints/clock_views.py.
-from xiaobao.complaints import clock_views  # noqa: E402
-
-urlpatterns += [
+    # The clock (第十八条, 第二十三条) and 重大 designation (第二十九条).
     path("<int:pk>/clock/stop/", clock_views.clock_stop, name="clock-stop"),
     path("<int:pk>/clock/resume/", clock_views.clock_resume, name="clock-resume"),
     path("<int:pk>/clock/new-facts/", clock_views.new_facts, name="new-facts"),
     path("<int:pk>/decline/", clock_views.decline, name="decline"),
     path("<int:pk>/designate-major/", clock_views.designate_major, name="designate-major"),
-]
-
-# 批量导入 (xiaobao/complaints/import_views.py), appended here so the page views stay in their own module.
-from xiaobao.complaints import import_views  # noqa: E402
-
-urlpatterns += [
+    # 批量导入
     path("import/", import_views.upload, name="import"),
     path("import/template.xlsx", import_views.template, name="import-template"),
     path("import/<int:pk>/", import_views.status, name="import-status"),
     path("import/<int:pk>/report/", import_views.report, name="import-report"),
-]
-
-# Statistics: the overview (KPIs and charts), the tables and their regulator-style workbook.
-from xiaobao.complaints import stats_views  # noqa: E402
-
-urlpatterns += [
+    # Statistics: the overview (KPIs and charts), the tables and their regulator-style workbook.
     path("overview/", stats_views.overview, name="overview"),
     path("statistics/", stats_views.statistics, name="statistics"),
     path("statistics/export.xlsx", stats_views.export, name="export"),

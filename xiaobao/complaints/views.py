@@ -16,7 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -28,13 +28,13 @@ from xiaobao.complaints import selectors, services
 from xiaobao.complaints.api_outputs import masked
 from xiaobao.complaints.forms import ListFilterForm, RegisterForm
 from xiaobao.complaints.models import Complaint
+from xiaobao.complaints.rules import ADD_PERMISSION
 from xiaobao.core import selectors as core_selectors
 from xiaobao.core.api_errors import BusinessRuleError
 from xiaobao.core.masking import mask_text
 from xiaobao.workflow.messages import put_on_form
 
 PAGE_SIZE = 50
-ADD_PERMISSION = "complaints.add_complaint"
 BOXES = [
     ("todo", gettext_lazy("待我处理")),
     ("all", gettext_lazy("全部")),
@@ -76,13 +76,7 @@ def _toolbar(user) -> list[tuple]:
     links = [("overview", gettext_lazy("投诉概览")), ("statistics", gettext_lazy("投诉统计"))]
     if user.has_perm(ADD_PERMISSION):
         links.append(("import", gettext_lazy("批量导入")))
-    found = []
-    for name, label in links:
-        try:
-            found.append((name, label, reverse(f"complaints:{name}")))
-        except NoReverseMatch:
-            continue
-    return found
+    return [(name, label, reverse(f"complaints:{name}")) for name, label in links]
 
 
 @require_GET
@@ -163,35 +157,11 @@ def register(request):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                complaint = services.complaint_register(
+                complaint = services.register_from(
+                    data,
                     actor=request.user,
-                    channel=data["channel"],
-                    received_at=data["received_at"],
-                    complainant_name=data["complainant_name"],
-                    complainant_id_number=data["complainant_id_number"],
-                    complainant_phone=data["complainant_phone"],
-                    complainant_address=data["complainant_address"],
-                    relation=data["relation"],
-                    consumer_name=data["consumer_name"],
-                    complainant_count=data["complainant_count"],
-                    policy_number=data["policy_number"],
-                    product_name=data["product_name"],
-                    subject=data["subject"],
-                    content=data["content"],
-                    demand_text=data["demand_text"],
-                    amount=data["amount"],
-                    media_attention=data["media_attention"],
-                    org_unit=data["org_unit"],
-                    respondent_staff=data["respondent_staff"],
-                    respondent_text=data["respondent_text"],
-                    business_category=data["business_category"],
-                    cause_category=data["cause_category"],
-                    demand_category=data["demand_category"],
-                    external_ref=data["external_ref"],
-                    recording_ref=data["recording_ref"],
                     # the token is per form and per person: one person's resubmission, never another's form
                     idempotency_key=f"page:{request.user.pk}:{data['token']}" if data["token"] else None,
-                    files=data["files"],
                 )
             except BusinessRuleError as refusal:
                 if refusal.error_code == codes.IDEMPOTENCY_KEY_REUSED:

@@ -168,6 +168,27 @@ def notify(
     return len(rows)
 
 
+def notify_about(
+    obj: models.Model, people, *, kind: str, title: str, body: str = "", level: str = "info", key: str = ""
+) -> int:
+    """One notification per person about one business object, in the app and by e-mail: the kind is named by the
+    object's app (`complaints.assigned`), the link is the object's page, the body defaults to its summary (its
+    `title`, else its `subject`); with `key`, at most once per person, event and object."""
+    prefix = obj._meta.app_label
+    summary = getattr(obj, "title", None) or getattr(obj, "subject", None) or str(obj)
+    return notify(
+        recipients=people,
+        kind=f"{prefix}.{kind}",
+        level=level,
+        title=title,
+        body=body or summary,
+        url=obj.get_absolute_url(),
+        obj=obj,
+        dedupe_key=f"{prefix}.{kind}.{obj.pk}.{key}" if key else "",
+        email=True,
+    )
+
+
 def notifications_send_emails(*, batch: int = 200) -> dict[str, int]:
     """Mail the pending notifications (the worker runs this every sweep); each row is sent at most once.
 

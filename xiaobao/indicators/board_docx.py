@@ -107,7 +107,7 @@ def _indicator_section(document, rows: list[dict], *, empty: str, every: bool = 
 
 def _education(document, activities) -> None:
     """The year's 宣教 activities as recorded in 方案管理: totals, then by form and by 五进入 target."""
-    if activities is None or not activities.totals.get("events"):
+    if not activities.totals.get("events"):
         return
     _paragraph(
         document,

@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -180,10 +180,7 @@ def _records_url(user, definition, unit, period) -> str:
     if not found:
         return ""
     url_name, params = found
-    try:
-        return reverse(url_name) + "?" + urlencode(params)
-    except NoReverseMatch:  # the source's list page is not installed
-        return ""
+    return reverse(url_name) + "?" + urlencode(params)
 
 
 @require_GET

@@ -128,11 +128,9 @@ def reviews(user, *, year: int) -> dict:
 
 
 def education(user, *, year: int):
-    """宣教 activities of the year in the user's scope (plans.selectors.rollup), or None without the plans app."""
-    try:
-        from xiaobao.plans import selectors as plan_selectors
-    except ImportError:  # plans is optional for indicators: the section then prints the indicator values only
-        return None
+    """宣教 activities of the year in the user's scope (plans.selectors.rollup)."""
+    from xiaobao.plans import selectors as plan_selectors
+
     return plan_selectors.rollup(user, year=year)
 
 

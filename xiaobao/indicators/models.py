@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from xiaobao.core.models import OrgScopedModel, OrgUnit
@@ -207,12 +208,7 @@ class Alert(models.Model):
         return f"{self.definition.name} · {self.org_unit.name} · {self.period} · {self.get_level_display()}"
 
     def get_absolute_url(self) -> str:
-        from django.urls import NoReverseMatch, reverse
-
-        try:
-            return reverse("indicators:alerts")
-        except NoReverseMatch:  # the alert pages are routed by the pages module
-            return ""
+        return reverse("indicators:alerts")
 
 
 class ReportJob(OrgScopedModel):

@@ -104,12 +104,9 @@ def _staff_training_watermark() -> tuple:
 
 
 def _activity_figures():
-    """plans.selectors.activity_figures, or None while the plans app does not offer it."""
-    try:
-        from xiaobao.plans import selectors
-    except ImportError:
-        return None
-    return getattr(selectors, "activity_figures", None)
+    from xiaobao.plans import selectors
+
+    return selectors.activity_figures
 
 
 def _education(date_from: date, date_to: date) -> dict[int, dict]:
@@ -204,9 +201,7 @@ QUERIES: dict[str, Query] = {
 
 
 def available(source: str) -> bool:
-    """Whether a source can be read now (the plans figures arrive with the plans app)."""
-    if source in ("education", "training"):
-        return _activity_figures() is not None
+    """Whether a source is one this registry reads."""
     return source in SOURCES
 
 

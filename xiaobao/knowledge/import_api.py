@@ -21,8 +21,6 @@ from xiaobao.knowledge import error_codes as codes
 from xiaobao.knowledge import importing, tasks
 from xiaobao.knowledge.models import Category, Document, ImportBatch
 
-VIEW_BATCH_PERMISSION = "knowledge.view_importbatch"
-
 REFUSALS = {
     400: OpenApiResponse(
         description="A refusal: {error, detail, fields}; `error` is a knowledge.import_* code (unsupported type, "
@@ -120,7 +118,7 @@ class ImportListApi(GenericAPIView):
 
     @property
     def required_permission(self) -> str:
-        return importing.ADD_PERMISSION if self.request.method == "POST" else VIEW_BATCH_PERMISSION
+        return importing.ADD_PERMISSION if self.request.method == "POST" else importing.VIEW_BATCH_PERMISSION
 
     @extend_schema(responses={200: BatchOutput(many=True), 403: REFUSALS[403]})
     def get(self, request):
@@ -172,7 +170,7 @@ class ImportDetailApi(APIView):
     """GET: one batch — its status, counters and per-file report (`report`: name, ok, document_id, error, code)."""
 
     permission_classes = [IsAuthenticated, HasModelPermission]
-    required_permission = VIEW_BATCH_PERMISSION
+    required_permission = importing.VIEW_BATCH_PERMISSION
 
     @extend_schema(responses={200: BatchOutput, 403: REFUSALS[403], 404: REFUSALS[404]})
     def get(self, request, pk: int):

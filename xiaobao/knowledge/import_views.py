@@ -29,7 +29,6 @@ from xiaobao.workflow.messages import refusal_message
 
 RECENT = 10
 PAGE_SIZE = 30
-VIEW_BATCH_PERMISSION = "knowledge.view_importbatch"
 ACCEPT = ".docx,.pdf,.txt,.md,.zip"
 
 
@@ -135,7 +134,7 @@ def _finished(batch: ImportBatch) -> bool:
 @login_required
 def batches(request):
     """The import batches of the units in my scope, newest first."""
-    if not request.user.has_perm(VIEW_BATCH_PERMISSION):
+    if not request.user.has_perm(importing.VIEW_BATCH_PERMISSION):
         raise PermissionDenied
     page = Paginator(importing.import_batches_for(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     may_import = request.user.has_perm(importing.ADD_PERMISSION)

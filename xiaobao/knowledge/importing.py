@@ -67,7 +67,8 @@ log = logging.getLogger(__name__)
 
 PERMISSION_DENIED = "permission_denied"
 
-ADD_PERMISSION = "knowledge.add_document"
+ADD_PERMISSION = services.ADD_PERMISSION
+VIEW_BATCH_PERMISSION = "knowledge.view_importbatch"
 SOURCE = "source"
 #: a folder of documents, zipped (each file inside is held to the single-file limit, UPLOAD_MAX_BYTES)
 MAX_ZIP_BYTES = settings.KNOWLEDGE_IMPORT_MAX_ZIP_BYTES

@@ -18,7 +18,6 @@ from datetime import date, datetime
 
 from django.db import transaction
 from django.db.models import Max
-from django.urls import NoReverseMatch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,8 +36,10 @@ from xiaobao.knowledge.error_codes import (  # the codes, importable from here a
     STALE_VERSION,
 )
 from xiaobao.knowledge.models import Category, Document, DocumentVersion
+from xiaobao.knowledge.selectors import CHANGE_PERMISSION
 from xiaobao.workflow import selectors as workflow_selectors
 from xiaobao.workflow import services as workflow
+from xiaobao.workflow.objects import ProcessObject
 
 __all__ = [
     "document_archive",
@@ -54,7 +55,6 @@ __all__ = [
 PROCESS_KEY = "knowledge_policy_publish"
 APPROVE_TASK = "approve"
 ADD_PERMISSION = "knowledge.add_document"
-CHANGE_PERMISSION = "knowledge.change_document"
 
 
 def _user(actor) -> User | None:
@@ -74,9 +74,9 @@ def _check_writer(actor, org_unit: OrgUnit, *, action: str = "change") -> None:
         raise rules.refuse(NOT_ALLOWED, _("您没有编辑该机构知识文档的权限。"), status=403)
 
 
-def _lock(document: Document | int) -> Document:
-    pk = document.pk if isinstance(document, Document) else int(document)
-    return Document.objects.select_for_update(of=("self",)).select_related("org_unit").get(pk=pk)
+# The document as a business object running its publishing process; its services look the approval task up
+# themselves (a version not pending is NOT_PENDING, a task the actor may not do is NOT_ALLOWED).
+DOCUMENT = ProcessObject(Document, process_key=PROCESS_KEY, related=("org_unit",))
 
 
 def _latest(document: Document) -> DocumentVersion | None:
@@ -302,7 +302,7 @@ def document_edit(
     INVALID (title, alternatives, metadata), FAQ_NEEDS_QUESTION.
     """
     now = now or timezone.now()
-    document = _lock(document)
+    document = DOCUMENT.lock(document)
     _check_writer(actor, document.org_unit)
     if document.is_archived:
         raise rules.refuse(ARCHIVED, _("文档已归档，不能编辑。"), status=409)
@@ -369,7 +369,7 @@ def document_update(*, document: Document, actor, now: datetime | None = None, *
     Refuses, writing nothing: NOT_ALLOWED (403), ARCHIVED (409), INVALID (the field is named).
     """
     now = now or timezone.now()
-    document = _lock(document)
+    document = DOCUMENT.lock(document)
     _check_writer(actor, document.org_unit)
     if document.is_archived:
         raise rules.refuse(ARCHIVED, _("文档已归档，不能编辑。"), status=409)
@@ -391,7 +391,7 @@ def approval_task(document: Document):
 
 
 def _decide(version: DocumentVersion, actor, *, approved: bool, comment: str, now: datetime):
-    document = _lock(version.document_id)
+    document = DOCUMENT.lock(version.document_id)
     version = DocumentVersion.objects.select_for_update().get(pk=version.pk)
     if version.status != DocumentVersion.Status.PENDING:
         raise rules.refuse(
@@ -402,22 +402,8 @@ def _decide(version: DocumentVersion, actor, *, approved: bool, comment: str, no
     task = approval_task(document)
     if task is None or not workflow_selectors.may_act(actor, task):
         raise rules.refuse(NOT_ALLOWED, _("您不能审批该版本。"), status=403)
-    workflow.complete(
-        task=task,
-        user=actor,
-        data={"approved": approved, "comment": comment},
-        comment=comment,
-        now=now,
-        via_app=True,
-    )
+    DOCUMENT.complete(task, actor=actor, data={"approved": approved, "comment": comment}, comment=comment, now=now)
     return document, version
-
-
-def _url(document: Document) -> str:
-    try:
-        return document.get_absolute_url()
-    except NoReverseMatch:  # pages not installed (an API-only deployment)
-        return ""
 
 
 def _tell_author(version: DocumentVersion, document: Document, *, kind: str, title: str, body: str) -> None:
@@ -429,7 +415,7 @@ def _tell_author(version: DocumentVersion, document: Document, *, kind: str, tit
         level="info" if kind == "approved" else "warning",
         title=title,
         body=body,
-        url=_url(document),
+        url=document.get_absolute_url(),
         obj=document,
         email=True,
     )
@@ -507,7 +493,7 @@ def document_archive(*, document: Document, actor, now: datetime | None = None) 
     Refuses, writing nothing: NOT_ALLOWED (403), ARCHIVED (409: already archived).
     """
     now = now or timezone.now()
-    document = _lock(document)
+    document = DOCUMENT.lock(document)
     _check_writer(actor, document.org_unit)
     if document.is_archived:
         raise rules.refuse(ARCHIVED, _("文档已归档。"), status=409)

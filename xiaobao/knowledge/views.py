@@ -11,7 +11,7 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path, reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -93,17 +93,9 @@ def search_page(request):
         "previous_url": f"?{urlencode({**kept, 'page': number - 1})}" if result and number > 1 else "",
         "next_url": f"?{urlencode({**kept, 'page': number + 1})}" if result and number < pages else "",
         "can_write": request.user.has_perm(selectors.CHANGE_PERMISSION),
-        "new_url": _url("knowledge:new"),
+        "new_url": reverse("knowledge:new"),
     }
     return render(request, "knowledge/search.html", context)
-
-
-def _url(name: str, *args) -> str:
-    """The URL of a writing page if that route exists (KA's module may not offer every one)."""
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return ""
 
 
 def _shown_version(user, document: Document) -> DocumentVersion | None:
@@ -126,10 +118,10 @@ def document_page(request, pk: int):
     writer = selectors.may_change(request.user, document)
     pending = selectors.versions_of(document).filter(status=DocumentVersion.Status.PENDING).first()
     links = {
-        "versions": _url("knowledge:versions", document.pk),
-        "edit": _url("knowledge:edit", document.pk) if writer and not document.is_archived else "",
-        "archive": _url("knowledge:archive", document.pk) if writer and not document.is_archived else "",
-        "approve": _url("knowledge:approve", document.pk) if pending else "",
+        "versions": reverse("knowledge:versions", args=[document.pk]),
+        "edit": reverse("knowledge:edit", args=[document.pk]) if writer and not document.is_archived else "",
+        "archive": reverse("knowledge:archive", args=[document.pk]) if writer and not document.is_archived else "",
+        "approve": reverse("knowledge:approve", args=[document.pk]) if pending else "",
     }
     context = {
         "document": document,

@@ -24,7 +24,7 @@ from xiaobao.core import selectors as core_selectors
 from xiaobao.core.api_errors import BusinessRuleError
 from xiaobao.core.scope import scope_for
 from xiaobao.core.views import serve_attachment
-from xiaobao.plans import selectors, services
+from xiaobao.plans import activities, selectors, services
 from xiaobao.plans.exports import XLSX
 from xiaobao.plans.forms import ActivityFilterForm, ActivityForm, ImportForm
 from xiaobao.plans.imports import COLUMNS
@@ -32,7 +32,6 @@ from xiaobao.plans.models import Activity, PlanTask
 from xiaobao.workflow.messages import put_on_form, refusal_message
 
 PAGE_SIZE = 50
-ADD_PERMISSION = "plans.add_activity"
 COUNTS = Activity.COUNT_FIELDS
 
 
@@ -47,7 +46,7 @@ def _query(filters: dict) -> str:
 
 
 def may_record(user) -> bool:
-    return user.has_perm(ADD_PERMISSION) and not scope_for(user, "add").is_empty and bool(user.org_unit_id)
+    return user.has_perm(activities.ADD_PERMISSION) and not scope_for(user, "add").is_empty and bool(user.org_unit_id)
 
 
 def recording_units(user):

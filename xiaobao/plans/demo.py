@@ -12,8 +12,8 @@ its real approval process, work orders, timers, history and audit rows:
   天津 waits for acceptance and 河北 went overdue, was supervised (督办) and escalated by the timers;
 - the branches' 347 activity records on those tasks, adding up exactly to the seed year's figures;
 - the 2024 annual work plan (年度工作计划) in progress, with its tasks' orders in varied states;
-- the 2024 training plan (培训计划), summarised and closed: 13 programmes, 5,010 person-times (DOMAIN.md),
-  recorded as its sessions (the indicators count them as training, not 宣教);
+- the 2024 training plan (培训计划), summarised and closed: its task reached each branch as a work order;
+  the sessions, sign-ins and exams (13 programmes, 5,010 person-times) are the training app's demo;
 - next year's 3·15 plan, still a draft.
 """
 
@@ -429,22 +429,6 @@ def _annual(d: Demo, t: Timeline, c: Clock) -> None:
 
 
 TRAINING_TEXT = """面向全体员工、消保专员和销售渠道开展消费者权益保护培训，覆盖消保法规、投诉处理、消保审查、适老化服务和个人信息保护，培训后组织考试。"""
-# (branch, form, month, day, title, participants): the seed year's 13 programmes, 5,010 person-times
-TRAINING_SESSIONS = [
-    ("BJ", F.LIVE, 4, 17, "消保法规全员培训（直播）", 620),
-    ("BJ", F.OFFLINE, 5, 22, "个险渠道销售行为规范培训", 310),
-    ("BJ", F.OFFLINE, 8, 14, "投诉处理与溯源整改专题培训", 180),
-    ("BJ", F.LIVE, 10, 16, "个人信息保护专题培训（直播）", 540),
-    ("BJ", F.OFFLINE, 11, 20, "消保专员岗位能力培训及考试", 95),
-    ("TJ", F.LIVE, 4, 24, "消保法规全员培训（直播）", 580),
-    ("TJ", F.OFFLINE, 6, 19, "银保渠道消保合规培训", 260),
-    ("TJ", F.OFFLINE, 9, 11, "适老化服务柜面培训", 140),
-    ("TJ", F.LIVE, 11, 13, "消保审查要点培训（直播）", 410),
-    ("HB", F.LIVE, 5, 15, "消保法规全员培训（直播）", 860),
-    ("HB", F.OFFLINE, 7, 17, "县域机构销售行为规范培训", 390),
-    ("HB", F.OFFLINE, 9, 25, "投诉处理实务培训及考试", 225),
-    ("HB", F.LIVE, 12, 4, "个人信息保护专题培训（直播）", 400),
-]
 
 
 def _training(d: Demo, t: Timeline, c: Clock) -> None:
@@ -484,20 +468,7 @@ def _training(d: Demo, t: Timeline, c: Clock) -> None:
     issued = date(YEAR, 3, 28)
     t.at(moment(issued, 10, 0), d.issue("training"))
     _walk(d, t, c, "training", issued, date(YEAR, 12, 20), {"BJ": "closed", "TJ": "closed", "HB": "closed"})
-    for branch, form, month, day, title, participants in TRAINING_SESSIONS:
-        row = {
-            "task": "training",
-            "branch": branch,
-            "held_on": date(YEAR, month, day),
-            "form": form,
-            "target": "",
-            "title": title,
-            "place": "官方APP直播间" if form == F.LIVE else f"{d.units[branch].name}培训教室",
-            "participants": participants,
-            "reach": participants,
-            "description": "培训后组织闭卷考试，成绩纳入年度考核。",
-        }
-        t.at(moment(c.calendar.add_working_days(row["held_on"], 1).date, 17, 0), d.record(row))
+    # the sessions, sign-ins and exams themselves are the training app's (training.demo), not activities here
     summary = "全年组织消保培训13期，培训5,010人次，考试合格率98.6%。"
     t.at(moment(date(YEAR + 1, 1, 10), 10, 0), d.summarize("training", summary))
     t.at(moment(date(YEAR + 1, 1, 15), 10, 0), d.close("training"))

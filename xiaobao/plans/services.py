@@ -15,6 +15,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from xiaobao.core import audit
 from xiaobao.core import services as core_services
@@ -26,8 +27,8 @@ from xiaobao.plans.activities import activity_add_photos, activity_delete, activ
 from xiaobao.plans.imports import ImportResult, activities_import, activities_template
 from xiaobao.plans.models import Plan, PlanGoal, PlanTask
 from xiaobao.plans.rules import clean_goal, clean_plan, clean_task, refusal, units_within
-from xiaobao.workflow import selectors as workflow_selectors
 from xiaobao.workflow import services as workflow
+from xiaobao.workflow.objects import ProcessObject
 from xiaobao.workorders import services as workorders
 
 __all__ = [
@@ -65,9 +66,16 @@ WORKORDER_KIND = {
 WORKORDER_KIND_DEFAULT = "other"
 
 
-def _lock(plan: Plan | int) -> Plan:
-    pk = plan.pk if isinstance(plan, Plan) else int(plan)
-    return Plan.objects.select_for_update(of=("self",)).select_related("org_unit", "created_by").get(pk=pk)
+# The plan as a business object running its approval process, locked with the rows its services read.
+PLAN = ProcessObject(
+    Plan,
+    process_key=selectors.PROCESS_KEY,
+    related=("org_unit", "created_by"),
+    wrong_step=codes.WRONG_STATUS,
+    wrong_step_message=gettext_lazy("方案当前状态为“%(status)s”，不能进行这项操作，请刷新页面。"),
+    not_allowed=codes.NOT_ALLOWED,
+    not_allowed_message=gettext_lazy("您不能审批这个方案。"),
+)
 
 
 def _may_change(actor, plan: Plan) -> None:
@@ -86,7 +94,7 @@ def _in_status(plan: Plan, *statuses) -> None:
 
 def _editable(actor, plan: Plan | int) -> Plan:
     """The plan locked, after checking the actor may change it and it is still a draft (or sent back)."""
-    locked = _lock(plan)
+    locked = PLAN.lock(plan)
     _may_change(actor, locked)
     _in_status(locked, *Plan.EDITABLE_STATUSES)
     return locked
@@ -189,7 +197,7 @@ def plan_add_files(*, actor: User, plan: Plan, files, now: datetime | None = Non
     """Attach material to a plan that is not closed. Refuses NOT_ALLOWED (403), WRONG_STATUS (409: closed),
     and the upload refusals of core (nothing stored unless every file passes)."""
     now = now or timezone.now()
-    plan = _lock(plan)
+    plan = PLAN.lock(plan)
     _may_change(actor, plan)
     if plan.status == Plan.Status.CLOSED:
         _in_status(plan)
@@ -374,24 +382,15 @@ def _may_ever_decide(actor, plan: Plan) -> bool:
 
 def _decide(actor, plan: Plan | int, *, approved: bool, comment: str, expected_version, now) -> Plan:
     now = now or timezone.now()
-    plan = _lock(plan)
+    plan = PLAN.lock(plan)
     # permission before state: someone who may never decide this plan hears 403, not "wrong status"
     if not _may_ever_decide(actor, plan):
         raise refusal(codes.NOT_ALLOWED, _("您不能审批这个方案。"), status=403)
     _in_status(plan, Plan.Status.APPROVING)
-    task = selectors.approval_task(plan)
-    if task is None:
-        _in_status(plan)  # the process has moved on without the plan: treat it as a stale page
-    if not workflow_selectors.may_act(actor, task):
-        raise refusal(codes.NOT_ALLOWED, _("您不能审批这个方案。"), status=403)
-    workflow.complete(
-        task=task,
-        user=actor,
-        data={"approved": approved},
-        expected_version=expected_version,
-        comment=comment,
-        now=now,
-        via_app=True,
+    # no open task: the process has moved on without the plan, a stale page (WRONG_STATUS)
+    task = PLAN.task(plan, actor=actor)
+    PLAN.complete(
+        task, actor=actor, data={"approved": approved}, expected_version=expected_version, comment=comment, now=now
     )
     before = plan.status
     plan.status = Plan.Status.APPROVED if approved else Plan.Status.REJECTED
@@ -472,7 +471,7 @@ def plan_issue(*, actor: User, plan: Plan, now: datetime | None = None) -> Plan:
     refusals (e.g. a unit closed since).
     """
     now = now or timezone.now()
-    plan = _lock(plan)
+    plan = PLAN.lock(plan)
     _may_change(actor, plan)
     _in_status(plan, Plan.Status.APPROVED)
     plan_tasks = _check_tasks(plan, today=timezone.localdate(now))
@@ -516,7 +515,7 @@ def plan_summarize(*, actor: User, plan: Plan, summary: str, now: datetime | Non
     summary = (summary or "").strip()
     if not summary:
         raise refusal(codes.SUMMARY_REQUIRED, _("请填写工作总结。"), field="summary")
-    plan = _lock(plan)
+    plan = PLAN.lock(plan)
     _may_change(actor, plan)
     _in_status(plan, Plan.Status.IN_PROGRESS, Plan.Status.SUMMARY)
     before = {"status": plan.status, "summary": plan.summary}
@@ -537,7 +536,7 @@ def plan_close(*, actor: User, plan: Plan, now: datetime | None = None) -> Plan:
     """Close a summarised plan; its activities are frozen from then on.
     Refuses NOT_ALLOWED (403), WRONG_STATUS (409: not in summary)."""
     now = now or timezone.now()
-    plan = _lock(plan)
+    plan = PLAN.lock(plan)
     _may_change(actor, plan)
     _in_status(plan, Plan.Status.SUMMARY)
     plan.status, plan.closed_at, plan.updated_at = Plan.Status.CLOSED, now, now

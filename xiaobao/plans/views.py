@@ -32,7 +32,6 @@ from xiaobao.workflow import selectors as workflow_selectors
 from xiaobao.workflow.messages import put_on_form, refusal_message
 
 PAGE_SIZE = 50
-ADD_PERMISSION = "plans.add_plan"
 
 
 def _filters(request) -> dict:
@@ -65,7 +64,7 @@ def plan_list(request):
             "query": urlencode(filters),
             "kinds": Plan.Kind.choices,
             "statuses": Plan.Status.choices,
-            "can_add": request.user.has_perm(ADD_PERMISSION) and not scope_for(request.user, "add").is_empty,
+            "can_add": request.user.has_perm(services.ADD_PERMISSION) and not scope_for(request.user, "add").is_empty,
         },
     )
 
@@ -93,7 +92,7 @@ def _form_refusal(form, refusal: BusinessRuleError) -> int:
 @login_required
 def plan_new(request):
     """新建方案: a draft in the caller's unit; goals and tasks are added on its page."""
-    if not request.user.has_perm(ADD_PERMISSION) or scope_for(request.user, "add").is_empty:
+    if not request.user.has_perm(services.ADD_PERMISSION) or scope_for(request.user, "add").is_empty:
         raise PermissionDenied(_("您没有新建方案的权限。"))
     units = units_for(request.user)
     posted = request.method == "POST"

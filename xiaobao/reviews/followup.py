@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from xiaobao.core import audit
+from xiaobao.core import services as core_services
 from xiaobao.reviews import notices
 from xiaobao.reviews.models import Opinion, Review
 from xiaobao.workorders import selectors as workorder_selectors
@@ -26,7 +27,6 @@ from xiaobao.workorders import services as workorders
 
 VERIFY_KIND = "rectification"  # 整改 (workorders.WorkOrder.Kind)
 VERIFY_DUE_DAYS = 10  # working days, unless the planned launch comes first
-ORDER_HANDLE_PERMISSIONS = ("workorders.view_workorder", "workflow.change_humantask")
 
 
 def _order_issuer(review: Review):
@@ -39,7 +39,7 @@ def _order_issuer(review: Review):
 
 def _order_recipient(review: Review):
     submitter = review.submitter
-    if submitter.is_active and submitter.org_unit_id and all(submitter.has_perm(p) for p in ORDER_HANDLE_PERMISSIONS):
+    if submitter.is_active and submitter.org_unit_id and workorder_selectors.may_handle(submitter):
         return submitter
     return None  # the unit's officers take it
 
@@ -101,7 +101,7 @@ def close(review: Review, *, now: datetime, actor=None) -> None:
     review.status, review.closed_at = Review.Status.CLOSED, now
     review.save(update_fields=["status", "closed_at"])
     audit.record(actor=actor, action="review.close", obj=review, at=now)
-    notices.notify_review(
+    core_services.notify_about(
         review,
         notices.submitter_people(review) + notices.reviewer_people(review),
         kind="closed",

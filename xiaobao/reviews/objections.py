@@ -12,18 +12,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from xiaobao.core import audit
+from xiaobao.core import services as core_services
 from xiaobao.core.models import User
 from xiaobao.reviews import error_codes as codes
 from xiaobao.reviews import followup, notices
 from xiaobao.reviews.models import Objection, Review
 from xiaobao.reviews.rules import refusal
-from xiaobao.reviews.steps import complete_step, follow_up, invalid, lock_review, reason_given, save_fields, task_for
+from xiaobao.reviews.steps import REVIEW, follow_up, invalid, reason_given
 
 
 def _objection_locked(objection: Objection | int) -> tuple[Review, Objection]:
     pk = objection.pk if isinstance(objection, Objection) else int(objection)
     review_id = Objection.objects.values_list("opinion__review_id", flat=True).get(pk=pk)
-    review = lock_review(review_id)  # the review row first, as every review service does
+    review = REVIEW.lock(review_id)  # the review row first, as every review service does
     return review, Objection.objects.select_for_update(of=("self",)).select_related("opinion").get(pk=pk)
 
 
@@ -49,7 +50,7 @@ def objection_rereview(
     review, objection = _objection_locked(objection)
     if objection.stage != Objection.Stage.REREVIEW or review.status != Review.Status.OBJECTION:
         raise refusal(codes.WRONG_STEP, _("该异议不在复核阶段。"), status=409)
-    task = task_for(review, "rereview", actor)
+    task = REVIEW.task(review, "rereview", actor=actor)
     if actor.pk in (objection.opinion.created_by_id, review.reviewer_id):
         raise refusal(
             codes.OWN_OPINION, _("审查意见的提出人不能复核针对自己意见的异议，请由其他人员复核。"), status=403
@@ -76,7 +77,7 @@ def objection_rereview(
         reason=note,
         at=now,
     )
-    notices.notify_review(
+    core_services.notify_about(
         review,
         notices.submitter_people(review) + notices.reviewer_people(review),
         kind="rereviewed",
@@ -89,11 +90,11 @@ def objection_rereview(
     if open_ones.filter(stage=Objection.Stage.REREVIEW).exists():
         return objection
     to_committee = open_ones.filter(stage=Objection.Stage.COMMITTEE).exists()
-    complete_step(task, actor=actor, data={"to_committee": to_committee}, now=now, comment=note)
+    REVIEW.complete(task, actor=actor, data={"to_committee": to_committee}, now=now, comment=note)
     if to_committee:
         review.status = Review.Status.COMMITTEE
-        save_fields(review, "status")
-        notices.notify_review(
+        REVIEW.save(review, "status")
+        core_services.notify_about(
             review,
             notices.committee_people(),
             kind="committee",
@@ -135,7 +136,7 @@ def objection_committee_decide(
     review, objection = _objection_locked(objection)
     if objection.stage != Objection.Stage.COMMITTEE or review.status != Review.Status.COMMITTEE:
         raise refusal(codes.WRONG_STEP, _("该异议不在委员会审议阶段。"), status=409)
-    task = task_for(review, "committee", actor)
+    task = REVIEW.task(review, "committee", actor=actor)
     objection.committee_decision, objection.committee_decided_at = decision, now
     objection.attendees, objection.recorded_by = names, actor
     objection.outcome, objection.stage, objection.decided_at = outcome, Objection.Stage.DECIDED, now
@@ -163,7 +164,7 @@ def objection_committee_decide(
         reason=decision,
         at=now,
     )
-    notices.notify_review(
+    core_services.notify_about(
         review,
         notices.submitter_people(review) + notices.reviewer_people(review) + notices.lead_people(),
         kind="decided",
@@ -172,6 +173,6 @@ def objection_committee_decide(
         key=str(objection.pk),
     )
     if not Objection.objects.filter(opinion__review=review, stage=Objection.Stage.COMMITTEE).exists():
-        complete_step(task, actor=actor, data={"outcome": outcome}, now=now, comment=decision)
+        REVIEW.complete(task, actor=actor, data={"outcome": outcome}, now=now, comment=decision)
         _after_objections(review, actor=actor, now=now)
     return objection

@@ -12,17 +12,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from xiaobao.core import audit
+from xiaobao.core import services as core_services
 from xiaobao.core.api_errors import BusinessRuleError
 from xiaobao.core.models import User
 from xiaobao.reviews import error_codes as codes
 from xiaobao.reviews import notices
 from xiaobao.reviews.models import Opinion, Review
 from xiaobao.reviews.rules import clean_checklist_results, clean_opinion, refusal
-from xiaobao.reviews.steps import complete_step, lock_review, save_fields, task_for
+from xiaobao.reviews.steps import REVIEW
 
 
 def _reviewing(review: Review | int, actor: User) -> Review:
-    review = lock_review(review)
+    review = REVIEW.lock(review)
     if review.status != Review.Status.REVIEWING:
         raise refusal(codes.WRONG_STEP, _("审查不在审查中。"), status=409)
     if review.reviewer_id != actor.pk:
@@ -49,7 +50,7 @@ def review_record_checklist(*, review: Review | int, actor: User, results: dict,
             merged.pop(item_id, None)
     if merged != review.checklist_results:
         review.checklist_results = merged
-        save_fields(review, "checklist_results")
+        REVIEW.save(review, "checklist_results")
         audit.record(actor=actor, action="review.checklist", obj=review, changes={"items": sorted(cleaned)}, at=now)
     return review
 
@@ -184,8 +185,8 @@ def review_issue_opinions(
     conclusion = (conclusion or "").strip()
     if not conclusion:
         raise refusal(codes.CONCLUSION_REQUIRED, _("请填写审查结论。"), field="conclusion")
-    review = lock_review(review)
-    task = task_for(review, "review", actor)
+    review = REVIEW.lock(review)
+    task = REVIEW.task(review, "review", actor=actor)
     results = review.checklist_results or {}
     missing = [
         item["id"] for item in review.form_version.checklist if not (results.get(item["id"]) or {}).get("result")
@@ -197,7 +198,7 @@ def review_issue_opinions(
             fields={item: [codes.CHECKLIST_INCOMPLETE] for item in missing},
         )
     count = review.opinions.count()
-    complete_step(
+    REVIEW.complete(
         task,
         actor=actor,
         data={"action": "issue", "has_opinions": bool(count)},
@@ -210,7 +211,7 @@ def review_issue_opinions(
     if not count:
         review.closed_at = now
         fields.append("closed_at")
-    save_fields(review, *fields)
+    REVIEW.save(review, *fields)
     audit.record(
         actor=actor,
         action="review.issue",
@@ -222,7 +223,7 @@ def review_issue_opinions(
         },
         at=now,
     )
-    notices.notify_review(
+    core_services.notify_about(
         review,
         notices.submitter_people(review),
         kind="issued",

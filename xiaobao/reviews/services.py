@@ -48,14 +48,11 @@ from xiaobao.reviews.rules import (
     role_codes,
 )
 from xiaobao.reviews.steps import (
-    complete_step,
+    REVIEW,
     follow_up,
     invalid,
-    lock_review,
     number_for,
     reason_given,
-    save_fields,
-    task_for,
 )
 from xiaobao.workflow import selectors as workflow_selectors
 from xiaobao.workflow import services as workflow
@@ -162,7 +159,7 @@ def review_submit(
         status=Review.Status.SUBMITTED,
     )
     review.number = number_for(review)
-    save_fields(review, "number")
+    REVIEW.save(review, "number")
     if files:
         core_services.attachments_add(owner=review, files=files, actor=actor, purpose="material")
     workflow.start(
@@ -189,7 +186,7 @@ def review_submit(
         changes={"form": str(version), "title": title, "product_name": product_name, "urgency": urgency},
         at=now,
     )
-    notices.notify_review(
+    core_services.notify_about(
         review,
         notices.lead_people(),
         kind="submitted",
@@ -225,10 +222,10 @@ def review_assign(
     days = check_due_days(due_days)
     if not (reviewer and reviewer.is_active and REVIEWER_ROLE in role_codes(reviewer)):
         raise refusal(codes.REVIEWER_INVALID, _("所选人员不是在岗的审查员。"), field="reviewer")
-    review = lock_review(review)
-    task = task_for(review, "assign", actor)
+    review = REVIEW.lock(review)
+    task = REVIEW.task(review, "assign", actor=actor)
     deadline = deadline_after(now, days)
-    complete_step(
+    REVIEW.complete(
         task,
         actor=actor,
         data={
@@ -242,7 +239,7 @@ def review_assign(
     )
     review.reviewer, review.urgency, review.due_days = reviewer, urgency, days
     review.due_at, review.assigned_at, review.status = deadline.at, now, Review.Status.REVIEWING
-    save_fields(review, "reviewer", "urgency", "due_days", "due_at", "assigned_at", "status")
+    REVIEW.save(review, "reviewer", "urgency", "due_days", "due_at", "assigned_at", "status")
     audit.record(
         actor=actor,
         action="review.assign",
@@ -250,7 +247,7 @@ def review_assign(
         changes={"reviewer": str(reviewer), "urgency": urgency, "due_days": days, "due_at": deadline.at.isoformat()},
         at=now,
     )
-    notices.notify_review(
+    core_services.notify_about(
         review,
         [reviewer],
         kind="assigned",
@@ -271,19 +268,19 @@ def review_return(*, review: Review | int, actor: User, reason: str, now: dateti
     """
     now = now or timezone.now()
     reason = reason_given(reason)
-    review = lock_review(review)
+    review = REVIEW.lock(review)
     if review.status == Review.Status.SUBMITTED:
         element = "assign"
     elif review.status == Review.Status.REVIEWING:
         element = "review"
     else:
         raise refusal(codes.WRONG_STEP, _("只有待分派或审查中的申请可以退回。"), status=409)
-    task = task_for(review, element, actor)
-    complete_step(task, actor=actor, data={"action": "return", "return_reason": reason}, now=now, comment=reason)
+    task = REVIEW.task(review, element, actor=actor)
+    REVIEW.complete(task, actor=actor, data={"action": "return", "return_reason": reason}, now=now, comment=reason)
     review.status, review.return_reason, review.return_count = Review.Status.RETURNED, reason, review.return_count + 1
-    save_fields(review, "status", "return_reason", "return_count")
+    REVIEW.save(review, "status", "return_reason", "return_count")
     audit.record(actor=actor, action="review.return", obj=review, reason=reason, at=now)
-    notices.notify_review(
+    core_services.notify_about(
         review,
         notices.submitter_people(review),
         kind="returned",
@@ -306,10 +303,10 @@ def review_resubmit(
     the upload refusals of core.
     """
     now = now or timezone.now()
-    review = lock_review(review)
+    review = REVIEW.lock(review)
     if review.status != Review.Status.RETURNED:
         raise refusal(codes.WRONG_STEP, _("只有退回的申请可以重新提交。"), status=409)
-    task = task_for(review, "resubmit", actor)
+    task = REVIEW.task(review, "resubmit", actor=actor)
     fields = ["status"]
     if data is not None:
         review.data = clean_form_data(review.form_version, data)
@@ -322,11 +319,11 @@ def review_resubmit(
         review.due_at = deadline.at
         step_data["review_due_at"] = deadline.at.isoformat()
         fields.append("due_at")
-    complete_step(task, actor=actor, data=step_data, now=now)
+    REVIEW.complete(task, actor=actor, data=step_data, now=now)
     review.status = Review.Status.REVIEWING if review.reviewer_id else Review.Status.SUBMITTED
-    save_fields(review, *fields)
+    REVIEW.save(review, *fields)
     audit.record(actor=actor, action="review.resubmit", obj=review, changes={"data_changed": data is not None}, at=now)
-    notices.notify_review(
+    core_services.notify_about(
         review,
         notices.reviewer_people(review) or notices.lead_people(),
         kind="resubmitted",
@@ -345,7 +342,7 @@ def review_withdraw(*, review: Review | int, actor: User, reason: str, now: date
     """
     now = now or timezone.now()
     reason = reason_given(reason)
-    review = lock_review(review)
+    review = REVIEW.lock(review)
     if not (review.submitter_id == actor.pk or is_lead(actor)):
         raise refusal(codes.NOT_ALLOWED, _("只有提交人或消保部可以撤回审查申请。"), status=403)
     if review.status not in WITHDRAWABLE:
@@ -353,9 +350,9 @@ def review_withdraw(*, review: Review | int, actor: User, reason: str, now: date
     for instance in workflow_selectors.running_instances_for_object(review, process_key=selectors.PROCESS_KEY):
         workflow.cancel(instance=instance, actor=actor, reason=reason, now=now, app_checked=True)
     review.status, review.withdrawn_at, review.withdraw_reason = Review.Status.WITHDRAWN, now, reason
-    save_fields(review, "status", "withdrawn_at", "withdraw_reason")
+    REVIEW.save(review, "status", "withdrawn_at", "withdraw_reason")
     audit.record(actor=actor, action="review.withdraw", obj=review, reason=reason, at=now)
-    notices.notify_review(
+    core_services.notify_about(
         review,
         notices.reviewer_people(review) or notices.lead_people(),
         kind="withdrawn",
@@ -388,8 +385,8 @@ def review_respond(
     not the submitter), the upload refusals, the workflow's 409.
     """
     now = now or timezone.now()
-    review = lock_review(review)
-    task = task_for(review, "respond", actor)
+    review = REVIEW.lock(review)
+    task = REVIEW.task(review, "respond", actor=actor)
     opinions = {o.pk: o for o in review.opinions.select_for_update(of=("self",)).order_by("seq")}
     answers: dict[int, dict] = {}
     for key, value in (responses or {}).items():
@@ -415,7 +412,7 @@ def review_respond(
     if files:
         core_services.attachments_add(owner=review, files=files, actor=actor, purpose="evidence")
     disputed = [pk for pk, (response, _r) in cleaned.items() if response != Opinion.Response.ADOPTED]
-    complete_step(task, actor=actor, data={"disputed": bool(disputed)}, expected_version=expected_version, now=now)
+    REVIEW.complete(task, actor=actor, data={"disputed": bool(disputed)}, expected_version=expected_version, now=now)
     for pk, (response, reason) in cleaned.items():
         opinion = opinions[pk]
         opinion.response, opinion.response_reason = response, reason
@@ -434,7 +431,7 @@ def review_respond(
         changes={opinions[pk].seq: response for pk, (response, _r) in cleaned.items()},
         at=now,
     )
-    notices.notify_review(
+    core_services.notify_about(
         review,
         notices.reviewer_people(review),
         kind="responded",
@@ -443,8 +440,8 @@ def review_respond(
     )
     if disputed:
         review.status = Review.Status.OBJECTION
-        save_fields(review, "status")
-        notices.notify_review(
+        REVIEW.save(review, "status")
+        core_services.notify_about(
             review,
             notices.lead_people(),
             kind="objection",

@@ -23,7 +23,6 @@ from xiaobao.reviews import selectors
 from xiaobao.reviews.exports import MEASURES, OPINION_MEASURES, statistics_workbook
 from xiaobao.reviews.models import FormType, Review
 
-VIEW_PERMISSION = "reviews.view_review"
 RANKED = 10  # departments shown in the ranking chart (the table holds them all)
 
 PERIODS = [
@@ -226,7 +225,7 @@ def _departments(user) -> list[str]:
 
 
 def _allowed(user) -> None:
-    if not user.has_perm(VIEW_PERMISSION):
+    if not user.has_perm(selectors.VIEW_PERMISSION):
         raise PermissionDenied(_("您没有查看消保审查统计的权限。"))
 
 

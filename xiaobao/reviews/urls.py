@@ -1,6 +1,6 @@
 from django.urls import path
 
-from xiaobao.reviews import detail_views, views
+from xiaobao.reviews import detail_views, stats_views, views
 
 app_name = "reviews"
 urlpatterns = [
@@ -24,12 +24,7 @@ urlpatterns = [
     path("<int:pk>/objections/<int:objection_pk>/committee/", detail_views.committee, name="committee"),
     path("<int:pk>/files/<int:attachment_pk>/", views.download, name="download"),
     path("<int:pk>/files/<int:attachment_pk>/preview/", views.preview, name="preview"),
-]
-
-# 审查统计 (statistics helper): the annual report's figures and their Excel export
-from xiaobao.reviews import stats_views  # noqa: E402
-
-urlpatterns += [
+    # 审查统计: the annual report's figures and their Excel export
     path("statistics/", stats_views.statistics, name="statistics"),
     path("statistics/export.xlsx", stats_views.export, name="export"),
 ]

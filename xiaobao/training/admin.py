@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from xiaobao.training import selectors
-from xiaobao.training.models import Course, Exam, Question, Session, StaffMember
+from xiaobao.training.models import Course, Exam, Question, Session, StaffMember, TargetedTrainingRule
 
 
 class ViewOnlyAdmin(admin.ModelAdmin):
@@ -63,3 +63,20 @@ class SessionAdmin(ViewOnlyAdmin):
 
     def get_queryset(self, request):
         return selectors.sessions_for(request.user)
+
+
+@admin.register(TargetedTrainingRule)
+class TargetedTrainingRuleAdmin(admin.ModelAdmin):
+    """The rule/cause → course table is data the 消保部 keeps (DESIGN.md "code tables"): editable here."""
+
+    list_display = ["source", "code", "course", "exam", "due_days", "is_active"]
+    list_filter = ["source", "is_active"]
+    search_fields = ["code", "course__title"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # only courses and exams the editor may see (the same selectors as the pages)
+        if db_field.name == "course":
+            kwargs["queryset"] = selectors.courses_for(request.user)
+        elif db_field.name == "exam":
+            kwargs["queryset"] = Exam.objects.visible_to(request.user).exclude(course__isnull=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

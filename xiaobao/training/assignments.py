@@ -26,7 +26,7 @@ from xiaobao.training.models import Attempt, Attendance, Course, Exam, StaffMemb
 from xiaobao.training.sheets import refusal
 
 
-def _source_key(source) -> str:
+def source_key(source) -> str:
     return f"{source._meta.label_lower}:{source.pk}" if source is not None else ""
 
 
@@ -60,7 +60,7 @@ def assign_targeted_training(
         raise refusal(codes.INVALID, _("完成期限不能早于今天。"), field="due_on")
     if exam is not None and exam.course_id != course.pk:
         raise refusal(codes.INVALID, _("所选考试不属于该课程。"), field="exam")
-    key = _source_key(source)
+    key = source_key(source)
     have = set(
         TrainingAssignment.objects.filter(course=course, source_key=key, staff__in=staff_members).values_list(
             "staff_id", flat=True

@@ -47,7 +47,7 @@ def individual_ranking(contest: Contest, *, stage: ContestRound | None = None, l
         row[0] += score
         row[1] += seconds
         row[2] = max(filter(None, [row[2], submitted]), default=None)
-    people = StaffMember.objects.in_bulk(list(totals)) if totals else {}
+    people = StaffMember.objects.select_related("org_unit").in_bulk(list(totals)) if totals else {}
     ordered = sorted(totals.items(), key=lambda kv: (-kv[1][0], kv[1][1], kv[1][2] or 0))
     if limit:
         ordered = ordered[:limit]

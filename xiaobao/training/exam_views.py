@@ -12,6 +12,7 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -24,9 +25,19 @@ from xiaobao.training.exams import GRACE
 from xiaobao.training.models import Attempt, Exam, QuestionVersion
 
 MAX_SAVE_BYTES = 64 * 1024
+SIT_PERMISSION = "training.sit_exam"
+
+
+def _employee(request) -> None:
+    """Sitting exams and checking in is for staff holding the 员工 permission (the 员工 role, or any staff
+    role that includes it); being on the roster alone is not enough, so an account HR linked by mistake
+    to a contractor's login does not open the exam pages."""
+    if not request.user.has_perm(SIT_PERMISSION):
+        raise PermissionDenied(_("您没有参加培训考试的权限。"))
 
 
 def _staff_or_404(request):
+    _employee(request)
     staff = selectors.own_staff(request.user)
     if staff is None:
         raise Http404
@@ -36,17 +47,20 @@ def _staff_or_404(request):
 @require_GET
 @login_required
 def my_exams(request):
-    """我的考试: open exams I am invited to, my attempts and results, and the session check-in box."""
+    """我的考试: open exams I am invited to, my attempts and results, my targeted training, and the session
+    check-in box."""
+    _employee(request)
     staff = selectors.own_staff(request.user)
     now = timezone.now()
-    exams, attempts = [], []
+    exams, attempts, assignments = [], [], []
     if staff is not None:
         exams = selectors.exams_open_to(staff, now=now)
         attempts = list(selectors.attempts_of(staff)[:50])
+        assignments = list(selectors.own_assignments(staff)[:50])
     return render(
         request,
         "training/my_exams.html",
-        {"staff": staff, "exams": exams, "attempts": attempts, "now": now},
+        {"staff": staff, "exams": exams, "attempts": attempts, "assignments": assignments, "now": now},
     )
 
 
@@ -191,6 +205,7 @@ def result(request, pk: int):
 @login_required
 def check_in(request):
     """现场签到: type the code shown in the room."""
+    _employee(request)
     if request.method == "POST":
         try:
             attendance, created = services.check_in(user=request.user, code=request.POST.get("code", ""))

@@ -16,9 +16,11 @@ from xiaobao.training.models import (
     AudienceGroup,
     Course,
     Exam,
+    Programme,
     Question,
     Session,
     StaffMember,
+    TrainingAssignment,
 )
 
 
@@ -186,9 +188,33 @@ def courses_for(user, filters: dict | None = None) -> QuerySet[Course]:
     filters = filters or {}
     if filters.get("year"):
         rows = rows.filter(year=filters["year"])
+    audience = {}
     if filters.get("group"):
-        rows = rows.filter(audiences__group=filters["group"]).distinct()
+        audience["audiences__group"] = filters["group"]
+    if filters.get("channel"):
+        audience["audiences__channel"] = filters["channel"]
+    if filters.get("compulsory") in (True, False):
+        audience["audiences__compulsory"] = filters["compulsory"]
+    if audience:  # one audience row must match every condition, so they go in one filter()
+        rows = rows.filter(**audience).distinct()
     return rows
+
+
+def programmes_for(user, filters: dict | None = None) -> QuerySet[Programme]:
+    """Programmes of the user's scope and of the units above (head office's programmes run everywhere)."""
+    own = Programme.objects.visible_to(user)
+    unit = getattr(user, "org_unit", None)
+    rows = own
+    if unit is not None and user.has_perm("training.view_programme"):
+        rows = Programme.objects.filter(Q(pk__in=own.values("pk")) | Q(org_unit__in=unit.ancestors()))
+    filters = filters or {}
+    if filters.get("year"):
+        rows = rows.filter(year=filters["year"])
+    return (
+        rows.select_related("org_unit")
+        .annotate(course_count=Count("courses", distinct=True), session_count=Count("sessions", distinct=True))
+        .order_by("-year", "id")
+    )
 
 
 def get_course_for_user(user, pk: int, *, for_write: bool = False) -> Course:
@@ -203,7 +229,11 @@ def sessions_for(user, filters: dict | None = None) -> QuerySet[Session]:
     filters = filters or {}
     if filters.get("year"):
         rows = rows.filter(held_on__year=filters["year"])
-    return rows
+    if filters.get("group"):
+        rows = rows.filter(audience_group=filters["group"])
+    if filters.get("programme"):
+        rows = rows.filter(programme=filters["programme"])
+    return rows.order_by("-held_on", "-id")  # a GROUP BY query drops Meta.ordering
 
 
 def get_session_for_user(user, pk: int, *, for_write: bool = False) -> Session:
@@ -216,6 +246,21 @@ def get_session_for_user(user, pk: int, *, for_write: bool = False) -> Session:
 def session_for_check_in(code: str) -> Session | None:
     """The session whose check-in is open under `code` (codes are unique among open sessions)."""
     return Session.objects.filter(check_in_open=True, check_in_code=code).select_related("org_unit").first()
+
+
+def assignments_for(user, filters: dict | None = None) -> QuerySet[TrainingAssignment]:
+    """Targeted-training assignments of the people in the user's scope (by the person's unit)."""
+    rows = TrainingAssignment.objects.visible_to(user).select_related("staff", "staff__org_unit", "course", "exam")
+    filters = filters or {}
+    if filters.get("staff"):
+        rows = rows.filter(staff__employee_no=filters["staff"])
+    if filters.get("status"):
+        rows = rows.filter(status=filters["status"])
+    return rows.order_by("status", "due_on", "id")
+
+
+def own_assignments(staff: StaffMember) -> QuerySet[TrainingAssignment]:
+    return TrainingAssignment.objects.filter(staff=staff).select_related("course", "exam").order_by("status", "due_on")
 
 
 def has_attempts(exam: Exam) -> bool:

@@ -27,9 +27,11 @@ from xiaobao.training.exams import (
     exam_publish,
     remaining_seconds,
     results_import,
+    results_record,
 )
 from xiaobao.training.roster import staff_import, staff_template
 from xiaobao.training.sessions import (
+    attendance_add,
     attendance_import,
     check_in,
     course_add_material,
@@ -48,6 +50,7 @@ __all__ = [
     "attempt_start",
     "attempt_submit",
     "attempts_expire",
+    "attendance_add",
     "attendance_import",
     "award_give",
     "check_in",
@@ -66,6 +69,7 @@ __all__ = [
     "questions_workbook",
     "remaining_seconds",
     "results_import",
+    "results_record",
     "round_add",
     "session_create",
     "session_dispatch",

@@ -123,7 +123,11 @@ def course_detail(request, pk: int):
 def sessions(request):
     _need(request, "training.view_session")
     year = _year(request)
-    page = Paginator(selectors.sessions_for(request.user, {"year": year}), PAGE_SIZE).get_page(request.GET.get("page"))
+    filters = {
+        "year": year,
+        "programme": int(request.GET["programme"]) if request.GET.get("programme", "").isdigit() else 0,
+    }
+    page = Paginator(selectors.sessions_for(request.user, filters), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "training/sessions.html",
@@ -334,12 +338,22 @@ def _contest_for(request, pk: int):
 @login_required
 def contests(request):
     _need(request, "training.view_contest")
-    return render(request, "training/contests.html", {"contests": contest_selectors.contests_for(request.user)})
+    return render(
+        request,
+        "training/contests.html",
+        {
+            "contests": contest_selectors.contests_for(request.user),
+            "can_add": request.user.has_perm("training.add_contest"),
+            "year": timezone.localdate().year,
+        },
+    )
 
 
 @require_GET
 @login_required
 def contest_detail(request, pk: int):
+    from xiaobao.training import setup_views
+
     contest = _contest_for(request, pk)
     return render(
         request,
@@ -351,6 +365,7 @@ def contest_detail(request, pk: int):
             "teams": contest_selectors.team_ranking(contest),
             "awards": contest.awards.select_related("team", "staff", "staff__org_unit"),
             "participants": len(contest_selectors.participant_ids(contest)),
+            **setup_views.contest_setup_context(request, contest),
         },
     )
 

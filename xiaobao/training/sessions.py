@@ -297,9 +297,11 @@ def invited_to_session(session: Session, staff: StaffMember) -> bool:
 
 def check_in(*, user: User, code: str, now: datetime | None = None) -> tuple[Attendance, bool]:
     """The attendee checks in with the room's code. Returns (attendance, created): a second check-in is
-    the first one returned. Refuses NOT_ON_ROSTER (403), BAD_CODE (no open session with that code),
+    the first one returned. Refuses NOT_ALLOWED (403: without the 员工 permission), NOT_ON_ROSTER (403), BAD_CODE (no open session with that code),
     NOT_INVITED_SESSION (403: not in the session's audience)."""
     now = now or timezone.now()
+    if not (user and user.is_authenticated and user.has_perm("training.sit_exam")):
+        raise refusal(codes.NOT_ALLOWED, _("您没有参加培训签到的权限。"), status=403)
     staff = selectors.own_staff(user)
     if staff is None:
         raise refusal(codes.NOT_ON_ROSTER, _("您不在员工名册中，请联系培训组织人。"), status=403)
@@ -315,6 +317,48 @@ def check_in(*, user: User, code: str, now: datetime | None = None) -> tuple[Att
             ), True
     except IntegrityError:
         return Attendance.objects.get(session=session, staff=staff), False
+
+
+@transaction.atomic
+def attendance_add(
+    *,
+    actor: User,
+    session: Session,
+    staff_members: list[StaffMember],
+    source: str = Attendance.Source.MANUAL,
+    now: datetime | None = None,
+) -> int:
+    """Record attendance for people the actor names (补录, or a sign-in list already parsed, e.g. by the
+    API); each person once per session: people already signed in are left as they are. Returns how many
+    were added. Refuses NOT_ALLOWED (403) and INVALID (nobody named; a person outside the actor's roster,
+    one who had left by the session's day, or one not in the session's audience — then nothing is written).
+    """
+    now = now or timezone.now()
+    session = _changeable(actor, session)
+    if not staff_members or source not in Attendance.Source.values:
+        raise refusal(codes.INVALID, _("请指定参加培训的员工。"), field="staff")
+    ids = {s.pk for s in staff_members}
+    visible = StaffMember.objects.visible_to(actor).filter(pk__in=ids).select_related("org_unit")
+    people = {s.pk: s for s in visible}
+    bad = [
+        s
+        for s in staff_members
+        if s.pk not in people
+        or (people[s.pk].left_on is not None and people[s.pk].left_on < session.held_on)
+        or session.audience_group not in selectors.staff_groups(people[s.pk])
+        or (session.audience_channel and session.audience_channel != people[s.pk].channel)
+    ]
+    if bad:
+        raise refusal(
+            codes.INVALID,
+            _("以下员工不能计入本场培训：%(names)s") % {"names": "、".join(str(s) for s in bad[:20])},
+            field="staff",
+        )
+    have = set(Attendance.objects.filter(session=session, staff_id__in=ids).values_list("staff_id", flat=True))
+    new = [Attendance(session=session, staff_id=pk, source=source, checked_in_at=now) for pk in ids - have]
+    Attendance.objects.bulk_create(new, batch_size=500)
+    audit.record(actor=actor, action="training.attendance_add", obj=session, changes={"added": len(new)}, at=now)
+    return len(new)
 
 
 SIGN_IN_COLUMNS = [

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from xiaobao.training import exam_views, session_views, views
+from xiaobao.training import exam_views, session_views, setup_views, views
 
 app_name = "training"
 urlpatterns = [
@@ -30,7 +30,11 @@ urlpatterns = [
     path("coverage/", session_views.coverage_page, name="coverage"),
     path("coverage/export.xlsx", session_views.coverage_export, name="coverage-export"),
     path("coverage/chase/", session_views.coverage_chase, name="coverage-chase"),
+    path("programmes/", setup_views.programmes, name="programmes"),
+    path("assignments/", setup_views.assignments, name="assignments"),
     path("contests/", session_views.contests, name="contests"),
+    path("contests/new/", setup_views.contest_new, name="contest-new"),
+    path("contests/<int:pk>/setup/<str:action>/", setup_views.contest_setup, name="contest-setup"),
     path("contests/<int:pk>/", session_views.contest_detail, name="contest"),
     path("contests/<int:pk>/rounds/<int:round_pk>/leaderboard/", session_views.leaderboard, name="leaderboard"),
     path("my/", exam_views.my_exams, name="my-exams"),

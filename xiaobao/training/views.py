@@ -70,6 +70,8 @@ def _manager(request, permission: str = "training.view_staffmember") -> None:
 def home(request):
     """培训考试: the manager's overview, or straight to my exams for everyone else."""
     if not request.user.has_perm("training.view_staffmember"):
+        if not request.user.has_perm("training.sit_exam"):
+            raise PermissionDenied(_("您没有查看培训考试的权限。"))
         return redirect("training:my-exams")
     year = timezone.localdate().year
     return render(

@@ -44,7 +44,15 @@ NAV_ITEMS = [
         "indicators", _("指标管理"), "indicators:dashboard", "indicators", permission="indicators.view_indicatorvalue"
     ),
     NavItem("knowledge", _("知识中心"), "knowledge:search", "knowledge", permission="knowledge.view_document"),
-    NavItem("training", _("培训考试"), "training:list", "training", care=False),
+    # managers of training, and every employee who sits exams (the 员工 permission)
+    NavItem(
+        "training",
+        _("培训考试"),
+        "training:list",
+        "training",
+        care=False,
+        permission=("training.view_staffmember", "training.sit_exam"),
+    ),
     # inspectors and anyone who may read findings, and agents (their own findings)
     NavItem(
         "inspection",

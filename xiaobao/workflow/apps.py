@@ -24,3 +24,8 @@ class WorkflowConfig(AppConfig):
         logging.getLogger("spiff").setLevel(logging.WARNING)
         # sender=self: once per migrate run, after core's post_migrate has synced the roles.
         post_migrate.connect(deploy_processes_after_migrate, sender=self, dispatch_uid="xiaobao.workflow.deploy")
+        # A year's holiday schedule published: day-counted provisional task deadlines are counted again.
+        from xiaobao.core.signals import calendar_year_published
+        from xiaobao.workflow.services.recount import recount_provisional_dues
+
+        calendar_year_published.connect(recount_provisional_dues, dispatch_uid="workflow.recount_provisional_dues")

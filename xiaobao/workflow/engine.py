@@ -177,10 +177,6 @@ def remember(version: str, parsed: Compiled) -> None:
         _compiled.setdefault(version, parsed)
 
 
-def cached(version: str) -> Compiled | None:
-    return _compiled.get(version)
-
-
 def compiled(version: str, key: str, xml: str) -> Compiled:
     """The parsed spec of a deployed version, parsed at most once per process."""
     found = _compiled.get(version)

@@ -1,38 +1,18 @@
 """Who hears about a work order, and how: in the app (the bell) and by e-mail, queued for the worker.
 
 The services and the 督办 handlers share these: each event names the people it concerns, and
-`notify_order` writes one notification row per person in the caller's transaction (the e-mail copy
+`core.services.notify_about` writes one notification row per person in the caller's transaction (the e-mail copy
 is marked pending and sent by the worker's periodic job, never by the request).
 """
 
 from __future__ import annotations
 
-from django.urls import reverse
-
-from xiaobao.core import services as core_services
 from xiaobao.core.directory import users_in_unit_with_role, users_with_role
 from xiaobao.core.models import User
 from xiaobao.workorders.models import WorkOrder
 
 RECIPIENT_ROLE = "branch_officer"  # 分支机构消保专员: who takes an order sent to a unit
 HEAD_OFFICE_ROLE = "hq_admin"  # 总公司消保管理员: who hears of escalations and of orders the system issued
-
-
-def notify_order(
-    order: WorkOrder, people, *, kind: str, title: str, body: str = "", level: str = "info", key: str = ""
-) -> int:
-    """One notification per person (in-app and e-mail); with `key`, at most once per person and event."""
-    return core_services.notify(
-        recipients=people,
-        kind=f"workorders.{kind}",
-        level=level,
-        title=title,
-        body=body or order.title,
-        url=reverse("workorders:detail", args=[order.pk]),
-        obj=order,
-        dedupe_key=f"workorders.{kind}.{order.pk}.{key}" if key else "",
-        email=True,
-    )
 
 
 def recipient_people(order: WorkOrder) -> list[User]:

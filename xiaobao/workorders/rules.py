@@ -25,6 +25,11 @@ HANDLE_PERMISSIONS = ("workorders.view_workorder", "workflow.change_humantask")
 MAX_DUE_DAYS = 365
 
 
+def may_handle(user) -> bool:
+    """Whether the user may open a work order and act on its tasks (whom an order may name as its handler)."""
+    return all(user.has_perm(p) for p in HANDLE_PERMISSIONS)
+
+
 def refusal(code: str, detail: str, *, field: str = "", status: int = 400) -> BusinessRuleError:
     return BusinessRuleError(code, detail, fields={field: [code]} if field else None, status_code=status)
 
@@ -104,7 +109,7 @@ def check_recipients(
                 _("接收人“%(name)s”已停用或不属于任何机构。") % {"name": user},
                 field="recipient_users",
             )
-        if not all(user.has_perm(p) for p in HANDLE_PERMISSIONS):
+        if not may_handle(user):
             # the order would wait on someone who can neither open it nor act on it
             raise refusal(
                 codes.RECIPIENT_INACTIVE,

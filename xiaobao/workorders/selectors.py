@@ -16,6 +16,7 @@ from xiaobao.core.models import Attachment, OrgUnit, Role
 from xiaobao.core.scope import scope_for
 from xiaobao.workflow import selectors as workflow_selectors
 from xiaobao.workorders.models import Feedback, WorkOrder
+from xiaobao.workorders.rules import may_handle as may_handle  # for other apps choosing whom an order names
 
 PROCESS_KEY = "workorder"
 BOXES = ("todo", "issued", "supervising", "all")

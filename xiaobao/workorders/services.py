@@ -21,6 +21,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from xiaobao.core import audit
 from xiaobao.core import services as core_services
@@ -30,10 +31,11 @@ from xiaobao.core.workdays import Calendar
 from xiaobao.core.workdays import due as deadline_after
 from xiaobao.workflow import selectors as workflow_selectors
 from xiaobao.workflow import services as workflow
+from xiaobao.workflow.objects import ProcessObject
 from xiaobao.workorders import error_codes as codes
 from xiaobao.workorders import selectors
 from xiaobao.workorders.models import Feedback, WorkOrder
-from xiaobao.workorders.notices import issuer_people, notify_order, recipient_people, unique
+from xiaobao.workorders.notices import issuer_people, recipient_people, unique
 from xiaobao.workorders.rules import Due, check_recipients, clean_text, refusal, resolve_due
 from xiaobao.workorders.supervision import handle_overdue, handle_supervision_expired
 
@@ -169,7 +171,7 @@ def workorder_issue(
             obj=order,
             changes={**changes, "batch": parent.pk if parent else None},
         )
-        notify_order(
+        core_services.notify_about(
             order,
             recipient_people(order),
             kind="issued",
@@ -228,35 +230,14 @@ def workorder_open(
     )
 
 
-def _locked(order: WorkOrder | int) -> WorkOrder:
-    pk = order.pk if isinstance(order, WorkOrder) else int(order)
-    # of=self: lock the order row only (and PostgreSQL refuses FOR UPDATE across the nullable joins)
-    return (
-        WorkOrder.objects.select_for_update(of=("self",))
-        .select_related("org_unit", "issuer", "recipient_user", "handler")
-        .get(pk=pk)
-    )
-
-
-def _step(order: WorkOrder, element_id: str):
-    task = selectors.open_task(order, element_id)
-    if task is None:
-        raise refusal(
-            codes.WRONG_STEP,
-            _("工单当前不在这一步（%(status)s），请刷新页面。") % {"status": order.get_status_display()},
-            status=409,
-        )
-    return task
-
-
-def _complete(task, *, actor, data: dict, expected_version, now, comment: str = "") -> None:
-    workflow.complete(
-        task=task, user=actor, data=data, expected_version=expected_version, comment=comment, now=now, via_app=True
-    )
-
-
-def _save(order: WorkOrder, *fields: str) -> None:
-    order.save(update_fields=list(fields))
+# The order as a business object running its process, locked with the rows its steps read.
+ORDER = ProcessObject(
+    WorkOrder,
+    process_key=selectors.PROCESS_KEY,
+    related=("org_unit", "issuer", "recipient_user", "handler"),
+    wrong_step=codes.WRONG_STEP,
+    wrong_step_message=gettext_lazy("工单当前不在这一步（%(status)s），请刷新页面。"),
+)
 
 
 @transaction.atomic
@@ -269,10 +250,10 @@ def workorder_accept(
     the workflow's refusals (403 not a recipient, 409 the task changed since the page showed it).
     """
     now = now or timezone.now()
-    order = _locked(order)
-    _complete(_step(order, "accept"), actor=actor, data={"accepted": True}, expected_version=expected_version, now=now)
+    order = ORDER.lock(order)
+    ORDER.step(order, "accept", actor=actor, data={"accepted": True}, expected_version=expected_version, now=now)
     order.status, order.accepted_at, order.handler = WorkOrder.Status.IN_PROGRESS, now, actor
-    _save(order, "status", "accepted_at", "handler")
+    ORDER.save(order, "status", "accepted_at", "handler")
     return order
 
 
@@ -288,9 +269,10 @@ def workorder_refuse(
     reason = (reason or "").strip()
     if not reason:
         raise refusal(codes.REASON_REQUIRED, _("拒收须说明理由。"), field="reason")
-    order = _locked(order)
-    _complete(
-        _step(order, "accept"),
+    order = ORDER.lock(order)
+    ORDER.step(
+        order,
+        "accept",
         actor=actor,
         data={"accepted": False, "reason": reason},
         expected_version=expected_version,
@@ -298,8 +280,8 @@ def workorder_refuse(
         comment=reason,
     )
     order.status, order.refuse_reason = WorkOrder.Status.REFUSED, reason
-    _save(order, "status", "refuse_reason")
-    notify_order(
+    ORDER.save(order, "status", "refuse_reason")
+    core_services.notify_about(
         order,
         issuer_people(order),
         kind="refused",
@@ -336,8 +318,8 @@ def workorder_resolve_refusal(
     comment = (comment or "").strip()
     if not resend and not comment:
         raise refusal(codes.REASON_REQUIRED, _("撤销须说明理由。"), field="comment")
-    order = _locked(order)
-    task = _step(order, "refused")
+    order = ORDER.lock(order)
+    task = ORDER.task(order, "refused")
     data: dict = {"resend": bool(resend), "comment": comment}
     if resend:
         calendar = Calendar.load()
@@ -352,11 +334,11 @@ def workorder_resolve_refusal(
         data.update(_deadlines(order, now, calendar))
         # an instance started on an older version of the process has no deadline fields on this form
         data = {k: v for k, v in data.items() if not task.form or k in {f["id"] for f in task.form}}
-    _complete(task, actor=actor, data=data, expected_version=expected_version, now=now, comment=comment)
+    ORDER.complete(task, actor=actor, data=data, expected_version=expected_version, now=now, comment=comment)
     if resend:
         order.status = WorkOrder.Status.PENDING_ACCEPT
-        _save(order, "status", "due_at", "due_provisional", "due_days", "day_unit")
-        notify_order(
+        ORDER.save(order, "status", "due_at", "due_provisional", "due_days", "day_unit")
+        core_services.notify_about(
             order,
             recipient_people(order),
             kind="resent",
@@ -384,17 +366,17 @@ def workorder_submit_feedback(
     text = (text or "").strip()
     if not text:
         raise refusal(codes.FEEDBACK_REQUIRED, _("请填写办理情况。"), field="text")
-    order = _locked(order)
-    task = _step(order, "handle")
-    _complete(task, actor=actor, data={"feedback": text}, expected_version=expected_version, now=now)
+    order = ORDER.lock(order)
+    task = ORDER.task(order, "handle")
+    ORDER.complete(task, actor=actor, data={"feedback": text}, expected_version=expected_version, now=now)
     round_no = order.feedbacks.count() + 1
     feedback = Feedback.objects.create(order=order, round=round_no, text=text, submitted_by=actor, submitted_at=now)
     if files:
         core_services.attachments_add(owner=order, files=files, actor=actor, purpose=f"evidence:{round_no}")
     order.status, order.submitted_at, order.feedback = WorkOrder.Status.SUBMITTED, now, text
     order.handler = order.handler or actor
-    _save(order, "status", "submitted_at", "feedback", "handler")
-    notify_order(
+    ORDER.save(order, "status", "submitted_at", "feedback", "handler")
+    core_services.notify_about(
         order,
         issuer_people(order),
         kind="submitted",
@@ -419,9 +401,10 @@ def workorder_review(
     comment = (comment or "").strip()
     if not approved and not comment:
         raise refusal(codes.REASON_REQUIRED, _("退回须说明理由。"), field="comment")
-    order = _locked(order)
-    _complete(
-        _step(order, "review"),
+    order = ORDER.lock(order)
+    ORDER.step(
+        order,
+        "review",
         actor=actor,
         data={"approved": bool(approved), "comment": comment},
         expected_version=expected_version,
@@ -434,14 +417,14 @@ def workorder_review(
     handler = [order.handler] if order.handler_id else recipient_people(order)
     if approved:
         _close(order, WorkOrder.Status.CLOSED, now)
-        notify_order(
+        core_services.notify_about(
             order, handler, kind="closed", title=_("工单已验收办结：%(title)s") % {"title": order.title}, body=comment
         )
     else:
         order.status = WorkOrder.Status.IN_PROGRESS
         order.return_count += 1
-        _save(order, "status", "return_count")
-        notify_order(
+        ORDER.save(order, "status", "return_count")
+        core_services.notify_about(
             order,
             handler,
             kind="returned",
@@ -481,9 +464,9 @@ def workorder_cancel(*, order: WorkOrder | int, actor: User, reason: str, now=No
             .filter(parent=pk)
             .order_by("pk")
         )
-        order = _locked(pk)
+        order = ORDER.lock(pk)
     else:
-        order = _locked(pk)
+        order = ORDER.lock(pk)
         targets = [order]
     if not order.is_open:
         raise refusal(codes.WRONG_STEP, _("工单已办结或已撤销。"), status=409)
@@ -494,9 +477,9 @@ def workorder_cancel(*, order: WorkOrder | int, actor: User, reason: str, now=No
         for instance in workflow_selectors.running_instances_for_object(target, process_key=selectors.PROCESS_KEY):
             workflow.cancel(instance=instance, actor=actor, reason=reason, now=now, app_checked=True)
         target.status, target.closed_at = WorkOrder.Status.CANCELLED, now
-        _save(target, "status", "closed_at")
+        ORDER.save(target, "status", "closed_at")
         audit.record(actor=actor, action="workorder.cancel", obj=target, reason=reason, at=now)
-        notify_order(
+        core_services.notify_about(
             target,
             unique(recipient_people(target), [target.handler]),
             kind="cancelled",
@@ -505,7 +488,7 @@ def workorder_cancel(*, order: WorkOrder | int, actor: User, reason: str, now=No
         )
     if order.is_batch:
         order.status, order.closed_at = WorkOrder.Status.CANCELLED, now
-        _save(order, "status", "closed_at")
+        ORDER.save(order, "status", "closed_at")
         audit.record(actor=actor, action="workorder.cancel", obj=order, reason=reason, at=now)
     elif order.parent_id:
         _refresh_parent(order.parent_id, now)
@@ -514,7 +497,7 @@ def workorder_cancel(*, order: WorkOrder | int, actor: User, reason: str, now=No
 
 def _close(order: WorkOrder, status: str, now: datetime) -> None:
     order.status, order.closed_at = status, now
-    _save(order, "status", "closed_at")
+    ORDER.save(order, "status", "closed_at")
     if order.parent_id:
         _refresh_parent(order.parent_id, now)
 
@@ -530,4 +513,4 @@ def _refresh_parent(parent_id: int, now: datetime) -> None:
         return
     parent.status = WorkOrder.Status.CLOSED if WorkOrder.Status.CLOSED in statuses else WorkOrder.Status.CANCELLED
     parent.closed_at = now
-    _save(parent, "status", "closed_at")
+    ORDER.save(parent, "status", "closed_at")

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from xiaobao.core import audit
+from xiaobao.core import services as core_services
 from xiaobao.workorders import notices
 from xiaobao.workorders.models import WorkOrder
 
@@ -50,7 +51,7 @@ def handle_overdue(*, instance, data, now: datetime) -> dict:
     order.supervision, order.supervised_at = WorkOrder.Supervision.SUPERVISED, now
     order.save(update_fields=["supervision", "supervised_at"])
     audit.record(actor=None, action="workorder.supervise", obj=order, at=now)
-    notices.notify_order(
+    core_services.notify_about(
         order,
         notices.unique(notices.superior_people(order), notices.issuer_people(order), _recipients_of(order)),
         kind="supervised",
@@ -73,7 +74,7 @@ def handle_supervision_expired(*, instance, data, now: datetime) -> dict:
     order.supervision, order.escalated_at = WorkOrder.Supervision.ESCALATED, now
     order.save(update_fields=["supervision", "escalated_at"])
     audit.record(actor=None, action="workorder.escalate", obj=order, at=now)
-    notices.notify_order(
+    core_services.notify_about(
         order,
         notices.unique(
             notices.head_office_people(),

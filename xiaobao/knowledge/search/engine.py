@@ -32,12 +32,12 @@ from xiaobao.knowledge.search import rerank, tolerance
 from xiaobao.knowledge.search.backends import ENTRY, backend, frequency
 from xiaobao.knowledge.search.highlight import SNIPPET_CHARS, highlight, snippet
 from xiaobao.knowledge.search.segmenter import dictionary, expand, is_rule_question, prepare_query, segment_query
+from xiaobao.knowledge.selectors import VIEW_PERMISSION
 
 MAX_LIMIT = 100
 MAX_OFFSET = 10_000
 FILTER_KEYS = {"kind", "policy_status", "category", "date_from", "date_to"}
 ROLE_TABLE = Document.visible_roles.through._meta.db_table
-VIEW_PERMISSION = "knowledge.view_document"
 # Calibrated on the first relevance set (tests/knowledge/relevance_set.py: its FAQ questions and NO_ANSWER),
 # checked on the second: benchmarks/knowledge_relevance.py --calibrate prints the curve. A setting of the
 # same name overrides it.

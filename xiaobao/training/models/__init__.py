@@ -17,6 +17,7 @@ from xiaobao.training.models.roster import (
     SalesChannel,
     Session,
     StaffMember,
+    TargetedTrainingRule,
     TrainingAssignment,
 )
 
@@ -41,6 +42,7 @@ __all__ = [
     "SalesChannel",
     "Session",
     "StaffMember",
+    "TargetedTrainingRule",
     "TeamScore",
     "TrainingAssignment",
 ]

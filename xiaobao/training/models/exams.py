@@ -211,6 +211,8 @@ class Attempt(models.Model):
         verbose_name = _("答卷")
         verbose_name_plural = _("答卷")
         ordering = ["-started_at", "-id"]
+        # 员工: staff who are users sit exams and check in at sessions with this (the 员工 role has it)
+        permissions = [("sit_exam", _("参加培训考试与签到"))]
         constraints = [
             models.UniqueConstraint(fields=["exam", "staff", "number"], name="attempt_number_unique"),
             models.UniqueConstraint(

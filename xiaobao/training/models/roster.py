@@ -278,3 +278,37 @@ class TrainingAssignment(OrgScopedModel):
 
     def __str__(self) -> str:
         return f"{self.staff} · {self.course}"
+
+
+class TargetedTrainingRule(models.Model):
+    """定向培训规则: which course (and exam) a confirmed finding of an inspection rule, or a complaint closed
+    with a root cause, assigns to the people concerned — a code table kept in admin. An assignment keeps the
+    course it was given, so editing a rule never changes what was assigned before."""
+
+    class Source(models.TextChoices):
+        INSPECTION = "inspection", _("质检规则")
+        COMPLAINT = "complaints", _("投诉溯源根因")
+
+    source = models.CharField(_("来源"), max_length=20, choices=Source.choices)
+    code = models.CharField(_("规则或根因代码"), max_length=50, help_text=_("质检规则代码，或投诉溯源根因的分类代码"))
+    course = models.ForeignKey(Course, verbose_name=_("课程"), on_delete=models.PROTECT, related_name="+")
+    exam = models.ForeignKey(
+        "training.Exam", verbose_name=_("考试"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    due_days = models.PositiveSmallIntegerField(_("完成期限（天）"), default=30, help_text=_("请求方未给期限时使用"))
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("定向培训规则")
+        verbose_name_plural = _("定向培训规则")
+        ordering = ["source", "code"]
+        constraints = [models.UniqueConstraint(fields=["source", "code"], name="targeted_rule_once")]
+
+    def __str__(self) -> str:
+        return f"{self.get_source_display()} {self.code} → {self.course}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.exam_id and self.course_id and self.exam.course_id != self.course_id:
+            raise ValidationError({"exam": _("所选考试不属于该课程。")})

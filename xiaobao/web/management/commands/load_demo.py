@@ -16,6 +16,7 @@ LOADERS = [
     ("plans", "xiaobao.plans.demo.load"),
     ("knowledge", "xiaobao.knowledge.demo.load"),
     ("inspection", "xiaobao.inspection.demo.load"),
+    ("training", "xiaobao.training.demo.load"),
     ("indicators", "xiaobao.indicators.demo.load"),
 ]
 
