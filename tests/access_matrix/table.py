@@ -210,6 +210,8 @@ TABLE: dict[str, list[Case]] = {
     "inspection:rule-publish": [W("rule =1", *HQ)],
     "inspection:job": [R("scan_job", *HQ)],
     "inspection:sample": [R("sample", *HQ)],
+    "inspection:interaction-reveal": [W("interaction", *NOBODY)],  # inspection.review_finding: the inspectors'
+    "inspection:outbound-batch": [R("outbound_batch", *HQ)],
     "api-inspection-finding": [R("finding", *OWN)],
     "api-inspection-confirm": [W("finding", "inspector")],
     "api-inspection-dismiss": [W("finding", "inspector")],

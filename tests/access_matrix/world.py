@@ -341,6 +341,12 @@ def _inspection(w) -> None:
         sampled_by=w.inspector,
         sampled_at=now,
     )
+    from xiaobao.inspection.models import OutboundBatch
+
+    # an outbound call list issued at head office (its row report is the batch's page)
+    w.outbound_batch = OutboundBatch.objects.create(
+        org_unit=w.inspector.org_unit, direction="list", created_by=w.inspector, created_at=now, total=0
+    )
 
 
 def _workflow(w) -> None:

@@ -477,3 +477,31 @@ __all__ = [
     "rule_publish",
     "sample_draw",
 ]
+
+
+def interaction_reveal(*, interaction: Interaction | int, actor: User, reason: str, ip_address=None) -> list[dict]:
+    """The unmasked transcript of one interaction, for a reason, audited as a personal-data reveal (PIPL:
+    the masked copy is what pages and exports show; the clear one only comes through here).
+    Refuses: NOT_ALLOWED (403: an inspector's right — inspection.review_finding — and the interaction in
+    their scope), and core's reveal refusals (REVEAL_REASON_REQUIRED, REVEAL_REASON_TOO_LONG)."""
+    import json
+
+    from xiaobao.core import services as core_services
+    from xiaobao.inspection import selectors
+
+    if not (actor and actor.is_authenticated and actor.has_perm(selectors.REVIEW)):
+        raise _refuse(codes.NOT_ALLOWED, _("您无权查看未脱敏的转写内容。"), status=403)
+    pk = interaction.pk if isinstance(interaction, Interaction) else interaction
+    try:
+        found = selectors.get_interaction_for_user(actor, pk)
+    except Exception as exc:  # Http404: outside the actor's scope reads as not allowed here
+        raise _refuse(codes.NOT_ALLOWED, _("您无权查看未脱敏的转写内容。"), status=403) from exc
+    with transaction.atomic():
+        clear = core_services.personal_data_reveal(
+            actor=actor, obj=found, field="turns", reason=reason, ip_address=ip_address
+        )
+    try:
+        turns = json.loads(clear or "[]")
+    except ValueError:
+        return []
+    return turns if isinstance(turns, list) else []

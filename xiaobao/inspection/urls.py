@@ -12,6 +12,7 @@ urlpatterns = [
     path("findings/<int:pk>/contest/", views.finding_contest, name="contest"),
     path("interactions/", views.interaction_list, name="interactions"),
     path("interactions/<int:pk>/", views.interaction_detail, name="interaction"),
+    path("interactions/<int:pk>/reveal/", views.interaction_reveal, name="interaction-reveal"),
     path("statistics/", views.statistics, name="statistics"),
     path("statistics/export.xlsx", views.statistics_export, name="statistics-export"),
     path("intake/", views_admin.intake, name="intake"),

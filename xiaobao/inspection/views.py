@@ -193,8 +193,33 @@ def interaction_detail(request, pk: int):
             "interaction": interaction,
             "turns": selectors.transcript(interaction, findings),
             "findings": findings,
+            "can_reveal": request.user.has_perm(selectors.REVIEW) and bool(interaction.personal_data),
         },
     )
+
+
+@require_POST
+@login_required
+def interaction_reveal(request, pk: int):
+    """查看原文: the unmasked transcript, for a stated reason, audited; shown once on this response only."""
+    interaction = selectors.get_interaction_for_user(request.user, pk)
+    findings = list(selectors.findings_of(request.user, interaction))
+    context = {"interaction": interaction, "turns": selectors.transcript(interaction, findings), "findings": findings}
+    try:
+        context["clear_turns"] = services.interaction_reveal(
+            interaction=interaction,
+            actor=request.user,
+            reason=request.POST.get("reason", ""),
+            ip_address=request.META.get("REMOTE_ADDR"),
+        )
+    except BusinessRuleError as exc:
+        if exc.status_code == 403:
+            raise PermissionDenied(str(exc.detail)) from exc
+        messages.error(request, str(exc.detail))
+        return redirect("inspection:interaction", pk=pk)
+    response = render(request, "inspection/interaction.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_GET
