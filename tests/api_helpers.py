@@ -24,10 +24,10 @@ from rest_framework.test import APIClient
 ERROR_KEYS = {"error", "detail", "fields"}
 
 
-def token_client(user) -> APIClient:
+def token_client(user, client_class: type[APIClient] = APIClient) -> APIClient:
     """An API client signed in with a real token, as an integration would be (the user is loaded afresh on
     every request, so roles and scope changed by the test apply)."""
-    client = APIClient()
+    client = client_class()
     token, _ = Token.objects.get_or_create(user=user)
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     return client

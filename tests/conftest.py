@@ -3,6 +3,7 @@ import os
 import pytest
 from django.db import connection
 
+from tests.api_helpers import token_client_fixture  # noqa: F401  (the shared `token_client` fixture)
 from tests.helpers import build_cast
 
 

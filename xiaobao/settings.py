@@ -324,6 +324,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # every operation documents the refusals all endpoints share, in the one error shape (core.api_schema)
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "xiaobao.core.api_schema.document_refusals",
+    ],
     # Several apps have a `kind` and a `status` with their own choices: name each enum after its model so
     # the schema has one component per meaning instead of colliding names.
     "ENUM_NAME_OVERRIDES": {

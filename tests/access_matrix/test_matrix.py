@@ -11,12 +11,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.db import transaction
-from django.test import Client, override_settings
+from django.test import Client
 from rest_framework.test import APIClient
 
 from tests.access_matrix.table import KNOWN_GAPS, NOT_OBJECTS, TABLE, Case
-from tests.access_matrix.world import PRINCIPALS, build_world
+from tests.access_matrix.world import PRINCIPALS, world_for_module
 from tests.api_helpers import Route, allowed_methods, routes, token_client
 
 REFUSED = {401, 403, 404}
@@ -71,12 +70,9 @@ def test_every_schema_path_with_a_parameter_is_a_classified_route():
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker, tmp_path_factory):
     """One world for the module, rolled back at its end; each test runs in a savepoint inside it."""
-    media = tmp_path_factory.mktemp("matrix-media")
-    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=str(media)), transaction.atomic():
-        built = build_world()
+    with world_for_module(django_db_blocker, str(tmp_path_factory.mktemp("matrix-media"))) as built:
         sign_in_everyone(built)
         yield built
-        transaction.set_rollback(True)
 
 
 def _value(world, key: str):

@@ -15,6 +15,7 @@ a transaction rolled back at the end of the module.
 
 from __future__ import annotations
 
+import contextlib
 import io
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -64,6 +65,19 @@ def _clerk(username: str, unit, department: str, name: str):
     return user
 
 
+@contextlib.contextmanager
+def world_for_module(django_db_blocker, media_root: str):
+    """The world for a test module: built once, rolled back at the module's end (each test of the module runs
+    in a savepoint inside it, through pytest-django's `db`)."""
+    from django.db import transaction
+    from django.test import override_settings
+
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media_root), transaction.atomic():
+        built = build_world()
+        yield built
+        transaction.set_rollback(True)
+
+
 def build_world() -> SimpleNamespace:
     cast = build_cast()
     w = SimpleNamespace(cast=cast, hq_admin=cast.hq_admin, officer_a=cast.officer_a, officer_b=cast.officer_b)
@@ -71,6 +85,7 @@ def build_world() -> SimpleNamespace:
     w.clerk_own = _clerk("clerk_own", cast.branch_a, "个人业务部", "吴敏")
     w.clerk_other = _clerk("clerk_other", cast.branch_a, "团体业务部", "周强")
     w.reviewer = make_user("reviewer", cast.hq, "reviewer", "赵磊")
+    w.member = make_user("member", cast.hq, "committee_member", "孙丽华")
     w.inspector = make_user("inspector", cast.hq, "inspector", "吴刚")
     w.agent_a = make_user("agent_a", cast.branch_a, "agent", "周敏")
     _complaints(w)
@@ -144,7 +159,10 @@ def _reviews(w) -> None:
         suggestion="改为“保证领取、终身给付”。",
         right="information",
     )
-    w.objection = Objection.objects.create(opinion=w.opinion, raised_at=timezone.now(), reason="不同意")
+    # referred to the committee: the committee's members see it, 消保部 (who re-reviewed it) still does
+    w.objection = Objection.objects.create(
+        opinion=w.opinion, raised_at=timezone.now(), reason="不同意", stage=Objection.Stage.COMMITTEE
+    )
     w.review_file = attach(w.review, w.clerk_own)
 
 
@@ -178,7 +196,7 @@ def _plans(w) -> None:
         org_unit=w.cast.branch_a,
     )
     w.goal = services.goal_add(actor=w.officer_a, plan=w.plan, data={"description": "触达1万人次"})
-    w.plan_task = services.task_add(
+    w.plan_item = services.task_add(
         actor=w.officer_a,
         plan=w.plan,
         data={"title": "进社区宣传", "expected_output": "台账", "due_on": today + timedelta(days=30)},

@@ -14,6 +14,9 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from tests.api_helpers import assert_error
+from tests.api_helpers import token_client as shared_token_client
+from tests.api_helpers import url as api_url
 from tests.complaints.conftest import ID_NUMBER, NOW, PHONE
 from xiaobao.complaints import api, idempotency
 from xiaobao.complaints import error_codes as codes
@@ -29,15 +32,7 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def url(pk, action=""):
-    return f"{LIST}{pk}/" + (f"{action}/" if action else "")
-
-
-def assert_error(response, status, code):
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"error", "detail", "fields"}
-    assert body["error"] == code, body
-    return body
+    return api_url(LIST, pk, action)
 
 
 @pytest.fixture(autouse=True)
@@ -61,14 +56,7 @@ class FeedClient(APIClient):
 @pytest.fixture
 def token_client():
     """A client signed in with a real API token, as the CC system or a platform feed would be."""
-
-    def make(user):
-        client = FeedClient()
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-        return client
-
-    return make
+    return lambda user: shared_token_client(user, FeedClient)
 
 
 def payload(people, **overrides) -> dict:

@@ -8,9 +8,10 @@ from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
+from tests.api_helpers import assert_error
+from tests.api_helpers import token_client as shared_token_client
+from tests.api_helpers import url as api_url
 from xiaobao.plans import error_codes as codes
 from xiaobao.plans import services
 from xiaobao.plans.models import Activity, Plan
@@ -21,26 +22,12 @@ ROLLUP = "/api/v1/plans/rollup/"
 
 
 def url(pk, action=""):
-    return f"{LIST}{pk}/" + (f"{action}/" if action else "")
-
-
-def assert_error(response, status, code):
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"error", "detail", "fields"}
-    assert body["error"] == code, body
-    return body
+    return api_url(LIST, pk, action)
 
 
 @pytest.fixture
 def api():
-    def make(user) -> APIClient:
-        client = APIClient()
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-        return client
-
-    return make
+    return shared_token_client
 
 
 def payload(cast, **overrides) -> dict:

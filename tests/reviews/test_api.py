@@ -9,9 +9,11 @@ import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from tests.api_helpers import assert_error
+from tests.api_helpers import token_client as shared_token_client
+from tests.api_helpers import url as api_url
 from tests.reviews.conftest import PRODUCT_DATA
 from xiaobao.core import error_codes as core_codes
 from xiaobao.core.models import Attachment
@@ -28,15 +30,7 @@ EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + bytes(rang
 
 
 def url(pk, action=""):
-    return f"{LIST}{pk}/" + (f"{action}/" if action else "")
-
-
-def assert_error(response, status, code):
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"error", "detail", "fields"}
-    assert body["error"] == code, body
-    return body
+    return api_url(LIST, pk, action)
 
 
 def counts() -> tuple[int, ...]:
@@ -53,14 +47,7 @@ def counts() -> tuple[int, ...]:
 @pytest.fixture
 def api():
     """A client signed in with a real API token, as an integration would be."""
-
-    def make(user):
-        client = APIClient()
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-        return client
-
-    return make
+    return shared_token_client
 
 
 def payload(**overrides) -> dict:

@@ -6,6 +6,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
+from tests.api_helpers import assert_error
+from tests.api_helpers import url as api_url
 from tests.helpers import make_user
 from tests.workflow.conftest import at, bpmn_bytes
 from xiaobao.workflow import error_codes as codes
@@ -52,18 +54,7 @@ def as_user():
 
 
 def url(pk, action=""):
-    return f"/api/v1/workflow/tasks/{pk}/" + (f"{action}/" if action else "")
-
-
-def assert_error(response, status, code):
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"error", "detail", "fields"}
-    assert body["error"] == code
-    return body
-
-
-# --- inbox ------------------------------------------------------------------------------
+    return api_url("/api/v1/workflow/tasks/", pk, action)
 
 
 def test_the_candidate_box_lists_the_review_for_the_branch_officer(cast, review, as_user):

@@ -10,9 +10,10 @@ from datetime import timedelta
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from tests.api_helpers import assert_error
+from tests.api_helpers import url as api_url
 from tests.helpers import make_user
 from xiaobao.core import error_codes as core_codes
 from xiaobao.core.models import Attachment
@@ -48,33 +49,12 @@ def upload(name: str, content: bytes) -> SimpleUploadedFile:
 
 
 def url(pk, action=""):
-    return f"{LIST}{pk}/" + (f"{action}/" if action else "")
-
-
-def assert_error(response, status, code):
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"error", "detail", "fields"}
-    assert body["error"] == code, body
-    return body
+    return api_url(LIST, pk, action)
 
 
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-
-
-@pytest.fixture
-def token_client():
-    """A client signed in with a real API token, as an integration would be."""
-
-    def make(user):
-        client = APIClient()
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-        return client
-
-    return make
 
 
 @pytest.fixture

@@ -7,7 +7,8 @@ field by field:
   does not (2**63 - 1 at most: beyond it SQLite raises OverflowError, PostgreSQL a DataError — a 500 with a
   traceback). Every IntegerField without tighter bounds of its own gets the database's, so an id too large in a
   filter, an id list or a nested id is a 400 naming the field.
-- **Control characters in text.** C0 control characters (NUL, BEL, ESC, … — tab, line feed and carriage return
+- **Control characters in text** (and in the text inside free-form JSON values: a task's data, a review's
+  form data). C0 control characters (NUL, BEL, ESC, … — tab, line feed and carriage return
   aside) have no place in a title or a comment; one of them in a work order's title made the Excel export fail
   for everyone who could see the order. Text fields refuse them with a message in the user's language (Django's
   own NUL refusal reads 「不允许是用空字符串」 in Chinese — "empty string not allowed" — which misleads).
@@ -53,6 +54,44 @@ class ProhibitControlCharactersValidator:
         return isinstance(other, ProhibitControlCharactersValidator)
 
 
+def contains_control_characters(value) -> bool:
+    """Whether a text, or any key or text anywhere inside a JSON value (objects, arrays), holds a C0 control."""
+    if isinstance(value, str):
+        return bool(CONTROL_CHARACTERS.search(value))
+    if isinstance(value, dict):
+        return any(contains_control_characters(k) or contains_control_characters(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(contains_control_characters(v) for v in value)
+    return False
+
+
+def refuse_control_characters_in(value):
+    """A free-form JSON value (a workflow task's data, a review's form data) as given, or a field error: text
+    inside it reaches pages, exports and documents as any other text does."""
+    if contains_control_characters(value):
+        raise serializers.ValidationError(ProhibitControlCharactersValidator.message, code=CONTROL_CHARACTERS_CODE)
+    return value
+
+
+def _json_checked(to_internal_value):
+    def checked(self, data):
+        return refuse_control_characters_in(to_internal_value(self, data))
+
+    checked.__wrapped__ = to_internal_value
+    return checked
+
+
+def _form_json_checked(to_python):
+    def checked(self, value):
+        converted = to_python(self, value)
+        if contains_control_characters(converted):
+            raise ValidationError(ProhibitControlCharactersValidator.message, code=CONTROL_CHARACTERS_CODE)
+        return converted
+
+    checked.__wrapped__ = to_python
+    return checked
+
+
 def _without_nul_validator(validators: list) -> list:
     kept = [v for v in validators if not isinstance(v, ProhibitNullCharactersValidator)]
     return [*kept, ProhibitControlCharactersValidator()]
@@ -80,11 +119,16 @@ def _text_checked(init):
 
 
 def install() -> None:
-    """Bound every IntegerField to the database's range and make every CharField refuse control characters
-    (DRF serializers and Django forms). Idempotent."""
+    """Bound every IntegerField to the database's range and make every CharField — and every free-form JSON or
+    dict field, at any depth — refuse control characters (DRF serializers and Django forms). Idempotent."""
     for cls in (serializers.IntegerField, forms.IntegerField):
         if not hasattr(cls.__init__, "__wrapped__"):
             cls.__init__ = _bounded(cls.__init__)
     for cls in (serializers.CharField, forms.CharField):
         if not hasattr(cls.__init__, "__wrapped__"):
             cls.__init__ = _text_checked(cls.__init__)
+    for cls in (serializers.JSONField, serializers.DictField):
+        if not hasattr(cls.to_internal_value, "__wrapped__"):
+            cls.to_internal_value = _json_checked(cls.to_internal_value)
+    if not hasattr(forms.JSONField.to_python, "__wrapped__"):
+        forms.JSONField.to_python = _form_json_checked(forms.JSONField.to_python)

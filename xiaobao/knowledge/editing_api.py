@@ -349,6 +349,8 @@ class ApprovalApi(APIView):
     @answered_in_transaction
     def post(self, request, pk: int):
         document = _document(request, pk)
+        if not services.may_ever_decide(request.user):  # permission before the body and the version's state
+            raise BusinessRuleError(codes.NOT_ALLOWED, _("您不能审批该版本。"), status_code=403)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         given = data.validated_data

@@ -54,6 +54,8 @@ __all__ = [
 
 PROCESS_KEY = "knowledge_policy_publish"
 APPROVE_TASK = "approve"
+#: the approve task's candidate role in processes/policy_publish.bpmn: who ever decides a policy version
+APPROVER_ROLE = "hq_admin"
 ADD_PERMISSION = "knowledge.add_document"
 
 
@@ -390,7 +392,19 @@ def approval_task(document: Document):
     return workflow_selectors.open_tasks_for_object(document, APPROVE_TASK, process_key=PROCESS_KEY).first()
 
 
+def may_ever_decide(actor) -> bool:
+    """Whether the actor is among those who decide policy versions (the approve task's candidate role), whatever
+    a version's status: anyone else hears 403 before the version's state or the request's fields are checked."""
+    from xiaobao.core.models import Role
+
+    if actor is None or not actor.is_authenticated:
+        return False
+    return actor.is_superuser or Role.objects.filter(code=APPROVER_ROLE, group__user=actor).exists()
+
+
 def _decide(version: DocumentVersion, actor, *, approved: bool, comment: str, now: datetime):
+    if not may_ever_decide(actor):  # permission before state
+        raise rules.refuse(NOT_ALLOWED, _("您不能审批该版本。"), status=403)
     document = DOCUMENT.lock(version.document_id)
     version = DocumentVersion.objects.select_for_update().get(pk=version.pk)
     if version.status != DocumentVersion.Status.PENDING:

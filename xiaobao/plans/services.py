@@ -383,9 +383,12 @@ def _may_ever_decide(actor, plan: Plan) -> bool:
 def _decide(actor, plan: Plan | int, *, approved: bool, comment: str, expected_version, now) -> Plan:
     now = now or timezone.now()
     plan = PLAN.lock(plan)
-    # permission before state: someone who may never decide this plan hears 403, not "wrong status"
+    # permission before state and input: someone who may never decide this plan hears 403, not "wrong status"
+    # or "reason required"
     if not _may_ever_decide(actor, plan):
         raise refusal(codes.NOT_ALLOWED, _("您不能审批这个方案。"), status=403)
+    if not approved and not comment:
+        raise refusal(codes.REASON_REQUIRED, _("请说明退回理由。"), field="reason")
     _in_status(plan, Plan.Status.APPROVING)
     # no open task: the process has moved on without the plan, a stale page (WRONG_STATUS)
     task = PLAN.task(plan, actor=actor)
@@ -441,8 +444,6 @@ def plan_reject(
     Refuses, writing nothing: REASON_REQUIRED, WRONG_STATUS (409), NOT_ALLOWED (403), workflow conflicts (409).
     """
     reason = (reason or "").strip()
-    if not reason:
-        raise refusal(codes.REASON_REQUIRED, _("请说明退回理由。"), field="reason")
     return _decide(actor, plan, approved=False, comment=reason, expected_version=expected_version, now=now)
 
 

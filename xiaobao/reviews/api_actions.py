@@ -19,10 +19,12 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from xiaobao.core.api_errors import BusinessRuleError
+from xiaobao.core.inputs import refuse_control_characters_in
 from xiaobao.reviews import error_codes as codes
 from xiaobao.reviews import selectors, services
-from xiaobao.reviews.api_outputs import REFUSALS, ReviewDetailOutput, actions_for, detail_response, reviewers_for
+from xiaobao.reviews.api_outputs import REFUSALS, ReviewDetailOutput, detail_response, reviewers_for
 from xiaobao.reviews.models import Objection, Opinion, Review
+from xiaobao.reviews.rules import may_take
 from xiaobao.workflow.api_actions import ObjectActionApi, VersionInput, action_schema
 
 
@@ -40,7 +42,7 @@ class JsonObjectField(serializers.Field):
                 self.fail("invalid")
         if not isinstance(data, dict):
             self.fail("invalid")
-        return data
+        return refuse_control_characters_in(data)
 
     def to_representation(self, value):
         return value
@@ -66,8 +68,15 @@ class _ActionApi(ObjectActionApi):
     detail_output = ReviewDetailOutput
     refusals = REFUSALS
 
+    #: the action's name (api_outputs.ACTIONS): who ever takes it is checked before the body and the step
+    action = ""
+
     def find(self, request, pk: int) -> Review:
         return _review(request, pk)
+
+    def check_may_act(self, request, review: Review) -> None:
+        if not may_take(request.user, review, self.action):
+            raise BusinessRuleError(codes.NOT_ALLOWED, _("您不能办理这一步。"), status_code=403)
 
     def answer(self, request, review: Review) -> Response:
         return detail_response(request, review)
@@ -75,6 +84,8 @@ class _ActionApi(ObjectActionApi):
 
 @action_schema("Assign a reviewer (消保部)", "Urgent or normal, with the period in working days.")
 class AssignApi(_ActionApi):
+    action = "assign"
+
     class InputSerializer(VersionInput):
         reviewer = serializers.IntegerField(min_value=1, help_text="The user id of a reviewer (审查员)")
         urgency = serializers.ChoiceField(choices=Review.Urgency.choices, default=Review.Urgency.NORMAL)
@@ -103,6 +114,8 @@ class AssignApi(_ActionApi):
     "An empty reason is reviews.reason_required.",
 )
 class ReturnApi(_ActionApi):
+    action = "return"
+
     InputSerializer = ReasonInput
 
     def act(self, request, review, data):
@@ -111,6 +124,8 @@ class ReturnApi(_ActionApi):
 
 @action_schema("Resubmit a returned review with the missing material (submitter)")
 class ResubmitApi(_ActionApi):
+    action = "resubmit"
+
     class InputSerializer(serializers.Serializer):
         data = JsonObjectField(
             required=False, allow_null=True, default=None, help_text="Corrected form data (all of it), if any"
@@ -123,6 +138,8 @@ class ResubmitApi(_ActionApi):
 
 @action_schema("Withdraw a review before its opinions are answered (submitter or 消保部)")
 class WithdrawApi(_ActionApi):
+    action = "withdraw"
+
     InputSerializer = ReasonInput
 
     def act(self, request, review, data):
@@ -131,6 +148,8 @@ class WithdrawApi(_ActionApi):
 
 @action_schema("Save checklist results (the assigned reviewer; a draft, no step change)")
 class ChecklistApi(_ActionApi):
+    action = "checklist"
+
     class InputSerializer(serializers.Serializer):
         results = JsonObjectField(
             help_text='{item id: {"result": "pass" | "issue" | "na", "note": "..."}}; items not given are kept, '
@@ -168,6 +187,8 @@ class OpinionInput(serializers.Serializer):
 
 @action_schema("Add an opinion (the assigned reviewer, while reviewing)")
 class OpinionAddApi(_ActionApi):
+    action = "opinions"
+
     InputSerializer = OpinionInput
 
     def act(self, request, review, data):
@@ -182,6 +203,8 @@ def _opinion(review: Review, opinion_pk: int) -> Opinion:
 
 
 class OpinionUpdateApi(_ActionApi):
+    action = "opinions"
+
     """POST or PATCH: change an opinion (fields not given are kept); DELETE: remove it. While reviewing only."""
 
     InputSerializer = OpinionInput
@@ -222,6 +245,8 @@ class OpinionUpdateApi(_ActionApi):
 
 @action_schema("Delete an opinion (the assigned reviewer, while reviewing)", request=None)
 class OpinionDeleteApi(_ActionApi):
+    action = "opinions"
+
     InputSerializer = serializers.Serializer
 
     def act(self, request, review, data, opinion_pk: int):
@@ -234,6 +259,8 @@ class OpinionDeleteApi(_ActionApi):
     "with no opinion closes.",
 )
 class IssueApi(_ActionApi):
+    action = "issue"
+
     class InputSerializer(VersionInput):
         conclusion = serializers.CharField(max_length=20000, allow_blank=True)
 
@@ -249,6 +276,8 @@ class IssueApi(_ActionApi):
     "that requires a change opens a verification work order.",
 )
 class RespondApi(_ActionApi):
+    action = "respond"
+
     class InputSerializer(VersionInput):
         responses = JsonObjectField(
             help_text='{opinion id: {"response": "adopted" | "partial" | "rejected", "reason": "..."}} for every '
@@ -274,11 +303,13 @@ class RespondApi(_ActionApi):
     request=None,
 )
 class RefreshVerificationApi(_ActionApi):
+    action = "refresh"
+
     InputSerializer = serializers.Serializer
 
     def act(self, request, review, data):
-        if "refresh" not in actions_for(request.user, review, None):
-            raise BusinessRuleError(codes.NOT_ALLOWED, _("您不能办理这一步。"), status_code=403)
+        if review.status != Review.Status.VERIFYING:
+            raise BusinessRuleError(codes.WRONG_STEP, _("该审查不在整改验证阶段。"), status_code=409)
         services.review_refresh_verification(review=review)
 
 
@@ -291,6 +322,8 @@ def _objection(request, review: Review, objection_pk: int) -> Objection:
 
 @action_schema("Re-review a disputed opinion (review lead: 消保部)")
 class RereviewApi(_ActionApi):
+    action = "rereview"
+
     class InputSerializer(serializers.Serializer):
         upheld = serializers.BooleanField(help_text="true: uphold the opinion (to the committee); false: withdraw it")
         note = serializers.CharField(max_length=5000, allow_blank=True)
@@ -306,6 +339,8 @@ class RereviewApi(_ActionApi):
 
 @action_schema("Record the committee's binding decision (消保委员会)")
 class CommitteeApi(_ActionApi):
+    action = "committee"
+
     class InputSerializer(serializers.Serializer):
         outcome = serializers.ChoiceField(choices=Objection.Outcome.choices)
         decision = serializers.CharField(max_length=20000, allow_blank=True)

@@ -41,6 +41,7 @@ from xiaobao.reviews.forms import (
     ResubmitForm,
 )
 from xiaobao.reviews.models import ConsumerRight, Objection, Opinion, Review
+from xiaobao.reviews.rules import may_take
 from xiaobao.reviews.views import page_field_names
 from xiaobao.workflow import selectors as workflow_selectors
 from xiaobao.workflow.messages import put_on_form, refusal_message
@@ -183,10 +184,25 @@ def detail(request, pk: int):
 # --- the loop's actions ---------------------------------------------------------------------------
 
 
+def _may(action: str):
+    """The page action's `allowed`: whether the user ever takes `action` on the review (else 403 first)."""
+    return lambda user, review: may_take(user, review, action)
+
+
+def _review_to_act_on(user, pk: int, action: str) -> Review:
+    """The review in the user's scope (else 404), if the user ever takes `action` on it (else 403) — before
+    the form or the review's step is looked at, as the API does."""
+    review = selectors.get_review_for_user(user, pk)
+    if not may_take(user, review, action):
+        raise PermissionDenied(_("您不能办理这一步。"))
+    return review
+
+
 @detail_page.action(
     lambda request, review: AssignForm(request.POST, reviewers=reviewers_for(request.user)),
     "assign_form",
     notice=gettext_lazy("已分派审查员。"),
+    allowed=_may("assign"),
 )
 def assign(request, review, data):
     services.review_assign(
@@ -204,7 +220,13 @@ def _reason_form(prefix: str):
     return lambda request, review: ReasonForm(request.POST, auto_id=f"{prefix}_%s")
 
 
-@detail_page.action(_reason_form("return"), "return_form", notice=gettext_lazy("已退回补充材料。"), strict=False)
+@detail_page.action(
+    _reason_form("return"),
+    "return_form",
+    notice=gettext_lazy("已退回补充材料。"),
+    strict=False,
+    allowed=_may("return"),
+)
 def return_review(request, review, data):
     services.review_return(review=review, actor=request.user, reason=data.get("reason", ""))
 
@@ -212,7 +234,7 @@ def return_review(request, review, data):
 @require_POST
 @login_required
 def resubmit(request, pk: int):
-    review = selectors.get_review_for_user(request.user, pk)
+    review = _review_to_act_on(request.user, pk, "resubmit")
     form = ResubmitForm(request.POST, request.FILES, version_fields=review.form_version.fields)
     return detail_page.submit(
         request,
@@ -226,7 +248,13 @@ def resubmit(request, pk: int):
     )
 
 
-@detail_page.action(_reason_form("withdraw"), "withdraw_form", notice=gettext_lazy("审查申请已撤回。"), strict=False)
+@detail_page.action(
+    _reason_form("withdraw"),
+    "withdraw_form",
+    notice=gettext_lazy("审查申请已撤回。"),
+    strict=False,
+    allowed=_may("withdraw"),
+)
 def withdraw(request, review, data):
     services.review_withdraw(review=review, actor=request.user, reason=data.get("reason", ""))
 
@@ -235,9 +263,9 @@ def withdraw(request, review, data):
 @login_required
 def refresh_verification(request, pk: int):
     """Look at the verification work orders now (the periodic sweep does the same): closes a verified review."""
-    review = selectors.get_review_for_user(request.user, pk)
-    if "refresh" not in actions_for(request.user, review, None):
-        raise PermissionDenied(_("您不能办理这一步。"))
+    review = _review_to_act_on(request.user, pk, "refresh")
+    if review.status != Review.Status.VERIFYING:
+        return detail_page.render(request, pk, status=409, error=_("该审查不在整改验证阶段。"))
     review = services.review_refresh_verification(review=review)
     if review.status == Review.Status.CLOSED:
         messages.success(request, _("整改已全部验证，审查已办结。"))
@@ -250,7 +278,7 @@ def refresh_verification(request, pk: int):
 @login_required
 def checklist(request, pk: int):
     """Save the checklist draft. htmx: the refreshed checklist panel; otherwise back to the workspace."""
-    review = selectors.get_review_for_user(request.user, pk)
+    review = _review_to_act_on(request.user, pk, "checklist")
     items = review.form_version.checklist or []
     form = ChecklistForm(request.POST, checklist=items)
     notice, error, status = "", "", 400
@@ -300,13 +328,14 @@ def _opinion_kwargs(data: dict) -> dict:
     "opinion_form",
     notice=gettext_lazy("已添加审查意见。"),
     anchor="opinions",
+    allowed=_may("opinions"),
 )
 def opinion_add(request, review, data):
     services.opinion_add(review=review, actor=request.user, **_opinion_kwargs(data))
 
 
 def _opinion(user, pk: int, opinion_pk: int) -> Opinion:
-    review = selectors.get_review_for_user(user, pk)
+    review = _review_to_act_on(user, pk, "opinions")
     found = selectors.opinions(review).filter(pk=opinion_pk).first()
     if found is None:
         raise Http404
@@ -342,7 +371,9 @@ def opinion_delete(request, pk: int, opinion_pk: int):
     )
 
 
-@detail_page.action(IssueForm, "issue_form", notice=gettext_lazy("审查意见已出具，等待提交部门反馈。"))
+@detail_page.action(
+    IssueForm, "issue_form", notice=gettext_lazy("审查意见已出具，等待提交部门反馈。"), allowed=_may("issue")
+)
 def issue(request, review, data):
     services.review_issue_opinions(
         review=review, actor=request.user, conclusion=data["conclusion"], expected_version=data.get("version")
@@ -352,7 +383,7 @@ def issue(request, review, data):
 @require_POST
 @login_required
 def respond(request, pk: int):
-    review = selectors.get_review_for_user(request.user, pk)
+    review = _review_to_act_on(request.user, pk, "respond")
     form = RespondForm(request.POST, request.FILES, opinions=selectors.opinions(review))
     return detail_page.submit(
         request,
@@ -370,8 +401,8 @@ def respond(request, pk: int):
     )
 
 
-def _objection(user, pk: int, objection_pk: int) -> Objection:
-    review = selectors.get_review_for_user(user, pk)
+def _objection(user, pk: int, objection_pk: int, action: str) -> Objection:
+    review = _review_to_act_on(user, pk, action)
     found = selectors.objections_visible_to(user).filter(pk=objection_pk, opinion__review=review).first()
     if found is None:
         raise Http404
@@ -381,7 +412,7 @@ def _objection(user, pk: int, objection_pk: int) -> Objection:
 @require_POST
 @login_required
 def rereview(request, pk: int, objection_pk: int):
-    objection = _objection(request.user, pk, objection_pk)
+    objection = _objection(request.user, pk, objection_pk, "rereview")
     return detail_page.submit(
         request,
         pk,
@@ -399,7 +430,7 @@ def rereview(request, pk: int, objection_pk: int):
 @require_POST
 @login_required
 def committee(request, pk: int, objection_pk: int):
-    objection = _objection(request.user, pk, objection_pk)
+    objection = _objection(request.user, pk, objection_pk, "committee")
     return detail_page.submit(
         request,
         pk,

@@ -47,6 +47,29 @@ def is_lead(user) -> bool:
     return bool(getattr(user, "is_superuser", False)) or LEAD_ROLE in role_codes(user)
 
 
+def may_take(user, review, action: str) -> bool:
+    """Whether the user is among those who ever take `action` (a name of api_outputs.ACTIONS) on this review,
+    whatever its step now. Checked before the input and the step, so that anyone else hears 403, not a field
+    error or "wrong step" (permission before state); the services decide again who holds the step now."""
+    roles = role_codes(user)
+    lead = is_lead(user)
+    if action in ("assign", "rereview"):
+        return lead
+    if action == "return":  # 消保部 before assigning, the reviewer while reviewing
+        return lead or REVIEWER_ROLE in roles
+    if action in ("checklist", "opinions", "issue"):
+        return REVIEWER_ROLE in roles and review.reviewer_id in (None, user.pk)
+    if action == "committee":
+        return COMMITTEE_ROLE in roles
+    if action in ("resubmit", "respond"):  # the submitting department's clerks
+        return review.submitter_id == user.pk or (SUBMITTER_ROLE in roles and user.department == review.department)
+    if action == "withdraw":
+        return review.submitter_id == user.pk or lead
+    if action == "refresh":
+        return lead or user.pk in (review.submitter_id, review.reviewer_id)
+    raise ValueError(f"unknown review action {action!r}")
+
+
 def clean_form_data(version: FormVersion, data: dict | None) -> dict:
     """`data` checked against the version's fields and normalised to JSON values.
 

@@ -55,8 +55,13 @@ class ObjectActionApi(APIView):
     def act(self, request, obj, data: dict, **kwargs) -> None:  # pragma: no cover - each action overrides
         raise NotImplementedError
 
+    def check_may_act(self, request, obj) -> None:
+        """Refuse (403) a caller who may never take this action on this object, before the body is read:
+        permission before validation and before state. Default: nothing here, the service decides."""
+
     def run(self, request, pk: int, **kwargs):
         obj = self.find(request, pk)
+        self.check_may_act(request, obj)
         data = self.InputSerializer(data=request.data, partial=self.partial)
         data.is_valid(raise_exception=True)
         self.act(request, obj, data.validated_data, **kwargs)

@@ -104,7 +104,7 @@ class ObjectPage:
             extra=extra,
         )
 
-    def action(self, form=None, form_name: str = "", *, notice, anchor: str = "", strict: bool = True):
+    def action(self, form=None, form_name: str = "", *, notice, anchor: str = "", strict: bool = True, allowed=None):
         """Decorator: `service(request, obj, data)`, one service call, becomes the action's POST view
         (signed-in users only; `data` is the form's cleaned data).
 
@@ -115,6 +115,8 @@ class ObjectPage:
         strict: an invalid form is the page again (400). Not strict: the service is called with what was valid
             (it refuses what is missing, such as an empty reason) and `data["version"]` only from a valid form.
         notice: the message on success (lazy: it is shown in the user's language); anchor: where the redirect lands.
+        allowed: (user, obj) -> bool, whether the user ever takes this action on the object; False is a 403
+            before the form or the object's state is looked at (permission before state, as the API).
         """
 
         def decorate(service):
@@ -122,6 +124,8 @@ class ObjectPage:
             @login_required
             @functools.wraps(service)
             def view(request, pk: int):
+                if allowed is not None and not allowed(request.user, self.get_object(request.user, pk)):
+                    raise PermissionDenied
                 bound = self._bind(form, request, pk)
                 if bound is not None and strict and not bound.is_valid():
                     return self.invalid(request, pk, form_name, bound)
