@@ -145,9 +145,9 @@ def test_the_statistics_agree_with_the_list_and_the_figures(loaded, admin):
     assert 0 < totals["avg_review_days"] < totals["avg_close_days"] < 60
 
 
-def test_the_command_loads_the_reviews_in_well_under_a_minute(loaded):
+def test_the_command_reports_loading_the_reviews(loaded):
+    # (its CPU time is in loaded["cpu"] for a benchmark to print; a timed assertion has no place in a test)
     assert "loading demo data: reviews" in loaded["output"]
-    assert loaded["cpu"] < 40  # about 18 s of CPU on the development machine
 
 
 def test_no_timer_of_the_year_was_left_pending(loaded):
