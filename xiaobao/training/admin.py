@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from xiaobao.core.admin import AuditedAdminMixin
 from xiaobao.training import selectors
 from xiaobao.training.models import Course, Exam, Question, Session, StaffMember, TargetedTrainingRule
 
@@ -66,7 +67,7 @@ class SessionAdmin(ViewOnlyAdmin):
 
 
 @admin.register(TargetedTrainingRule)
-class TargetedTrainingRuleAdmin(admin.ModelAdmin):
+class TargetedTrainingRuleAdmin(AuditedAdminMixin, admin.ModelAdmin):
     """The rule/cause → course table is data the 消保部 keeps (DESIGN.md "code tables"): editable here."""
 
     list_display = ["source", "code", "course", "exam", "due_days", "is_active"]

@@ -1,41 +1,23 @@
 """The indicators demo: values for every unit by quarter and year from the other modules' demo data, the
 2024 collected figures rolled up to the published company figures, targets, and alerts with work orders.
 
-Loaded once for this module inside a transaction rolled back at the end (as the other apps' demo tests)."""
+Loaded once for the package (tests/demo/conftest.py) inside a transaction rolled back at the end."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
-from django.test import override_settings
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from xiaobao.core.models import OrgUnit
 from xiaobao.indicators.models import Alert, IndicatorValue, Target
-from xiaobao.web.management.commands.load_demo import LOADERS
 from xiaobao.workorders.models import WorkOrder
-
-EXTRA = [("plans", "xiaobao.plans.demo.load"), ("indicators", "xiaobao.indicators.demo.load")]
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker, tmp_path_factory):
-    media = tmp_path_factory.mktemp("media")
-    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media), transaction.atomic():
-        names = [name for name, _path in LOADERS]
-        result = None
-        for name, dotted_path in [*LOADERS, *(extra for extra in EXTRA if extra[0] not in names)]:
-            result = import_string(dotted_path)()
-        yield result
-        transaction.set_rollback(True)
 
 
 @pytest.fixture
-def loaded(demo, db):
-    return demo
+def loaded(demo_output, db):
+    return demo_output
 
 
 def value(code: str, unit_code: str, period: str):

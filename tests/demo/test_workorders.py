@@ -1,6 +1,6 @@
 """The demo data (`manage.py load_demo`): work orders in every state, real processes, full inboxes.
 
-The demo is loaded once for this module, inside a transaction rolled back at the end, so each test
+The demo is loaded once for the package (tests/demo/conftest.py), inside a transaction rolled back at the end, so each test
 reads the same data and the rest of the suite never sees it.
 """
 
@@ -10,8 +10,6 @@ import io
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
-from django.test import override_settings
 from django.utils import timezone
 
 from xiaobao.core.demo import DEMO_USERS
@@ -23,19 +21,9 @@ from xiaobao.workorders.models import Feedback, WorkOrder
 COUNTED = (WorkOrder, Feedback, ProcessInstance, HumanTask, Timer, Transition, Attachment, Notification, AuditEntry)
 
 
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker, tmp_path_factory):
-    media = tmp_path_factory.mktemp("media")
-    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media), transaction.atomic():
-        output = io.StringIO()
-        call_command("load_demo", stdout=output)
-        yield output.getvalue()
-        transaction.set_rollback(True)
-
-
 @pytest.fixture
-def loaded(demo, db):
-    return demo
+def loaded(demo_output, db):
+    return demo_output
 
 
 def counts() -> dict[str, int]:

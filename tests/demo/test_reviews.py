@@ -3,18 +3,15 @@ through the real services — about 150 over the eight types, 50 substantive opi
 verification orders opened and closed, objections settled by re-review and by the committee — and the
 statistics agree with the list.
 
-The demo is loaded once for this module, inside a transaction rolled back at the end.
+The demo is loaded once for the package (tests/demo/conftest.py), inside a transaction rolled back at the end.
 """
 
 from __future__ import annotations
 
 import io
-import time
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
-from django.test import override_settings
 
 from xiaobao.core.models import User
 from xiaobao.reviews import demo, selectors
@@ -26,36 +23,9 @@ from xiaobao.workorders.models import WorkOrder
 YEAR = {"submitted_from": "2024-01-01", "submitted_to": "2024-12-31"}
 
 
-@pytest.fixture(scope="module")
-def loaded_demo(django_db_setup, django_db_blocker, tmp_path_factory):
-    """load_demo as `make demo` runs it, with the reviews loader's CPU time measured (wall time depends on
-    what else the machine runs)."""
-    media = tmp_path_factory.mktemp("media")
-    original, timing = demo.load, {}
-
-    def timed(**kwargs):
-        started = time.process_time()
-        try:
-            return original(**kwargs)
-        finally:
-            timing.setdefault("cpu", time.process_time() - started)
-
-    with (
-        pytest.MonkeyPatch.context() as patch,
-        django_db_blocker.unblock(),
-        override_settings(MEDIA_ROOT=media),
-        transaction.atomic(),
-    ):
-        patch.setattr(demo, "load", timed)
-        output = io.StringIO()
-        call_command("load_demo", stdout=output, verbosity=2)
-        yield {"output": output.getvalue(), **timing}
-        transaction.set_rollback(True)
-
-
 @pytest.fixture
-def loaded(loaded_demo, db):
-    return loaded_demo
+def loaded(demo_output, db):
+    return {"output": demo_output}
 
 
 @pytest.fixture
@@ -146,7 +116,6 @@ def test_the_statistics_agree_with_the_list_and_the_figures(loaded, admin):
 
 
 def test_the_command_reports_loading_the_reviews(loaded):
-    # (its CPU time is in loaded["cpu"] for a benchmark to print; a timed assertion has no place in a test)
     assert "loading demo data: reviews" in loaded["output"]
 
 
