@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from tests.knowledge.files import samples
 from xiaobao.core import error_codes as core_codes
-from xiaobao.knowledge import extract, importing
+from xiaobao.knowledge import extract, importing, zip_checks
 from xiaobao.knowledge.models import Category, Document, ImportBatch
 
 LIST = "api-knowledge-imports"
@@ -92,9 +92,9 @@ def test_a_zip_is_accepted_202_and_its_progress_and_report_are_read_back(cast, a
         ("加密.pdf", samples.encrypted_pdf_bytes(), extract.ENCRYPTED),
         ("表格.xlsx", b"x", extract.UNSUPPORTED_TYPE),
         ("伪装.docx", "文本".encode(), core_codes.UPLOAD_TYPE_REFUSED),
-        ("炸弹.zip", samples.zip_bytes({"bomb.txt": b"0" * (5 * 1024 * 1024)}), importing.ZIP_BOMB),
-        ("穿越.zip", samples.zip_bytes({"../evil.txt": b"x"}), importing.ZIP_UNSAFE_PATH),
-        ("链接.zip", samples.symlink_zip_bytes(), importing.ZIP_SYMLINK),
+        ("炸弹.zip", samples.zip_bytes({"bomb.txt": b"0" * (5 * 1024 * 1024)}), zip_checks.ZIP_BOMB),
+        ("穿越.zip", samples.zip_bytes({"../evil.txt": b"x"}), zip_checks.ZIP_UNSAFE_PATH),
+        ("链接.zip", samples.symlink_zip_bytes(), zip_checks.ZIP_SYMLINK),
     ],
 )
 def test_refusals_are_400_with_their_code_and_nothing_is_written(cast, api, name, content, code):

@@ -16,7 +16,7 @@ from tests.knowledge.files import samples
 from xiaobao.core import error_codes as core_codes
 from xiaobao.core.api_errors import BusinessRuleError
 from xiaobao.core.models import Attachment, AuditEntry
-from xiaobao.knowledge import extract, importing, tasks
+from xiaobao.knowledge import extract, importing, tasks, zip_checks
 from xiaobao.knowledge.models import Category, Document, DocumentVersion, ImportBatch
 
 B = ImportBatch.Status
@@ -192,16 +192,16 @@ def run_batch(cast, files: dict[str, bytes], **kwargs) -> ImportBatch:
 @pytest.mark.parametrize(
     ("content", "code"),
     [
-        (samples.zip_bytes({"../evil.txt": b"x"}), importing.ZIP_UNSAFE_PATH),
-        (samples.zip_bytes({"ok.txt": "正文".encode(), "a/../../evil.txt": b"x"}), importing.ZIP_UNSAFE_PATH),
-        (samples.zip_bytes({"/etc/cron.d/evil.txt": b"x"}), importing.ZIP_UNSAFE_PATH),
-        (samples.zip_bytes({"C:/Windows/evil.txt": b"x"}), importing.ZIP_UNSAFE_PATH),
-        (samples.zip_bytes({"..\\evil.txt": b"x"}), importing.ZIP_UNSAFE_PATH),
-        (samples.symlink_zip_bytes(), importing.ZIP_SYMLINK),
-        (samples.duplicate_zip_bytes("制度/a.txt"), importing.ZIP_DUPLICATE_NAME),
-        (samples.zip_bytes({"bomb.txt": b"0" * (5 * 1024 * 1024)}), importing.ZIP_BOMB),
-        (samples.zip_bytes({"空目录/": b"", "__MACOSX/._a.txt": b"x", ".DS_Store": b"x"}), importing.ZIP_EMPTY),
-        (b"PK\x03\x04" + b"\x00" * 100, importing.NOT_ZIP),
+        (samples.zip_bytes({"../evil.txt": b"x"}), zip_checks.ZIP_UNSAFE_PATH),
+        (samples.zip_bytes({"ok.txt": "正文".encode(), "a/../../evil.txt": b"x"}), zip_checks.ZIP_UNSAFE_PATH),
+        (samples.zip_bytes({"/etc/cron.d/evil.txt": b"x"}), zip_checks.ZIP_UNSAFE_PATH),
+        (samples.zip_bytes({"C:/Windows/evil.txt": b"x"}), zip_checks.ZIP_UNSAFE_PATH),
+        (samples.zip_bytes({"..\\evil.txt": b"x"}), zip_checks.ZIP_UNSAFE_PATH),
+        (samples.symlink_zip_bytes(), zip_checks.ZIP_SYMLINK),
+        (samples.duplicate_zip_bytes("制度/a.txt"), zip_checks.ZIP_DUPLICATE_NAME),
+        (samples.zip_bytes({"bomb.txt": b"0" * (5 * 1024 * 1024)}), zip_checks.ZIP_BOMB),
+        (samples.zip_bytes({"空目录/": b"", "__MACOSX/._a.txt": b"x", ".DS_Store": b"x"}), zip_checks.ZIP_EMPTY),
+        (b"PK\x03\x04" + b"\x00" * 100, zip_checks.NOT_ZIP),
         ("不是压缩包".encode(), core_codes.UPLOAD_TYPE_REFUSED),
         (samples.docx_bytes(), core_codes.UPLOAD_TYPE_REFUSED),
         (b"", core_codes.UPLOAD_EMPTY),
@@ -214,12 +214,12 @@ def test_an_unsafe_or_unusable_zip_is_refused_whole_and_nothing_is_stored(cast, 
 
 def test_zip_limits_on_files_unpacked_size_and_upload_size(cast, monkeypatch):
     content = samples.zip_bytes({f"{n}.txt": f"第{n}份".encode() for n in range(3)})
-    monkeypatch.setattr(importing, "MAX_FILES", 2)
-    assert refused(create_batch, cast, content).error_code == importing.ZIP_TOO_MANY_FILES
-    monkeypatch.setattr(importing, "MAX_FILES", 3)
-    monkeypatch.setattr(importing, "MAX_UNPACKED_BYTES", 10)
-    assert refused(create_batch, cast, content).error_code == importing.ZIP_TOO_LARGE
-    monkeypatch.setattr(importing, "MAX_UNPACKED_BYTES", 10_000)
+    monkeypatch.setattr(zip_checks, "MAX_FILES", 2)
+    assert refused(create_batch, cast, content).error_code == zip_checks.ZIP_TOO_MANY_FILES
+    monkeypatch.setattr(zip_checks, "MAX_FILES", 3)
+    monkeypatch.setattr(zip_checks, "MAX_UNPACKED_BYTES", 10)
+    assert refused(create_batch, cast, content).error_code == zip_checks.ZIP_TOO_LARGE
+    monkeypatch.setattr(zip_checks, "MAX_UNPACKED_BYTES", 10_000)
     monkeypatch.setattr(importing, "MAX_ZIP_BYTES", 50)
     assert refused(create_batch, cast, content).error_code == core_codes.UPLOAD_TOO_LARGE
     assert nothing_written()
