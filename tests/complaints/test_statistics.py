@@ -353,6 +353,10 @@ def test_the_pages_need_a_sign_in_and_refuse_posts(cast, as_user, url):
 
 def test_the_list_benchmark_runs_small_and_prints_its_figures():
     """benchmarks/complaint_list.py at a few hundred rows (the figure itself is 200k: `make bench`)."""
+    if connection.vendor != "sqlite":
+        # the script runs on SQLite in a temp dir whichever database the suite uses (DATABASE_URL is dropped
+        # below): the PostgreSQL pass would repeat the SQLite pass's run to the byte, so it runs once
+        pytest.skip("the list benchmark's smoke run is the SQLite pass's")
     script = Path(__file__).resolve().parents[2] / "benchmarks" / "complaint_list.py"
     done = subprocess.run(
         [sys.executable, str(script), "--rows", "600", "--repeat", "2", "--rounds", "1"],

@@ -2,16 +2,15 @@
 with their processes, 督办, extensions, 核查, a repeat pair, a group complaint and a rectification; the
 statistics over them add up.
 
-The demo is loaded once for this module, inside a transaction rolled back at the end, so each test
-reads the same data and the rest of the suite never sees it.
+The demo is loaded once for the package (tests/demo/conftest.py), inside a transaction rolled back at the end,
+so each test reads the same data and the rest of the suite never sees it.
 """
 
 from __future__ import annotations
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import F
-from django.test import override_settings
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -34,18 +33,9 @@ def load_up_to_complaints() -> None:
             break
 
 
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker, tmp_path_factory):
-    media = tmp_path_factory.mktemp("media")
-    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media), transaction.atomic():
-        load_up_to_complaints()
-        yield
-        transaction.set_rollback(True)
-
-
 @pytest.fixture
-def loaded(demo, db):
-    return demo
+def loaded(demo_output, db):
+    return demo_output
 
 
 def counts() -> dict[str, int]:

@@ -1,30 +1,19 @@
 """The inspection demo: thousands of transcripts across channels, the shipped rules, findings in every state,
-one rectification closed — loaded once for the module and rolled back."""
+one rectification closed. The demo is loaded once for the package (tests/demo/conftest.py) and rolled back."""
 
 from __future__ import annotations
 
 import pytest
 from django.conf import settings
-from django.db import transaction
 
-from xiaobao.core import demo as core_demo
 from xiaobao.inspection import demo
 from xiaobao.inspection.models import Finding, Interaction, ManualReview
 from xiaobao.workorders.models import WorkOrder
 
 
-@pytest.fixture(scope="module")
-def loaded(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), transaction.atomic():
-        core_demo.load()
-        result = demo.load()
-        yield result
-        transaction.set_rollback(True)
-
-
 @pytest.fixture
-def data(loaded, db):
-    return loaded
+def data(demo_output, db):
+    return demo_output
 
 
 def test_the_shipped_demo_has_thousands_of_transcripts_and_the_tests_load_the_configured_number(data):

@@ -1,8 +1,7 @@
 """The plans demo (`xiaobao.plans.demo.load`): the seed year's plans through the real services, and the
 activity records adding up exactly to the seed year's published education figures.
 
-Loaded once for this module (on top of core's org tree and people), inside a transaction rolled back
-at the end.
+The demo is loaded once for the package (tests/demo/conftest.py), inside a transaction rolled back at the end.
 """
 
 from __future__ import annotations
@@ -10,30 +9,16 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from django.db import transaction
-from django.test import override_settings
 
-from xiaobao.core import demo as core_demo
 from xiaobao.core.models import User
 from xiaobao.plans import demo, selectors
 from xiaobao.plans.models import Activity, Plan
 from xiaobao.workflow.models import ProcessInstance
 
 
-@pytest.fixture(scope="module")
-def loaded_demo(django_db_setup, django_db_blocker, tmp_path_factory):
-    media = tmp_path_factory.mktemp("media")
-    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media), transaction.atomic():
-        core_demo.load()
-        first = demo.load()
-        second = demo.load()
-        yield {"first": first, "second": second}
-        transaction.set_rollback(True)
-
-
 @pytest.fixture
-def loaded(loaded_demo, db):
-    return loaded_demo
+def loaded(demo_output, db):
+    return demo_output
 
 
 def _admin():
@@ -88,5 +73,5 @@ def test_the_plans_are_in_their_statuses_with_their_approvals(loaded):
 
 
 def test_loading_twice_adds_nothing(loaded):
-    assert loaded["first"]["activities"] == 347
-    assert loaded["second"] == {"plans": 0, "activities": 0}
+    assert Activity.objects.count() == 347
+    assert demo.load() == {"plans": 0, "activities": 0}
