@@ -5,6 +5,13 @@ Throwaway PostgreSQL and Redis servers are started on loopback when their binari
 (Debian's packages, installed by .ci/run), and removed afterwards. Without them the
 PostgreSQL pass is skipped with a notice and Redis-marked tests skip themselves.
 Extra arguments go to pytest (e.g. `make test ARGS="-k audit"`).
+
+What runs where: the SQLite pass runs everything, browser tests included. The PostgreSQL pass runs every test
+that reaches the database — through pytest-django's `db`, `transactional_db` or `django_db_setup` fixtures (or a
+fixture built on them) or a `django_db` mark: everything touching SQL, selectors, imports, the workflow runtime,
+statistics, search and locking. A test that reaches none of them cannot reach the database at all (pytest-django
+blocks it), so its outcome cannot differ by database: it runs once, in the SQLite pass (tests/conftest.py leaves it
+out when DATABASE_URL names PostgreSQL). Browser tests (`e2e`) run once, on SQLite.
 """
 
 from __future__ import annotations

@@ -12,12 +12,40 @@ def cast(db):
     return build_cast()
 
 
+# pytest-django's ways into the suite's database: a test that asks for none of them cannot reach it (pytest-django
+# blocks every query outside them), so its outcome cannot depend on which database the suite runs on. (Every test
+# holds django_db_blocker, an autouse fixture's; unblocking it without django_db_setup reaches no test database.)
+DATABASE_FIXTURES = frozenset(
+    {
+        "db",
+        "transactional_db",
+        "django_db_setup",
+        "live_server",
+        "django_db_reset_sequences",
+        "django_db_serialized_rollback",
+    }
+)
+
+
+def touches_the_database(item) -> bool:
+    return bool(DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))) or bool(
+        item.get_closest_marker("django_db")
+    )
+
+
 def pytest_collection_modifyitems(config, items):
-    """postgres-marked tests skip on SQLite; redis-marked ones skip without a test server."""
+    """postgres-marked tests skip on SQLite; redis-marked ones skip without a test server. On PostgreSQL
+    (`make test`'s second pass, DATABASE_URL set) the tests that never reach the database are left out: they
+    ran, identically, in the SQLite pass (scripts/run_tests.py)."""
     redis_url = os.environ.get("TEST_REDIS_URL")
     for item in items:
         if "redis" in item.keywords and not redis_url:
             item.add_marker(pytest.mark.skip(reason="no Redis server (TEST_REDIS_URL unset)"))
+    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        left_out = [item for item in items if not touches_the_database(item)]
+        if left_out:
+            config.hook.pytest_deselected(items=left_out)
+            items[:] = [item for item in items if touches_the_database(item)]
 
 
 @pytest.fixture
