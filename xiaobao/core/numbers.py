@@ -86,3 +86,4 @@ def excel_format(unit: str = "", value=None) -> str:
 
 EXCEL_PERCENT = "0.00%"  # a fraction shown as a percentage with two decimals
 EXCEL_COUNT = "#,##0"
+EXCEL_DECIMAL = "#,##0.00"  # averages, amounts, ratios
