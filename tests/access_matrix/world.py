@@ -101,6 +101,10 @@ def build_world() -> SimpleNamespace:
     _training(w)
     _inspection(w)
     _workflow(w)
+    from xiaobao.web.models import SavedView
+
+    # a saved list view is its owner's alone (issue 21)
+    w.saved_view = SavedView.objects.create(owner=w.officer_a, page="complaints", name="逾期", query="box=overdue")
     w.clients = {}  # signed in once for the module: (principal, api) -> client
     return w
 
