@@ -114,3 +114,19 @@ def test_plans_not_closed_come_first_the_one_ending_soonest_first(cast):
     by_name = [p.name for p in plan_selectors.plans_for(cast.hq_admin, {"sort": "name"})]
     assert by_name == sorted(rows)
     assert [p.name for p in plan_selectors.plans_for(cast.hq_admin, {"sort": "created_by__password"})] == rows
+
+
+def test_the_workbench_all_link_lists_only_running_clocks_due_by_the_horizon(cast):
+    running = complaint(cast.branch_a, due_in_days=1)
+    closed = complaint(cast.branch_a, due_in_days=-3, status=Complaint.Status.CLOSED)
+    paused = complaint(cast.branch_a, due_in_days=-1, paused=True)
+    later = complaint(cast.branch_a, due_in_days=10)
+    horizon = timezone.localdate() + timedelta(days=3)
+    client = Client()
+    client.force_login(cast.officer_a)
+    html = client.get("/complaints/", {"box": "all", "clock_running": "1", "due_before": horizon.isoformat()})
+    html = html.content.decode()
+    assert running.number in html
+    for absent in (closed, paused, later):
+        assert absent.number not in html
+    assert 'data-testid="due-filter"' in html

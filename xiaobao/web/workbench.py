@@ -123,7 +123,9 @@ def complaints_panel(user, now: datetime) -> Panel:
         _("临近法定时限的投诉"),
         items,
         rows.count(),
-        more_url=reverse("complaints:list") + "?" + urlencode({"box": "all", "due_before": horizon.isoformat()}),
+        more_url=reverse("complaints:list")
+        + "?"
+        + urlencode({"box": "all", "clock_running": 1, "due_before": horizon.isoformat()}),
         empty=_("没有临近法定时限的投诉。"),
     )
 
