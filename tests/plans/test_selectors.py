@@ -97,7 +97,8 @@ def test_plans_filter_by_kind_status_year_and_name(cast, new_plan):
     assert list(selectors.plans_for(cast.hq_admin, {"kind": "annual"})) == [annual]
     assert list(selectors.plans_for(cast.hq_admin, {"year": 2025})) == [campaign]
     assert list(selectors.plans_for(cast.hq_admin, {"q": "年度"})) == [annual]
-    assert list(selectors.plans_for(cast.hq_admin, {"status": "draft"})) == [campaign, annual]
+    # both open: the one whose period ends first comes first (issue 21: what needs action first)
+    assert list(selectors.plans_for(cast.hq_admin, {"status": "draft"})) == [annual, campaign]
 
 
 # --- progress ------------------------------------------------------------------------------------------

@@ -116,3 +116,34 @@ def test_rankings_break_ties_by_time_and_awards_go_to_participants(cast, roster,
         services.team_create(
             actor=cast.officer_a, contest=contest, org_unit=cast.sub_a, name="x", members=[roster["emp_a"]]
         )
+
+
+def test_unfinished_assignments_come_first_overdue_before_open_by_deadline(cast, roster, course):
+    """Issue 21: a list of work puts what needs action first (ordering by the status code put 已撤销 first)."""
+    from xiaobao.training import selectors
+
+    staff = roster["emp_a"]
+    rows = []
+    for due, status in (
+        (date(2025, 7, 1), TrainingAssignment.Status.CANCELLED),
+        (date(2025, 8, 1), TrainingAssignment.Status.OPEN),
+        (date(2025, 7, 15), TrainingAssignment.Status.OPEN),
+        (date(2025, 6, 1), TrainingAssignment.Status.OVERDUE),
+        (date(2025, 5, 1), TrainingAssignment.Status.DONE),
+    ):
+        rows.append(
+            TrainingAssignment.objects.create(
+                org_unit=staff.org_unit,
+                staff=staff,
+                course=course,
+                reason="质检发现",
+                due_on=due,
+                status=status,
+                assigned_at=NOW,
+                source_key=f"test:{due}",
+            )
+        )
+    cancelled, later, sooner, overdue, done = rows
+    # finished ones last (same assignment time: the newer row first)
+    assert list(selectors.own_assignments(staff)) == [overdue, sooner, later, done, cancelled]
+    assert list(selectors.assignments_for(cast.hq_admin))[:3] == [overdue, sooner, later]

@@ -84,3 +84,49 @@ def test_work_orders_open_first_by_deadline_finished_last(cast):
     assert numbers(rows) == [sooner.number, later.number, done.number]
     by_number = workorder_selectors.work_orders_visible_to(cast.officer_a, {"box": "all", "sort": "-number"})
     assert numbers(by_number) == sorted(numbers(rows), reverse=True)
+
+
+def test_plans_not_closed_come_first_the_one_ending_soonest_first(cast):
+    from datetime import date
+
+    from xiaobao.plans import selectors as plan_selectors
+    from xiaobao.plans.models import Plan
+
+    def plan(name, status, start, end):
+        return Plan.objects.create(
+            org_unit=cast.hq,
+            name=name,
+            kind=Plan.Kind.TRAINING,
+            status=status,
+            period_start=start,
+            period_end=end,
+            description="计划",
+            created_by=cast.hq_admin,
+            created_at=timezone.now(),
+            updated_at=timezone.now(),
+        )
+
+    closed = plan("去年的方案", Plan.Status.CLOSED, date(2025, 1, 1), date(2025, 12, 31))
+    later = plan("全年方案", Plan.Status.IN_PROGRESS, date(2026, 1, 1), date(2026, 12, 31))
+    sooner = plan("三月方案", Plan.Status.IN_PROGRESS, date(2026, 3, 1), date(2026, 3, 31))
+    rows = [p.name for p in plan_selectors.plans_for(cast.hq_admin)]
+    assert rows == [sooner.name, later.name, closed.name]
+    by_name = [p.name for p in plan_selectors.plans_for(cast.hq_admin, {"sort": "name"})]
+    assert by_name == sorted(rows)
+    assert [p.name for p in plan_selectors.plans_for(cast.hq_admin, {"sort": "created_by__password"})] == rows
+
+
+def test_the_workbench_all_link_lists_only_running_clocks_due_by_the_horizon(cast):
+    running = complaint(cast.branch_a, due_in_days=1)
+    closed = complaint(cast.branch_a, due_in_days=-3, status=Complaint.Status.CLOSED)
+    paused = complaint(cast.branch_a, due_in_days=-1, paused=True)
+    later = complaint(cast.branch_a, due_in_days=10)
+    horizon = timezone.localdate() + timedelta(days=3)
+    client = Client()
+    client.force_login(cast.officer_a)
+    html = client.get("/complaints/", {"box": "all", "clock_running": "1", "due_before": horizon.isoformat()})
+    html = html.content.decode()
+    assert running.number in html
+    for absent in (closed, paused, later):
+        assert absent.number not in html
+    assert 'data-testid="due-filter"' in html

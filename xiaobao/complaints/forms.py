@@ -235,6 +235,7 @@ class ListFilterForm(Form):
     received_from = forms.DateField(required=False)
     received_to = forms.DateField(required=False)
     due_before = forms.DateField(required=False)  # the 工作台's "nearing the deadline" link
+    clock_running = forms.BooleanField(required=False)
     sort = forms.CharField(required=False, max_length=30)  # a column key; the selector ignores unknown ones
 
 

@@ -54,7 +54,7 @@ def complaints_visible_to(user, filters: dict | None = None) -> QuerySet[Complai
     org_unit (its subtree), q (number, subject, policy; or an exact phone / ID number through the
     blind index), overdue, due_before, received_from / received_to (dates or datetimes), category
     ids (business_category, cause_category, demand_category, root_cause), is_repeat, is_major (重大消费投诉,
-    第二十九条), is_group (the internal group flag)."""
+    第二十九条), is_group (the internal group flag), clock_running (the statutory clock runs, not paused), sort."""
     filters = filters or {}
     rows = _visible(user).select_related("org_unit", "handler", "business_category", "cause_category")
     if (filters.get("box") or "all") == "todo":
@@ -70,6 +70,8 @@ def complaints_visible_to(user, filters: dict | None = None) -> QuerySet[Complai
         rows = overdue(rows, now=filters.get("now"))
     if filters.get("due_before"):
         rows = rows.filter(due_at__lte=_moment(filters["due_before"], end=True))
+    if _flag(filters.get("clock_running")):  # the statutory clock runs: a deadline in force, not yet met
+        rows = rows.filter(status__in=Complaint.CLOCK_STATUSES, clock_paused_since__isnull=True)
     if filters.get("received_from"):
         rows = rows.filter(received_at__gte=_moment(filters["received_from"]))
     if filters.get("received_to"):

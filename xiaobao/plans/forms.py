@@ -72,6 +72,7 @@ class PlanFilterForm(Form):
     status = forms.ChoiceField(required=False, choices=[("", _("全部状态")), *Plan.Status.choices])
     year = forms.IntegerField(required=False, min_value=2000, max_value=2100)
     q = forms.CharField(required=False, max_length=100)
+    sort = forms.CharField(required=False, max_length=30)  # a column key; the selector ignores unknown ones
 
 
 class TaskChoiceField(forms.ModelChoiceField):

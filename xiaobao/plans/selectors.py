@@ -24,6 +24,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from xiaobao.core import sorting
 from xiaobao.core.models import PATH_STEP, Attachment, OrgUnit
 from xiaobao.core.scope import scope_for
 from xiaobao.plans.models import Activity, Plan, PlanTask
@@ -66,8 +67,9 @@ def _visible_plans(user) -> QuerySet[Plan]:
 
 
 def plans_for(user, filters: dict | None = None) -> QuerySet[Plan]:
-    """Plans the user may see, newest period first. filters: kind, status, year (period overlaps it),
-    org_unit (owner unit id), q (name contains)."""
+    """Plans the user may see, open ones first (the period ending soonest first), or by a whitelisted column
+    (`sort`, "-" for descending). filters: kind, status, year (period overlaps it), org_unit (owner unit id),
+    q (name contains), sort."""
     filters = filters or {}
     rows = _visible_plans(user).select_related("org_unit", "created_by")
     if filters.get("kind"):
@@ -81,7 +83,19 @@ def plans_for(user, filters: dict | None = None) -> QuerySet[Plan]:
         rows = rows.filter(org_unit=filters["org_unit"])
     if filters.get("q"):
         rows = rows.filter(name__icontains=str(filters["q"]).strip())
-    return rows.order_by("-period_start", "-id")
+    # what needs action first: plans not closed, the one whose period ends soonest first; closed ones newest first
+    default = sorting.action_first(~Q(status=Plan.Status.CLOSED), due="period_end", recent="period_start")
+    return sorting.apply_sort(rows.order_by(*default), filters.get("sort"), SORT_KEYS)
+
+
+# Columns the plan list may be sorted by (core/sorting.py); anything else in `sort` is ignored.
+SORT_KEYS = {
+    "name": ("name",),
+    "kind": ("kind",),
+    "org_unit": ("org_unit__path",),
+    "period_start": ("period_start",),
+    "status": ("status",),
+}
 
 
 def may_change_plan(user, plan: Plan) -> bool:

@@ -11,6 +11,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from xiaobao.core import sorting
 from xiaobao.training.models import (
     Attempt,
     AudienceGroup,
@@ -256,11 +257,21 @@ def assignments_for(user, filters: dict | None = None) -> QuerySet[TrainingAssig
         rows = rows.filter(staff__employee_no=filters["staff"])
     if filters.get("status"):
         rows = rows.filter(status=filters["status"])
-    return rows.order_by("status", "due_on", "id")
+    return rows.order_by(*_unfinished_first())
+
+
+def _unfinished_first() -> list:
+    """What needs action first (issue 21): overdue, then open, each by the nearest deadline; then done and
+    cancelled ones, newest first. (Ordering by the status code put 已撤销 first: "cancelled" sorts first.)"""
+    S = TrainingAssignment.Status
+    return sorting.action_first(
+        Q(status__in=(S.OPEN, S.OVERDUE)), urgent_q=Q(status=S.OVERDUE), due="due_on", recent="assigned_at"
+    )
 
 
 def own_assignments(staff: StaffMember) -> QuerySet[TrainingAssignment]:
-    return TrainingAssignment.objects.filter(staff=staff).select_related("course", "exam").order_by("status", "due_on")
+    rows = TrainingAssignment.objects.filter(staff=staff).select_related("course", "exam")
+    return rows.order_by(*_unfinished_first())
 
 
 def has_attempts(exam: Exam) -> bool:

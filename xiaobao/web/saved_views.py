@@ -22,11 +22,13 @@ PAGES = {
     "complaints": "complaints:list",
     "reviews": "reviews:list",
     "workorders": "workorders:list",
+    "plans": "plans:list",
 }
 PAGE_LABELS = {
     "complaints": gettext_lazy("投诉管理"),
     "reviews": gettext_lazy("消保审查"),
     "workorders": gettext_lazy("工单管理"),
+    "plans": gettext_lazy("方案管理"),
 }
 MAX_PER_PAGE = 20
 NAME_MAX = 60

@@ -123,7 +123,9 @@ def complaints_panel(user, now: datetime) -> Panel:
         _("临近法定时限的投诉"),
         items,
         rows.count(),
-        more_url=reverse("complaints:list") + "?" + urlencode({"box": "all", "due_before": horizon.isoformat()}),
+        more_url=reverse("complaints:list")
+        + "?"
+        + urlencode({"box": "all", "clock_running": 1, "due_before": horizon.isoformat()}),
         empty=_("没有临近法定时限的投诉。"),
     )
 
@@ -251,12 +253,13 @@ def indicators_panel(user, now: datetime) -> Panel | None:
             else ("up" if tile.change > 0 else "down" if tile.change < 0 else "flat"),
         }
         for tile in data["tiles"]
+        if tile.value is not None  # a tile with no figure for the period is noise on a page of work
     ]
     return Panel(
         "indicators",
         _("关键指标"),
         [],
-        len(tiles),
+        len(data["tiles"]),
         more_url=reverse("indicators:dashboard") + "?" + urlencode({"unit": unit.pk, "period": period.code}),
         empty=_("这一期间还没有关键指标的数据。"),
         extra={"tiles": tiles, "unit": unit, "period": period},
