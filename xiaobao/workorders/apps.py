@@ -19,3 +19,7 @@ class WorkOrdersConfig(AppConfig):
         from xiaobao.workorders import selectors
 
         access.register("workorders.workorder", selectors.visible_orders)
+        # How its process's variables read on task and history pages (labels, names, local times).
+        from xiaobao.workorders import process_fields
+
+        process_fields.register(selectors.PROCESS_KEY)
