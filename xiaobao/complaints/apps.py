@@ -25,6 +25,10 @@ class ComplaintsConfig(AppConfig):
         from xiaobao.workflow import access
 
         access.register("complaints.complaint", selectors.complaints_visible_to)
+        # How its process's variables read on task and history pages (labels, names, local times).
+        from xiaobao.complaints import process_fields
+
+        process_fields.register(selectors.PROCESS_KEY)
 
         # What quality inspection asks of complaints through core.hooks (it may not import us): a complaint
         # shown by a call, the 回访 call list for the outbound robot, and the robot's answers.

@@ -13,3 +13,8 @@ class KnowledgeConfig(AppConfig):
         from xiaobao.workflow import access
 
         access.register("knowledge.document", selectors.documents_in_reach)
+        # How its process's variables read on task and history pages (labels, names, local times).
+        from xiaobao.knowledge import process_fields
+        from xiaobao.knowledge.versions import PROCESS_KEY
+
+        process_fields.register(PROCESS_KEY)

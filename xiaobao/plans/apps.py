@@ -13,3 +13,7 @@ class PlansConfig(AppConfig):
         from xiaobao.workflow import access
 
         access.register("plans.plan", selectors.plans_for)
+        # How its process's variables read on task and history pages (labels, names, local times).
+        from xiaobao.plans import process_fields
+
+        process_fields.register(selectors.PROCESS_KEY)

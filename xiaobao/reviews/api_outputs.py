@@ -44,7 +44,7 @@ ACTIONS = [
     "refresh",
 ]
 # Kinds a browser shows by itself, running nothing of the file's: images, and PDFs in its own viewer.
-PREVIEW_KINDS = frozenset({"pdf", "png", "jpeg", "gif"})
+PREVIEW_KINDS = frozenset({"pdf", "docx", "png", "jpeg", "gif"})
 
 
 # --- shared reads ---------------------------------------------------------------------------------

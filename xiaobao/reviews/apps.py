@@ -13,3 +13,7 @@ class ReviewsConfig(AppConfig):
         from xiaobao.workflow import access
 
         access.register("reviews.review", selectors.reviews_visible_to)
+        # How its process's variables read on task and history pages (labels, names, local times).
+        from xiaobao.reviews import process_fields
+
+        process_fields.register(selectors.PROCESS_KEY)

@@ -13,15 +13,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods
 
+from xiaobao.core import previews
 from xiaobao.core.api_errors import BusinessRuleError
 from xiaobao.core.views import serve_attachment
 from xiaobao.reviews import selectors, services
@@ -195,6 +197,8 @@ def preview(request, pk: int, attachment_pk: int):
     attachment = attachment_for_user(request.user, pk, attachment_pk)
     if attachment.kind not in PREVIEW_KINDS:
         raise Http404
+    if attachment.kind == "docx" or (attachment.kind == "pdf" and request.GET.get("as") == "text"):
+        return _converted(attachment)
     response = FileResponse(
         attachment.file.open("rb"), as_attachment=False, filename=attachment.name, content_type=attachment.mime
     )
@@ -205,4 +209,22 @@ def preview(request, pk: int, attachment_pk: int):
         response["Content-Security-Policy"] = "default-src 'none'; object-src 'self'; frame-ancestors 'self'"
     else:
         response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; frame-ancestors 'self'; sandbox"
+    return response
+
+
+def _converted(attachment) -> HttpResponse:
+    """A Word document (or a PDF's text) converted to HTML on the server: text only, escaped, bounded
+    (core.previews); served so that nothing in it could run even if it tried — no scripts, a sandbox."""
+    converter = previews.docx_html if attachment.kind == "docx" else previews.pdf_text_html
+    try:
+        with attachment.file.open("rb") as handle:
+            html = converter(handle, attachment.name)
+    except previews.PreviewError as refusal:
+        html = previews.PAGE.format(title=escape(attachment.name), body=f'<p class="note">{escape(refusal)}</p>')
+    response = HttpResponse(html, content_type="text/html; charset=utf-8")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'; sandbox"
+    )
     return response

@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import MultiPartParser
@@ -22,7 +22,7 @@ from rest_framework.views import APIView
 from xiaobao.core import selectors as core_selectors
 from xiaobao.core.api import HasModelPermission, answered_in_transaction
 from xiaobao.workflow import error_codes as codes
-from xiaobao.workflow import forms, selectors, services
+from xiaobao.workflow import forms, labels, selectors, services
 from xiaobao.workflow.exceptions import WorkflowError
 
 # The API speaks of the "candidate" box; the selector calls it "group".
@@ -35,6 +35,31 @@ REFUSALS = {
     404: OpenApiResponse(description="No such task in the caller's scope"),
     409: OpenApiResponse(description="workflow.task_closed / workflow.stale_version / workflow.already_claimed"),
 }
+
+
+class LocalDateTime(serializers.DateTimeField):
+    """A moment in the server's local time to the second, as people read it (no microseconds, no UTC offsets
+    that differ between rows)."""
+
+    def to_representation(self, value):
+        if value is None:
+            return None
+        return timezone.localtime(value).replace(microsecond=0).isoformat()
+
+
+class FieldOutput(serializers.Serializer):
+    """A process variable as a business field: `text` is what a person reads (names, local times, 是/否)."""
+
+    name = serializers.CharField()
+    label = serializers.CharField()
+    text = serializers.CharField()
+
+
+class ChangeOutput(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()
+    before = serializers.CharField()
+    after = serializers.CharField()
 
 
 class TaskOutput(serializers.Serializer):
@@ -54,11 +79,11 @@ class TaskOutput(serializers.Serializer):
     candidate_role = serializers.CharField(source="candidate_role.code", default=None)
     assignee = serializers.IntegerField(source="assignee_id", allow_null=True)
     assignee_name = serializers.SerializerMethodField()
-    created_at = serializers.DateTimeField()
-    due_at = serializers.DateTimeField(allow_null=True)
+    created_at = LocalDateTime()
+    due_at = LocalDateTime(allow_null=True)
     due_provisional = serializers.BooleanField()
     overdue = serializers.SerializerMethodField()
-    completed_at = serializers.DateTimeField(allow_null=True)
+    completed_at = LocalDateTime(allow_null=True)
 
     def get_assignee_name(self, task) -> str | None:
         return str(task.assignee) if task.assignee_id else None
@@ -77,7 +102,7 @@ class FormFieldOutput(serializers.Serializer):
 
 class TransitionOutput(serializers.Serializer):
     id = serializers.IntegerField()
-    at = serializers.DateTimeField()
+    at = LocalDateTime()
     action = serializers.CharField()
     action_display = serializers.CharField(source="get_action_display")
     actor = serializers.IntegerField(source="actor_id", allow_null=True)
@@ -86,7 +111,16 @@ class TransitionOutput(serializers.Serializer):
     element_id = serializers.CharField()
     element_name = serializers.CharField()
     changes = serializers.JSONField()
+    labelled_changes = serializers.SerializerMethodField(help_text="The changes as labelled business fields.")
     comment = serializers.CharField()
+
+    @extend_schema_field(ChangeOutput(many=True))
+    def get_labelled_changes(self, row) -> list[dict]:
+        if not row.changes:
+            return []
+        key = self.context.get("process_key") or row.instance.definition.key
+        form = row.task.form if row.task_id else None
+        return ChangeOutput(labels.present_changes(key, row.changes, form=form), many=True).data
 
 
 def _task(request, pk: int):
@@ -115,9 +149,16 @@ class InboxApi(GenericAPIView):
 class TaskDetailApi(APIView):
     class OutputSerializer(TaskOutput):
         form = FormFieldOutput(many=True)
-        data = serializers.JSONField()
+        data = serializers.JSONField(
+            help_text="The raw process variables, for programs; people read `business_fields`."
+        )
+        business_fields = serializers.SerializerMethodField()
         delegated_by = serializers.IntegerField(source="delegated_by_id", allow_null=True)
         completed_by = serializers.IntegerField(source="completed_by_id", allow_null=True)
+
+        @extend_schema_field(FieldOutput(many=True))
+        def get_business_fields(self, task) -> list[dict]:
+            return FieldOutput(labels.present(task.instance.definition.key, task.data, form=task.form), many=True).data
 
     serializer_class = OutputSerializer
 
@@ -327,7 +368,9 @@ class InstanceHistoryApi(GenericAPIView):
     @extend_schema(responses={200: TransitionOutput(many=True), 404: REFUSALS[404]})
     def get(self, request, pk: int):
         instance = selectors.get_instance_for_user(request.user, pk)
-        return Response(TransitionOutput(selectors.history(request.user, instance), many=True).data)
+        rows = selectors.history(request.user, instance)
+        context = {"process_key": instance.definition.key}
+        return Response(TransitionOutput(rows, many=True, context=context).data)
 
 
 class DiagramApi(APIView):

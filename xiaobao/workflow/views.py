@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from xiaobao.core import selectors as core_selectors
-from xiaobao.workflow import selectors, services
+from xiaobao.workflow import labels, selectors, services
 from xiaobao.workflow.assignment import ACT_PERMISSION, is_candidate, is_supervisor
 from xiaobao.workflow.exceptions import NotAllowed, WorkflowError
 from xiaobao.workflow.forms import ReassignForm, TaskForm, UploadForm, VersionForm, read_upload
@@ -77,14 +77,13 @@ def _panel_context(request, task: HumanTask, *, form=None, reassign_form=None, n
     abilities = _abilities(request.user, task)
     if form is None and abilities["can_complete"]:
         form = TaskForm(task=task)
-    labels = {f["id"]: f["label"] for f in task.form or []}
     extra = {}
     if abilities["complete_elsewhere"]:
         extra["object_text"], extra["object_url"] = _business_object(task.instance)
     return {
         **extra,
         "task": task,
-        "data_rows": [(labels.get(key, key), value) for key, value in (task.data or {}).items()],
+        "data_rows": labels.present(task.instance.definition.key, task.data, form=task.form),
         "form": form,
         "reassign_form": reassign_form or ReassignForm(initial={"version": task.version}),
         "notice": notice,
@@ -92,6 +91,16 @@ def _panel_context(request, task: HumanTask, *, form=None, reassign_form=None, n
         "now": timezone.now(),
         **abilities,
     }
+
+
+def _labelled(history, instance) -> list:
+    """History rows, each with its data changes as labelled business fields (`step.fields`)."""
+    rows = list(history)
+    key = instance.definition.key
+    for step in rows:
+        form = step.task.form if step.task_id else None
+        step.fields = labels.present_changes(key, step.changes, form=form) if step.changes else []
+    return rows
 
 
 def _business_object(instance):
@@ -114,7 +123,9 @@ def task_detail(request, pk: int):
             "instance": task.instance,
             "object_text": text,
             "object_url": url,
-            "history": selectors.history(request.user, task.instance).select_related("actor"),
+            "history": _labelled(
+                selectors.history(request.user, task.instance).select_related("actor", "task"), task.instance
+            ),
         }
     )
     return render(request, "workflow/task_detail.html", context)
@@ -137,7 +148,9 @@ def _after_action(request, pk: int, *, notice="", error="", form=None, reassign_
         return response
     context = _panel_context(request, task, form=form, reassign_form=reassign_form, notice=notice, error=error)
     # the action added a history row: the timeline beside the panel is swapped out-of-band
-    context["history"] = selectors.history(request.user, task.instance).select_related("actor")
+    context["history"] = _labelled(
+        selectors.history(request.user, task.instance).select_related("actor", "task"), task.instance
+    )
     context["oob_history"] = True
     return render(request, "workflow/_task_panel.html", context, status=status)
 
@@ -310,7 +323,7 @@ def instance_detail(request, pk: int):
             "object_text": text,
             "object_url": url,
             "states": selectors.diagram_states(instance),
-            "history": selectors.history(request.user, instance).select_related("actor"),
+            "history": _labelled(selectors.history(request.user, instance).select_related("actor", "task"), instance),
         },
     )
 

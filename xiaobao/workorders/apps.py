@@ -24,3 +24,7 @@ class WorkOrdersConfig(AppConfig):
         from xiaobao.workorders.calendar_refresh import recount_provisional
 
         calendar_year_published.connect(recount_provisional, dispatch_uid="workorders.recount_provisional")
+        # How its process's variables read on task and history pages (labels, names, local times).
+        from xiaobao.workorders import process_fields
+
+        process_fields.register(selectors.PROCESS_KEY)
