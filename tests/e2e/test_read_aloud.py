@@ -27,6 +27,7 @@ def test_read_aloud_reads_content_only_with_controls_and_a_clear_no_voice_messag
         body="请今日回电",
     )
     page = new_page(init_script=SPEECH_RECORDER)
+    page.goto("/accounts/login/", timeout=60_000)  # the first page of a run may be slow (cold server)
     log_in(page, cast.officer_a.username)
     page.goto("/core/notifications/")
     expect(page.locator("#main-content")).to_contain_text("138****5678")
