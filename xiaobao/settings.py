@@ -300,6 +300,14 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 
+# --- notifications -------------------------------------------------------------------
+# The digest rule: a person gets at most NOTIFICATION_DIGEST_AFTER separate notices of one kind (say "task overdue")
+# whose events fall within NOTIFICATION_DIGEST_WINDOW_MINUTES; every further one in that window is folded into one
+# digest notice of that kind, which lists them all and keeps collecting while it is unread and new ones keep
+# coming within the window. Nothing is dropped: the folded notices stay readable under their digest.
+NOTIFICATION_DIGEST_AFTER = int(os.environ.get("NOTIFICATION_DIGEST_AFTER", "5"))
+NOTIFICATION_DIGEST_WINDOW_MINUTES = int(os.environ.get("NOTIFICATION_DIGEST_WINDOW_MINUTES", "60"))
+
 # --- API -----------------------------------------------------------------------------
 REST_FRAMEWORK = {
     # Token first: DRF takes the WWW-Authenticate header from the first class, so an anonymous

@@ -8,7 +8,11 @@ import pytest
 from django.test import Client
 from django.utils.translation import gettext as _
 
-from xiaobao.web.navigation import NAV_ITEMS
+from tests.helpers import make_unit, make_user
+from xiaobao.core.models import OrgUnit
+from xiaobao.web.navigation import NAV_ITEMS, items_for
+
+NAV_ITEMS_BY_KEY = {item.key: item for item in NAV_ITEMS}
 
 # Any attribute or CSS url() that points off this server: http(s)://… or protocol-relative //…
 EXTERNAL = re.compile(r"""(?:src|href|action|data-[\w-]+)\s*=\s*["'](?:https?:)?//|url\(\s*["']?(?:https?:)?//""", re.I)
@@ -74,15 +78,32 @@ def test_the_navigation_lists_every_built_module_for_head_office_and_no_placehol
             assert str(item.label) in html
 
 
-def test_care_mode_is_remembered_and_simplifies_the_navigation(cast, as_user):
+def test_care_mode_is_remembered_and_keeps_the_navigation(cast, as_user):
     client = as_user(cast.officer_a)
     assert client.post("/core/preferences/care-mode/", {"care_mode": "on"}).status_code == 302
     cast.officer_a.refresh_from_db()
     assert cast.officer_a.care_mode
     html = as_user(cast.officer_a).get("/").content.decode()  # a new session remembers it
     assert 'class="care-mode"' in html
-    hidden = [str(i.label) for i in NAV_ITEMS if not i.care]
-    assert hidden and not any(f"</span> {label}</a>" in html for label in hidden)
+    assert [str(i.label) for i in items_for(cast.officer_a)] == nav_labels(html)
+
+
+def nav_labels(html: str) -> list[str]:
+    menu = html.split('class="sidenav"', 1)[1].split("</nav>", 1)[0]
+    return re.findall(r"</svg> ([^<]+)</a>", menu)
+
+
+def test_care_mode_keeps_every_module_a_reviewer_has(db, as_user):
+    # The regression: care mode dropped 消保审查 (and four other modules) from the menu, so a reviewer who
+    # needed larger type lost the one module of the job.
+    reviewer = make_user("reviewer_care", make_unit("HQ", "总公司", OrgUnit.Level.HEAD_OFFICE), "reviewer")
+    standard = nav_labels(as_user(reviewer).get("/").content.decode())
+    reviewer.care_mode = True
+    reviewer.save(update_fields=["care_mode"])
+    html = as_user(reviewer).get("/").content.decode()
+    assert 'class="care-mode"' in html
+    assert nav_labels(html) == standard
+    assert str(NAV_ITEMS_BY_KEY["reviews"].label) in standard
 
 
 def test_care_mode_and_language_refuse_get(cast, as_user):

@@ -225,10 +225,19 @@ class NotificationListApi(ListAPIView):
 
     class FilterSerializer(serializers.Serializer):
         unread = serializers.BooleanField(required=False, default=False)
+        kind = serializers.CharField(
+            required=False, allow_blank=True, max_length=50, help_text="a module (`complaints`) or a full kind"
+        )
+        digest = serializers.IntegerField(
+            required=False, min_value=1, help_text="list the notices folded into this digest of yours"
+        )
 
     class OutputSerializer(serializers.Serializer):
         id = serializers.IntegerField()
         kind = serializers.CharField()
+        group = serializers.SerializerMethodField()
+        is_digest = serializers.BooleanField()
+        digest_size = serializers.IntegerField()
         level = serializers.CharField()
         title = serializers.CharField()
         body = serializers.CharField()
@@ -237,6 +246,9 @@ class NotificationListApi(ListAPIView):
         object_id = serializers.CharField()
         created_at = serializers.DateTimeField()
         read_at = serializers.DateTimeField(allow_null=True)
+
+        def get_group(self, obj) -> str:
+            return obj.kind.split(".", 1)[0]
 
     serializer_class = OutputSerializer
 
@@ -250,11 +262,34 @@ class NotificationListApi(ListAPIView):
         return selectors.notifications_for(self.request.user, filters=filters.validated_data)
 
 
+class NotificationGroupsApi(APIView):
+    """The caller's notifications grouped by module (`key` is what `kind=` filters on), with counts."""
+
+    class FilterSerializer(serializers.Serializer):
+        unread = serializers.BooleanField(required=False, default=False)
+
+    class OutputSerializer(serializers.Serializer):
+        key = serializers.CharField()
+        label = serializers.CharField()
+        total = serializers.IntegerField()
+        unread = serializers.IntegerField()
+        urgent = serializers.IntegerField()
+
+    @extend_schema(parameters=[FilterSerializer], responses={200: OutputSerializer(many=True)})
+    def get(self, request):
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        groups = selectors.notification_groups(request.user, unread=filters.validated_data["unread"])
+        return Response(self.OutputSerializer(groups, many=True).data)
+
+
 class NotificationReadApi(APIView):
-    """Mark the caller's notifications read: the listed ids, or all unread when `ids` is omitted."""
+    """Mark the caller's notifications read: the listed ids (a digest with the notices it holds), or all unread
+    when `ids` is omitted (of one module or kind with `kind`)."""
 
     class InputSerializer(serializers.Serializer):
         ids = serializers.ListField(child=serializers.IntegerField(), required=False, max_length=500)
+        kind = serializers.CharField(required=False, allow_blank=True, max_length=50)
 
     class OutputSerializer(serializers.Serializer):
         marked = serializers.IntegerField()
@@ -265,7 +300,9 @@ class NotificationReadApi(APIView):
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        marked = services.notifications_mark_read(user=request.user, ids=data.validated_data.get("ids"))
+        marked = services.notifications_mark_read(
+            user=request.user, ids=data.validated_data.get("ids"), kind=data.validated_data.get("kind", "")
+        )
         return Response(self.OutputSerializer({"marked": marked}).data)
 
 
@@ -288,4 +325,5 @@ urlpatterns = [
     path("users/", UserListApi.as_view(), name="api-users"),
     path("notifications/", NotificationListApi.as_view(), name="api-notifications"),
     path("notifications/read/", NotificationReadApi.as_view(), name="api-notifications-read"),
+    path("notifications/groups/", NotificationGroupsApi.as_view(), name="api-notification-groups"),
 ]

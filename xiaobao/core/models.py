@@ -327,12 +327,24 @@ class Notification(models.Model):
     # E-mail copy: the service marks it pending; the worker's periodic job sends it (never the request).
     email_state = models.CharField(max_length=10, blank=True, default="", choices=EmailState.choices, db_index=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
+    # 汇总通知: when many notices of one kind arrive at once (settings.NOTIFICATION_DIGEST_AFTER), the later ones
+    # are folded into one digest row (is_digest, digest_size = how many it holds); a folded notice points at its
+    # digest and is shown under it, not in the list.
+    is_digest = models.BooleanField(_("汇总"), default=False)
+    digest_size = models.PositiveIntegerField(_("汇总条数"), default=0)
+    digest = models.ForeignKey(
+        "self", verbose_name=_("所属汇总"), null=True, blank=True, on_delete=models.CASCADE, related_name="folded"
+    )
 
     class Meta:
         verbose_name = _("通知")
         verbose_name_plural = _("通知")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["recipient", "read_at"], name="core_notification_unread_idx")]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="core_notification_unread_idx"),
+            # the digest rule counts one person's notices of one kind in a time window on every notice written
+            models.Index(fields=["recipient", "kind", "created_at"], name="core_notification_kind_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["recipient", "dedupe_key"],

@@ -129,6 +129,11 @@ def notify(
     notify once. Text is masked: a notification never carries personal data in clear. With
     `email`, recipients who have an address also get it by mail — the row is marked pending and
     the worker's periodic job sends it, so a slow mail server never holds up a request.
+    `now` is the time of the event reported (default: this moment); the notice carries it.
+
+    The digest rule (settings.NOTIFICATION_DIGEST_AFTER, NOTIFICATION_DIGEST_WINDOW_MINUTES): a recipient who
+    already has that many notices of this kind from the window before `now` gets this one folded into a digest
+    notice instead of a separate one; the folded notice is kept (and deduplicated) but not mailed on its own.
     """
     from django.utils import timezone
 
@@ -146,6 +151,10 @@ def notify(
             )
         )
         users = {pk: u for pk, u in users.items() if pk not in already}
+    if not users:
+        return 0
+    crowded = _recipients_over_digest_threshold(users, kind=kind, now=now)
+    digests = _open_digests(crowded, kind=kind, now=now, email=email, users=users, level=level) if crowded else {}
     rows = [
         Notification(
             recipient_id=pk,
@@ -158,22 +167,125 @@ def notify(
             object_id=str(obj.pk) if obj is not None else "",
             dedupe_key=dedupe_key[:200],
             created_at=now,
-            email_state=Notification.EmailState.PENDING if email and user.email else Notification.EmailState.NONE,
+            email_state=(
+                Notification.EmailState.PENDING
+                if email and user.email and pk not in digests
+                else Notification.EmailState.NONE
+            ),
+            digest=digests.get(pk),
         )
         for pk, user in users.items()
     ]
     with transaction.atomic():
         # ignore_conflicts: a concurrent sweep may have inserted the same key since the read above.
         Notification.objects.bulk_create(rows, ignore_conflicts=bool(dedupe_key))
+        for digest in digests.values():
+            _refresh_digest(digest)
     return len(rows)
 
 
+def _digest_window():
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    return settings.NOTIFICATION_DIGEST_AFTER, timedelta(minutes=settings.NOTIFICATION_DIGEST_WINDOW_MINUTES)
+
+
+def _recipients_over_digest_threshold(users: dict, *, kind: str, now) -> set[int]:
+    """The recipients who already have the threshold's worth of notices of `kind` from the window before `now`
+    (separate ones and ones already folded; digest rows themselves do not count)."""
+    from django.db.models import Count
+
+    from xiaobao.core.models import Notification
+
+    after, window = _digest_window()
+    if after <= 0:
+        return set()
+    counts = (
+        Notification.objects.filter(
+            recipient__in=users, kind=kind, is_digest=False, created_at__gt=now - window, created_at__lte=now
+        )
+        .values("recipient_id")
+        .annotate(n=Count("id"))
+    )
+    return {c["recipient_id"] for c in counts if c["n"] >= after}
+
+
+DIGEST_LISTED = 20  # titles a digest's body lists; the rest are counted ("…and 12 more") and shown on its page
+
+
+def _open_digests(crowded: set[int], *, kind: str, now, email: bool, users: dict, level: str) -> dict:
+    """recipient id -> the digest of `kind` this notice goes into: the recipient's open one (unread, last fed
+    within the window before `now`), else a new one, mailed once if the notices would have been."""
+    from xiaobao.core.models import Notification
+
+    _after, window = _digest_window()
+    digests = {
+        d.recipient_id: d
+        for d in Notification.objects.filter(
+            recipient_id__in=crowded, kind=kind, is_digest=True, read_at__isnull=True, created_at__gt=now - window
+        ).order_by("created_at")
+    }
+    for pk in crowded - set(digests):
+        digests[pk] = Notification.objects.create(
+            recipient_id=pk,
+            kind=kind,
+            level=level,
+            title=kind,  # rewritten by _refresh_digest once the notices are in
+            created_at=now,
+            is_digest=True,
+            email_state=(
+                Notification.EmailState.PENDING if email and users[pk].email else Notification.EmailState.NONE
+            ),
+        )
+    return digests
+
+
+LEVEL_ORDER = ["info", "warning", "urgent"]
+
+
+def _refresh_digest(digest) -> None:
+    """Rewrite a digest's count, title, body, level and time from the notices it holds (the newest first)."""
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    from xiaobao.core.models import Notification
+
+    folded = list(digest.folded.order_by("-created_at", "-id").values("title", "level", "created_at"))
+    if not folded:  # every notice meant for it was a duplicate a concurrent sweep had already written
+        if not digest.digest_size:
+            digest.delete()
+        return
+    size = len(folded)
+    lines = [f"· {f['title']}" for f in folded[:DIGEST_LISTED]]
+    if size > DIGEST_LISTED:
+        lines.append(_("……另有 %(n)d 条") % {"n": size - DIGEST_LISTED})
+    Notification.objects.filter(pk=digest.pk).update(
+        digest_size=size,
+        title=(_("%(n)d 条同类通知：%(latest)s 等") % {"n": size, "latest": folded[0]["title"]})[:200],
+        body="\n".join(lines),
+        level=max((f["level"] for f in folded), key=lambda lv: LEVEL_ORDER.index(lv) if lv in LEVEL_ORDER else 0),
+        url=f"{reverse('core:notifications')}?digest={digest.pk}",
+        created_at=max(f["created_at"] for f in folded),
+    )
+
+
 def notify_about(
-    obj: models.Model, people, *, kind: str, title: str, body: str = "", level: str = "info", key: str = ""
+    obj: models.Model,
+    people,
+    *,
+    kind: str,
+    title: str,
+    body: str = "",
+    level: str = "info",
+    key: str = "",
+    now=None,
 ) -> int:
     """One notification per person about one business object, in the app and by e-mail: the kind is named by the
     object's app (`complaints.assigned`), the link is the object's page, the body defaults to its summary (its
-    `title`, else its `subject`); with `key`, at most once per person, event and object."""
+    `title`, else its `subject`); with `key`, at most once per person, event and object. `now` is the event's
+    time (default: this moment)."""
     prefix = obj._meta.app_label
     summary = getattr(obj, "title", None) or getattr(obj, "subject", None) or str(obj)
     return notify(
@@ -186,6 +298,7 @@ def notify_about(
         obj=obj,
         dedupe_key=f"{prefix}.{kind}.{obj.pk}.{key}" if key else "",
         email=True,
+        now=now,
     )
 
 
@@ -230,15 +343,21 @@ def notifications_send_emails(*, batch: int = 200) -> dict[str, int]:
 
 
 @transaction.atomic
-def notifications_mark_read(*, user: User, ids: list[int] | None = None, now=None) -> int:
-    """Mark the user's own notifications read (all unread when `ids` is None); others' are untouched."""
+def notifications_mark_read(*, user: User, ids: list[int] | None = None, kind: str = "", now=None) -> int:
+    """Mark the user's own notifications read: the listed `ids`, else all unread ones (of `kind` when given: a
+    module such as `complaints` or a full kind such as `workflow.overdue`). A digest read is read with every
+    notice it holds. Others' notifications are never touched, whatever ids are sent. Returns how many rows
+    became read (a digest and the notices folded into it each count)."""
+    from django.db.models import Q
     from django.utils import timezone
 
     from xiaobao.core.models import Notification
 
     qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if ids is not None:
-        qs = qs.filter(pk__in=ids)
+        qs = qs.filter(Q(pk__in=ids) | Q(digest_id__in=ids))
+    if kind:
+        qs = qs.filter(Q(kind=kind) | Q(kind__startswith=f"{kind}."))
     return qs.update(read_at=now or timezone.now())
 
 

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -43,19 +43,43 @@ def _back(request):
     return target
 
 
+NOTIFICATION_GROUP_PREVIEW = 5  # newest notices shown per group on the grouped page
+
+
 @require_GET
 @login_required
 def notifications(request):
-    """My notifications: unread first tab, all second; 50 a page."""
+    """My notifications. Without a filter: grouped by module, each group's newest few with a link to the rest.
+    With `kind` (a module or a full kind) or `digest` (the notices one digest holds): one list, 50 a page.
+    `box=unread` (the default) or `box=all`; every filter is in the URL."""
     from django.core.paginator import Paginator
-    from django.shortcuts import render
+    from django.shortcuts import get_object_or_404, render
 
     from xiaobao.core import selectors
 
     unread_only = request.GET.get("box", "unread") != "all"
-    qs = selectors.notifications_for(request.user, filters={"unread": unread_only})
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return render(request, "core/notifications.html", {"page": page, "unread_only": unread_only})
+    kind = request.GET.get("kind", "").strip()[:50]
+    raw_digest = request.GET.get("digest", "")
+    digest = None
+    if raw_digest:
+        if not raw_digest.isdigit():
+            raise Http404
+        # only a digest of the caller's: anyone else's is not found
+        digest = get_object_or_404(selectors.notifications_for(request.user).filter(is_digest=True), pk=raw_digest)
+    groups = selectors.notification_groups(request.user, unread=unread_only)
+    context = {"unread_only": unread_only, "kind": kind, "digest": digest, "groups": groups}
+    if digest is not None or kind:
+        filters = {"unread": unread_only and digest is None, "kind": kind, "digest": digest.pk if digest else None}
+        qs = selectors.notifications_for(request.user, filters=filters)
+        context["page"] = Paginator(qs, 50).get_page(request.GET.get("page"))
+        context["kind_label"] = selectors.notification_group_label(kind.split(".", 1)[0]) if kind else ""
+    else:
+        for group in groups:
+            filters = {"unread": unread_only, "kind": group["key"]}
+            group["latest"] = list(
+                selectors.notifications_for(request.user, filters=filters)[:NOTIFICATION_GROUP_PREVIEW]
+            )
+    return render(request, "core/notifications.html", context)
 
 
 @require_POST
@@ -63,8 +87,10 @@ def notifications(request):
 def notifications_read(request):
     """Mark one notification (`id`) or all of mine read, then go back (htmx: refresh the page)."""
     raw = request.POST.get("id")
-    ids = [int(raw)] if raw and raw.isdigit() else None
-    services.notifications_mark_read(user=request.user, ids=ids)
+    if raw is not None and not raw.isdigit():
+        return HttpResponseBadRequest()  # a garbled id must not turn into "mark everything read"
+    ids = [int(raw)] if raw else None
+    services.notifications_mark_read(user=request.user, ids=ids, kind=request.POST.get("kind", "").strip()[:50])
     if request.htmx:
         response = HttpResponse(status=204)
         response["HX-Refresh"] = "true"

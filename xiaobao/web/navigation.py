@@ -14,7 +14,6 @@ class NavItem:
     label: str
     url_name: str  # the module's landing page once it exists
     icon: str  # a symbol id in static/img/icons.svg
-    care: bool = True  # shown in care mode's simplified navigation
     permission: str | tuple[str, ...] = ""  # permission(s) any one of which shows the entry ("" = everyone signed in)
 
     def url(self) -> str:
@@ -37,9 +36,8 @@ NAV_ITEMS = [
     NavItem("inbox", _("待办任务"), "workflow:inbox", "inbox"),
     NavItem("workorders", _("工单管理"), "workorders:list", "workorders", permission="workorders.view_workorder"),
     NavItem("complaints", _("投诉管理"), "complaints:list", "complaints", permission="complaints.view_complaint"),
-    NavItem("reviews", _("消保审查"), "reviews:list", "reviews", care=False, permission="reviews.view_review"),
-    NavItem("plans", _("方案管理"), "plans:list", "plans", care=False, permission="plans.view_plan"),
-    # the cockpit is built for care mode too (tables beside the charts, large figures)
+    NavItem("reviews", _("消保审查"), "reviews:list", "reviews", permission="reviews.view_review"),
+    NavItem("plans", _("方案管理"), "plans:list", "plans", permission="plans.view_plan"),
     NavItem(
         "indicators", _("指标管理"), "indicators:dashboard", "indicators", permission="indicators.view_indicatorvalue"
     ),
@@ -50,7 +48,6 @@ NAV_ITEMS = [
         _("培训考试"),
         "training:list",
         "training",
-        care=False,
         permission=("training.view_staffmember", "training.sit_exam"),
     ),
     # inspectors and anyone who may read findings, and agents (their own findings)
@@ -59,16 +56,14 @@ NAV_ITEMS = [
         _("智能质检"),
         "inspection:list",
         "inspection",
-        care=False,
         permission=("inspection.view_finding", "inspection.contest_finding"),
     ),
-    NavItem("reports", _("报表报告"), "reports:list", "reports", care=False),
+    NavItem("reports", _("报表报告"), "reports:list", "reports"),
     NavItem(
         "processes",
         _("流程定义"),
         "workflow:definitions",
         "processes",
-        care=False,
         permission="workflow.view_processdefinition",
     ),
 ]
@@ -80,7 +75,8 @@ def _allowed(user, permission: str | tuple[str, ...]) -> bool:
     return any(user.has_perm(p) for p in ((permission,) if isinstance(permission, str) else permission))
 
 
-def items_for(user, *, care_mode: bool) -> list[NavItem]:
-    # a module not built yet is not offered (issue 21): no entry that leads to a placeholder
-    items = [i for i in NAV_ITEMS if i.built and (not i.permission or _allowed(user, i.permission))]
-    return [i for i in items if i.care] if care_mode else items
+def items_for(user, *, care_mode: bool = False) -> list[NavItem]:
+    """The modules the user's roles open; a module not built yet is not offered (issue 21: no entry that leads to
+    a placeholder). Care mode changes how the menu looks, never what it holds: an older reviewer who switches it
+    on must still reach 消保审查 (care mode once dropped every module it had no large-type layout for)."""
+    return [i for i in NAV_ITEMS if i.built and (not i.permission or _allowed(user, i.permission))]
