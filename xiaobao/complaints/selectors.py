@@ -56,7 +56,7 @@ def complaints_visible_to(user, filters: dict | None = None) -> QuerySet[Complai
     filters = filters or {}
     rows = _visible(user).select_related("org_unit", "handler", "business_category", "cause_category")
     if (filters.get("box") or "all") == "todo":
-        rows = rows.filter(pk__in=_todo_ids(user))
+        rows = rows.filter(workflow_selectors.with_open_task_for(user, Complaint, PROCESS_KEY))
     if filters.get("status"):
         rows = rows.filter(status=filters["status"])
     if filters.get("channel"):
@@ -98,11 +98,6 @@ def _moment(value, *, end: bool = False) -> datetime:
         return value
     day = value if hasattr(value, "year") else datetime.strptime(str(value)[:10], "%Y-%m-%d").date()
     return timezone.make_aware(datetime.combine(day, datetime.max.time() if end else datetime.min.time()))
-
-
-def _todo_ids(user) -> list[int]:
-    ids = workflow_selectors.object_ids_with_tasks_for(user, PROCESS_KEY).values_list("instance__object_id", flat=True)
-    return [int(i) for i in ids if str(i).isdigit()]
 
 
 def overdue(rows: QuerySet[Complaint], *, now=None) -> QuerySet[Complaint]:

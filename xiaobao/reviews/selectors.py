@@ -67,7 +67,7 @@ def reviews_visible_to(user, filters: dict | None = None) -> QuerySet[Review]:
     rows = _visible(user).select_related("org_unit", "form_version__form_type", "submitter", "reviewer")
     box = filters.get("box") or "all"
     if box == "todo":
-        rows = rows.filter(pk__in=_todo_ids(user))
+        rows = rows.filter(workflow_selectors.with_open_task_for(user, Review, PROCESS_KEY))
     elif box == "mine":
         rows = rows.filter(Q(submitter=user) | Q(reviewer=user))
     if filters.get("status"):
@@ -90,11 +90,6 @@ def reviews_visible_to(user, filters: dict | None = None) -> QuerySet[Review]:
         term = str(filters["q"]).strip()
         rows = rows.filter(Q(title__icontains=term) | Q(product_name__icontains=term) | Q(number__icontains=term))
     return rows.order_by("-submitted_at", "-id")
-
-
-def _todo_ids(user) -> list[int]:
-    ids = workflow_selectors.object_ids_with_tasks_for(user, PROCESS_KEY).values_list("instance__object_id", flat=True)
-    return [int(i) for i in ids if str(i).isdigit()]
 
 
 def get_review_for_user(user, pk: int) -> Review:

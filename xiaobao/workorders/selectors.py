@@ -67,7 +67,7 @@ def work_orders_visible_to(user, filters: dict | None = None) -> QuerySet[WorkOr
     rows = visible_orders(user).select_related("org_unit", "issuer", "issuer_unit", "recipient_user", "handler")
     box = filters.get("box") or "all"
     if box == "todo":
-        rows = rows.filter(pk__in=_todo_ids(user))
+        rows = rows.filter(workflow_selectors.with_open_task_for(user, WorkOrder, PROCESS_KEY))
     elif box == "issued":
         rows = rows.filter(issuer=user, parent__isnull=True)
     elif box == "supervising":
@@ -91,11 +91,6 @@ def work_orders_visible_to(user, filters: dict | None = None) -> QuerySet[WorkOr
         term = str(filters["q"]).strip()
         rows = rows.filter(Q(title__icontains=term) | Q(number__icontains=term))
     return rows.order_by("-created_at", "-id")
-
-
-def _todo_ids(user) -> list[int]:
-    ids = workflow_selectors.object_ids_with_tasks_for(user, PROCESS_KEY).values_list("instance__object_id", flat=True)
-    return [int(i) for i in ids if str(i).isdigit()]
 
 
 def overdue(rows: QuerySet[WorkOrder], *, now=None) -> QuerySet[WorkOrder]:
