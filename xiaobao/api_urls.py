@@ -15,6 +15,7 @@ urlpatterns = [
     path("knowledge/", include("xiaobao.knowledge.api")),
     path("indicators/", include("xiaobao.indicators.api")),
     path("inspection/", include("xiaobao.inspection.api")),
+    path("training/", include("xiaobao.training.api")),
     # Last: anything unmatched under /api/v1/ answers in the API's error shape, not Django's HTML 404.
     re_path(r"^.*$", core_api.NotFoundApi.as_view(), name="api-not-found"),
 ]

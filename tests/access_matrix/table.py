@@ -41,6 +41,8 @@ NOT_OBJECTS = {
 }
 
 TABLE: dict[str, list[Case]] = {
+    # --- the interface: a saved list view, its owner only
+    "web:saved-view-delete": [W("saved_view", "officer_a")],
     # --- complaints: complaint permission + the org scope of the complaint's unit
     "complaints:detail": [R("complaint", *OWN)],
     "complaints:reveal": [W("complaint", *OWN)],
@@ -198,6 +200,16 @@ TABLE: dict[str, list[Case]] = {
     "training:attempt-save": [W("attempt", "officer_a")],
     "training:attempt-submit": [W("attempt", "officer_a")],
     "training:result": [R("attempt", "officer_a")],
+    "api-training-course": [R("course", *OWN)],
+    "api-training-session": [R("session", *OWN)],
+    "api-training-attendance-add": [W("session", *OWN)],
+    "api-training-exam": [R("exam", *OWN)],
+    "api-training-exam-results": [R("exam", *OWN)],
+    "api-training-exam-publish": [W("exam", "officer_a")],  # the page's rule: its owner publishes
+    "api-training-start": [W("exam", "officer_a")],  # the employee's own side: invited people on the roster
+    "api-training-attempt": [R("attempt", "officer_a")],
+    "api-training-attempt-save": [W("attempt", "officer_a")],
+    "api-training-attempt-submit": [W("attempt", "officer_a")],
     # --- inspection: findings of the agent's unit; rules, batches, jobs and samples are the inspectors'
     "inspection:finding": [R("finding", *OWN)],
     "inspection:confirm": [W("finding", "inspector")],

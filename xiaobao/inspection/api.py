@@ -20,8 +20,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from xiaobao.core.api import HasModelPermission
-from xiaobao.inspection import intake, outbound, selectors, services, stats, tasks
+from xiaobao.core.api import HasModelPermission, answered_in_transaction
+from xiaobao.inspection import intake, outbound, outbound_policies, selectors, services, stats, tasks
 from xiaobao.inspection.models import Finding, Interaction, Rule, ScanJob
 
 
@@ -208,6 +208,58 @@ class CallNumberApi(APIView):
         return Response({"call_id": data.validated_data["call_id"], "phone": phone})
 
 
+class PolicyRevisitsApi(APIView):
+    """New policies for 新契约回访 (the policy system's batch). Every record is checked first: a batch with any
+    bad record is refused (400, `fields.rows` names each by its place, 1 = the first) and nothing is written;
+    a policy already known is reported as a duplicate and left as it is, so a retried batch is harmless.
+    Needs inspection.manage_outbound; the name and number are stored encrypted and never answered back."""
+
+    class PolicyInput(serializers.Serializer):
+        policy_number = serializers.CharField(max_length=64)
+        customer_name = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
+        phone = serializers.CharField(max_length=20)
+        org_unit = serializers.CharField(max_length=32, help_text="The org unit's code")
+        product_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+        due_on = serializers.DateField(required=False, allow_null=True, default=None)
+
+    class InputSerializer(serializers.Serializer):
+        policies = serializers.ListField(
+            child=serializers.DictField(), allow_empty=False, max_length=outbound_policies.MAX_POLICY_ROWS
+        )
+
+    class OutputSerializer(serializers.Serializer):
+        batch = serializers.IntegerField()
+        added = serializers.IntegerField()
+        duplicates = serializers.IntegerField()
+        report = serializers.ListField(child=serializers.DictField(), help_text="[{row, call_id (保单号), status}]")
+
+    permission_classes = [IsAuthenticated, HasModelPermission]
+    required_permission = outbound.MANAGE_PERMISSION
+
+    @extend_schema(request=InputSerializer, responses={201: OutputSerializer})
+    @answered_in_transaction
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        records, problems = [], {}
+        for n, raw in enumerate(data.validated_data["policies"], start=1):
+            one = self.PolicyInput(data=raw)
+            if one.is_valid():
+                records.append(one.validated_data)
+            else:
+                problems[str(n)] = one.errors
+        if problems:
+            raise serializers.ValidationError({"policies": problems})
+        batch = outbound_policies.policy_revisits_record(actor=request.user, records=records, name="API")
+        answer = {
+            "batch": batch.pk,
+            "added": batch.applied,
+            "duplicates": batch.total - batch.applied,
+            "report": batch.report,
+        }
+        return Response(self.OutputSerializer(answer).data, status=status.HTTP_201_CREATED)
+
+
 class RulePreviewApi(APIView):
     """The test box: what a definition hits in sample text (lines may start 坐席：/客户：). Writes nothing."""
 
@@ -254,6 +306,7 @@ urlpatterns = [
     path("findings/<int:pk>/escalate/", EscalateApi.as_view(), name="api-inspection-escalate"),
     path("findings/<int:pk>/contest/", ContestApi.as_view(), name="api-inspection-contest"),
     path("rules/preview/", RulePreviewApi.as_view(), name="api-inspection-rule-preview"),
+    path("policy-revisits/", PolicyRevisitsApi.as_view(), name="api-inspection-policy-revisits"),
     path("calls/number/", CallNumberApi.as_view(), name="api-inspection-call-number"),
     path("statistics/", StatisticsApi.as_view(), name="api-inspection-statistics"),
 ]

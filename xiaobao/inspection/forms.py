@@ -115,3 +115,22 @@ class CallListForm(forms.Form):
 
 class CallResultsForm(forms.Form):
     file = forms.FileField(label=_("外呼结果文件（CSV 或 Excel）"))
+
+
+class PolicyForm(forms.Form):
+    """One new policy for 新契约回访, keyed in on the page."""
+
+    policy_number = forms.CharField(label=_("保单号"), max_length=64)
+    customer_name = forms.CharField(label=_("投保人"), max_length=50, required=False)
+    phone = forms.CharField(label=_("联系电话"), max_length=20)
+    org_unit = forms.ModelChoiceField(label=_("所属机构"), queryset=None)
+    product_name = forms.CharField(label=_("产品名称"), max_length=100, required=False)
+    due_on = forms.DateField(label=_("应回访日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, units=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["org_unit"].queryset = units
+
+
+class PolicyFileForm(forms.Form):
+    file = forms.FileField(label=_("保单文件（CSV 或 Excel）"))

@@ -72,6 +72,7 @@ class OutboundBatch(OrgScopedModel):
     class Direction(models.TextChoices):
         LIST = "list", _("下发名单")
         RESULTS = "results", _("导入结果")
+        POLICIES = "policies", _("新增回访保单")
 
     direction = models.CharField(_("方向"), max_length=10, choices=Direction.choices)
     purpose = models.CharField(_("回访类型"), max_length=20, choices=CallTask.Purpose.choices, blank=True)

@@ -96,41 +96,11 @@ def _require(actor: User) -> None:
 
 
 def policy_revisits_add(*, actor: User, records: list[dict], now: datetime | None = None) -> int:
-    """New policies due for 新契约回访 ({policy_number, customer_name, phone, org_unit (OrgUnit),
-    product_name, due_on}); a policy already known is left as it is. Returns how many were added.
-    Refuses: NOT_ALLOWED, INVALID (a record without policy number, phone or unit, or a unit outside scope)."""
-    from xiaobao.core.scope import scope_for
+    """New policies due for 新契约回访; returns how many were added (known policies are left as they are).
+    The checks and refusals are `outbound_policies.policy_revisits_record`'s (all or nothing)."""
+    from xiaobao.inspection.outbound_policies import policy_revisits_record
 
-    _require(actor)
-    now = now or timezone.now()
-    scope, rows = scope_for(actor, "add"), []
-    for n, record in enumerate(records, start=1):
-        ref = str(record.get("policy_number") or "").strip()[:64]
-        phone = "".join(ch for ch in str(record.get("phone") or "") if ch.isdigit() or ch == "+")
-        unit = record.get("org_unit")
-        if not ref or len(phone) < 7 or unit is None:
-            raise _refuse(codes.INVALID, _("第 %(n)d 条：保单号、电话和机构必填。") % {"n": n})
-        if not scope.covers(unit.path):
-            raise _refuse(codes.NOT_ALLOWED, _("第 %(n)d 条的机构不在您的范围内。") % {"n": n}, status=403)
-        rows.append(
-            CallTask(
-                purpose=CallTask.Purpose.POLICY_REVISIT,
-                ref=ref,
-                org_unit=unit,
-                customer_name=str(record.get("customer_name") or "")[:50],
-                phone=phone,
-                product_name=str(record.get("product_name") or "")[:100],
-                label=_("保单 %(ref)s") % {"ref": ref},
-                due_on=record.get("due_on"),
-                created_at=now,
-            )
-        )
-    with transaction.atomic():
-        before = CallTask.objects.filter(purpose=CallTask.Purpose.POLICY_REVISIT).count()
-        CallTask.objects.bulk_create(rows, ignore_conflicts=True)
-        added = CallTask.objects.filter(purpose=CallTask.Purpose.POLICY_REVISIT).count() - before
-        audit.record(actor=actor, action="inspection.policy_revisits_add", obj=None, changes={"added": added})
-    return added
+    return policy_revisits_record(actor=actor, records=records, now=now).applied
 
 
 def _complaint_calls(actor: User, now: datetime) -> int:

@@ -28,5 +28,7 @@ urlpatterns = [
     path("outbound/", views_outbound.outbound_home, name="outbound"),
     path("outbound/list/", views_outbound.outbound_list, name="outbound-list"),
     path("outbound/results/", views_outbound.outbound_results, name="outbound-results"),
+    path("outbound/policies/", views_outbound.outbound_policy_add, name="outbound-policy-add"),
+    path("outbound/policies/import/", views_outbound.outbound_policy_import, name="outbound-policy-import"),
     path("outbound/batches/<int:pk>/", views_outbound.outbound_batch, name="outbound-batch"),
 ]
