@@ -170,7 +170,7 @@ CACHES = ("_xiaobao_scope_cache", "_perm_cache", "_user_perm_cache", "_group_per
 def through_selector(user, name: str, now, *, cold: bool):
     """The page through the selector. cold: as a new request, whose user (loaded by the auth middleware,
     outside the timing) has no permission or scope cache yet; warm: both already known."""
-    from xiaobao.complaints.selectors import complaints_visible_to
+    from xiaobao.complaints.selectors import complaint_list_rows
 
     filters = {"box": "all", **PAGES[name], "now": now}
 
@@ -178,7 +178,8 @@ def through_selector(user, name: str, now, *, cold: bool):
         if cold:
             for cache in CACHES:
                 user.__dict__.pop(cache, None)
-        rows = list(complaints_visible_to(user, filters).order_by("due_at", "id")[:PAGE])
+        # the list page's selector: the columns the page shows, as model instances
+        rows = list(complaint_list_rows(user, filters).order_by("due_at", "id")[:PAGE])
         # what the list template reads of each row (the complainant's name is decrypted, then masked)
         return [
             (row.number, row.subject, row.complainant_name, row.org_unit.name, row.handler and row.handler.full_name)
@@ -258,11 +259,11 @@ def p95(samples: list[float]) -> float:
 
 def plan(officer, name: str, now) -> list[str]:
     """The query plan of the selector's page statement (EXPLAIN QUERY PLAN on SQLite, EXPLAIN on PostgreSQL)."""
-    from xiaobao.complaints.selectors import complaints_visible_to
+    from xiaobao.complaints.selectors import complaint_list_rows
     from xiaobao.core.models import User
 
     user = User.objects.select_related("org_unit").get(pk=officer.pk)
-    rows = complaints_visible_to(user, {"box": "all", **PAGES[name], "now": now}).order_by("due_at", "id")[:PAGE]
+    rows = complaint_list_rows(user, {"box": "all", **PAGES[name], "now": now}).order_by("due_at", "id")[:PAGE]
     return rows.explain().splitlines()
 
 
@@ -337,8 +338,8 @@ def main() -> None:
                 "ratio_warm": ratio_warm,
                 "goal_ratio": 2.0,
                 "note": (
-                    "selector: complaints_visible_to(branch officer, filters) ordered by due_at, the first page as "
-                    "model instances with their select_related rows, the complainant's name decrypted. raw: one "
+                    "selector: complaint_list_rows(branch officer, filters) (complaints_visible_to reading the list's "
+                    "columns) ordered by due_at, the first page as model instances with their select_related rows, the complainant's name decrypted. raw: one "
                     "SELECT of the columns the list shows, org path prefix (LIKE), status filter, ORDER BY due_at, id "
                     "LIMIT, fetched with the driver, the name decrypted. cold = a new request: the selector computes "
                     "the user's permissions and scope (Django's permission cache, core.scope), the raw side looks "

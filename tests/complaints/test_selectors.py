@@ -62,6 +62,22 @@ def test_the_todo_box_holds_the_complaints_waiting_on_the_user(people, spread):
     assert subjects(people.officer_b, {"box": "todo"}) == {"B"}
 
 
+def test_the_todo_box_is_one_query_with_a_subquery_not_a_list_of_ids(people, spread):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        found = {c.subject for c in selectors.complaints_visible_to(people.officer_a, {"box": "todo"})}
+    assert found == {"A", "A1"}
+    # the tasks are read inside the complaints' query, never fetched first as a list
+    reading_tasks = [q["sql"] for q in captured.captured_queries if "workflow_humantask" in q["sql"]]
+    assert len(reading_tasks) == 1
+    sql = reading_tasks[0]
+    assert "complaints_complaint" in sql
+    for complaint in spread.values():  # no complaint id is spelled out in the SQL
+        assert f"IN ({complaint.pk}" not in sql and f", {complaint.pk})" not in sql
+
+
 def test_overdue_and_flag_filters(people, register):
     register(subject="普通")
     register(subject="群体", complainant_count=6, complainant_phone="13700000009", policy_number="P9")

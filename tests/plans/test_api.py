@@ -158,6 +158,23 @@ def test_list_filters_and_scope(cast, api, running_plan, new_plan):
     assert api(cast.outsider).get(LIST).status_code == 403
 
 
+def test_the_list_query_count_does_not_grow_with_rows(cast, api, new_plan):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = api(cast.hq_admin)
+    counts = []
+    for size in (1, 6):
+        while Plan.objects.count() < size:
+            new_plan(name=f"方案{Plan.objects.count()}")
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(LIST)
+        assert response.json()["count"] == size
+        counts.append(len(captured))
+    print(f"plan list API: {counts[0]} queries with 1 plan, {counts[1]} with 6")
+    assert counts[0] == counts[1]
+
+
 def test_approve_with_a_stale_version_is_a_conflict(cast, api, new_plan):
     plan = new_plan()
     client = api(cast.hq_admin)

@@ -97,6 +97,25 @@ def test_form_types_list_the_eight_with_their_current_version(people, api):
     assert all(item["right"] and item["right_display"] for item in version["checklist"])
 
 
+def test_the_list_query_count_does_not_grow_with_rows(people, api, submit, assigned):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = api(people.hq_admin)
+    counts = []
+    made = 0
+    for size in (1, 6):
+        for n in range(made, size):
+            (submit if n % 2 else assigned)(title=f"审查 {n}")
+        made = size
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(LIST)
+        assert response.json()["count"] == size
+        counts.append(len(captured))
+    print(f"review list API: {counts[0]} queries with 1 row, {counts[1]} with 6")
+    assert counts[0] == counts[1]
+
+
 def test_the_list_searches_and_scopes(people, api, submit, assigned):
     mine = submit(title="养老年金审查", product_name="颐享年年")
     theirs = submit(actor=people.other_clerk, title="团险审查", product_name="团体意外险")

@@ -680,7 +680,9 @@ def test_the_list_page_query_count_does_not_grow_with_rows(
     with django_assert_max_num_queries(20):
         response = client.get(url)
     assert response.content.decode().count('data-testid="review-row"') >= 9
-    assert _list_queries(client, url) == few
+    many = _list_queries(client, url)
+    print(f"review list {who} {url}: {few} queries with 2 rows, {many} with 18")
+    assert many == few
 
 
 def test_the_navigation_shows_reviews_as_built(people, as_user):

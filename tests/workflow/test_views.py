@@ -97,6 +97,7 @@ def test_another_branch_sees_nothing(cast, review, login):
 def test_the_inbox_query_count_does_not_grow_with_rows(cast, deploy, applicant, login, django_assert_max_num_queries):
     deploy("approval_xiaobao.bpmn")
     client = login(cast.officer_a)
+    client.get("/workflow/", {"box": "group"})  # warm: the content types of the rules load once per process
     counts = []
     for rows in (1, 6):
         while HumanTask.objects.filter(element_id="review", status="open").count() < rows:
@@ -108,6 +109,7 @@ def test_the_inbox_query_count_does_not_grow_with_rows(cast, deploy, applicant, 
             response = client.get("/workflow/", {"box": "group"})
         assert response.content.decode().count('data-testid="inbox-row"') == rows
         counts.append(len(captured))
+    print(f"inbox page: {counts[0]} queries with 1 task, {counts[1]} with 6")
     assert counts[0] == counts[1]
 
 

@@ -572,11 +572,12 @@ def test_the_list_page_query_count_does_not_grow_with_rows(
     few = _list_queries(client, url)
     for _ in range(18):
         issue()
-    # the to-do box reads the inbox, which applies the business objects' own rules (issue 14): a fixed 2 more
     with django_assert_max_num_queries(18):
         response = client.get(url)
     assert response.content.decode().count('data-testid="workorder-row"') == 20
-    assert _list_queries(client, url) == few
+    many = _list_queries(client, url)
+    print(f"work order list {user} {url}: {few} queries with 2 rows, {many} with 20")
+    assert many == few
 
 
 def test_the_issued_tab_query_count_does_not_grow_with_batches(cast, as_user, issue, django_assert_max_num_queries):
@@ -588,7 +589,9 @@ def test_the_issued_tab_query_count_does_not_grow_with_batches(cast, as_user, is
     with django_assert_max_num_queries(16):
         html = client.get("/workorders/?box=issued").content.decode()
     assert html.count('data-testid="batch-progress"') == 6
-    assert _list_queries(client, "/workorders/?box=issued") == few
+    many = _list_queries(client, "/workorders/?box=issued")
+    print(f"work orders issued tab: {few} queries with 1 batch, {many} with 6")
+    assert many == few
 
 
 def test_the_navigation_shows_work_orders_as_built(cast, as_user):

@@ -92,7 +92,7 @@ def complaint_list(request):
     query = dict(filters)
     if box == "overdue":
         query.update(box="all", overdue=True)
-    rows = selectors.complaints_visible_to(request.user, {**query, "now": now})
+    rows = selectors.complaint_list_rows(request.user, {**query, "now": now})
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,

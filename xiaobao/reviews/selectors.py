@@ -70,7 +70,7 @@ def reviews_visible_to(user, filters: dict | None = None) -> QuerySet[Review]:
     rows = _visible(user).select_related("org_unit", "form_version__form_type", "submitter", "reviewer")
     box = filters.get("box") or "all"
     if box == "todo":
-        rows = rows.filter(pk__in=_todo_ids(user))
+        rows = rows.filter(workflow_selectors.with_open_task_for(user, Review, PROCESS_KEY))
     elif box == "mine":
         rows = rows.filter(Q(submitter=user) | Q(reviewer=user))
     if filters.get("status"):
@@ -104,11 +104,6 @@ SORT_KEYS = {
     "due_at": ("due_at",),
     "org_unit": ("org_unit__path",),
 }
-
-
-def _todo_ids(user) -> list[int]:
-    ids = workflow_selectors.object_ids_with_tasks_for(user, PROCESS_KEY).values_list("instance__object_id", flat=True)
-    return [int(i) for i in ids if str(i).isdigit()]
 
 
 def get_review_for_user(user, pk: int) -> Review:

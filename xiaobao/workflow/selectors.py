@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Q, QuerySet
+from django.db.models import BigIntegerField, Count, Q, QuerySet
+from django.db.models.functions import Cast
 from django.http import Http404
 from django.utils import timezone
 
@@ -187,9 +188,29 @@ def open_tasks_for_object(
     return rows.order_by("created_at", "pk")
 
 
-def object_ids_with_tasks_for(user, process_key: str) -> QuerySet:
-    """Ids of the business objects (of one process) on which the user has an open task: a subquery."""
-    return inbox(user, {"box": "all", "process": process_key}).values("instance__object_id")
+def with_open_task_for(user, model, process_key: str) -> Q:
+    """A filter on `model` (integer primary key): the objects on which the user has an open task of one
+    process (theirs or claimable, as the inbox's "all" box) — a subquery in SQL, never a list of ids, so
+    the "to do" view costs the same whatever the backlog.
+
+    It keeps only the task side (who may act); the caller's own selector has already kept the objects the
+    user may see, so the inbox's per-app visibility subqueries would only repeat that work.
+    """
+    if not user.is_authenticated:
+        return Q(pk__in=[])
+    where = Q(assignee=user)
+    group = candidate_q(user)
+    if group is not None:
+        where |= Q(assignee__isnull=True) & group
+    tasks = HumanTask.objects.filter(
+        where,
+        status=HumanTask.Status.OPEN,
+        instance__content_type=ContentType.objects.get_for_model(model),
+        instance__definition__key=process_key,
+    )
+    # the object id is text on the instance (any model may run a process); the cast runs on the rows
+    # the filter kept, which all point at `model` and so hold its integer key
+    return Q(pk__in=tasks.order_by().values(object_pk=Cast("instance__object_id", output_field=BigIntegerField())))
 
 
 def running_instances_for_object(business_object, *, process_key: str | None = None) -> QuerySet[ProcessInstance]:

@@ -69,7 +69,7 @@ def work_orders_visible_to(user, filters: dict | None = None) -> QuerySet[WorkOr
     rows = visible_orders(user).select_related("org_unit", "issuer", "issuer_unit", "recipient_user", "handler")
     box = filters.get("box") or "all"
     if box == "todo":
-        rows = rows.filter(pk__in=_todo_ids(user))
+        rows = rows.filter(workflow_selectors.with_open_task_for(user, WorkOrder, PROCESS_KEY))
     elif box == "issued":
         rows = rows.filter(issuer=user, parent__isnull=True)
     elif box == "supervising":
@@ -109,11 +109,6 @@ SORT_KEYS = {
     "due_at": ("due_at",),
     "created_at": ("created_at",),
 }
-
-
-def _todo_ids(user) -> list[int]:
-    ids = workflow_selectors.object_ids_with_tasks_for(user, PROCESS_KEY).values_list("instance__object_id", flat=True)
-    return [int(i) for i in ids if str(i).isdigit()]
 
 
 def overdue(rows: QuerySet[WorkOrder], *, now=None) -> QuerySet[WorkOrder]:
