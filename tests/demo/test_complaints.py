@@ -26,11 +26,14 @@ S = Complaint.Status
 
 
 def load_up_to_complaints() -> None:
-    """The command's loaders in its order, up to the complaints (the modules above are not needed)."""
+    """The command's loaders in its order, up to the complaints (the modules above are not needed). The
+    complaints are the stories only: the year's ordinary volume (hundreds, all closed) is checked with the
+    whole demo in tests/demo, loaded once for the suite."""
     for name, dotted_path in LOADERS:
-        import_string(dotted_path)()
         if name == "complaints":
+            import_string(dotted_path)(with_volume=False)
             break
+        import_string(dotted_path)()
 
 
 @pytest.fixture

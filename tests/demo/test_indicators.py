@@ -1,5 +1,5 @@
 """The indicators demo: values for every unit by quarter and year from the other modules' demo data, the
-2024 collected figures rolled up to the published company figures, targets, and alerts with work orders.
+2025 collected figures rolled up to the published company figures, targets, and alerts with work orders.
 
 Loaded once for the package (tests/demo/conftest.py) inside a transaction rolled back at the end."""
 
@@ -28,7 +28,7 @@ def value(code: str, unit_code: str, period: str):
 
 def test_every_unit_has_computed_values_by_quarter_and_year(loaded):
     units = OrgUnit.objects.count()
-    for period in ("2024-Q1", "2024-Q4", "2024", "2025-Q1", "2025"):
+    for period in ("2025-Q1", "2025-Q4", "2025", f"{timezone.localdate().year}-Q1"):
         assert (
             IndicatorValue.objects.filter(period=period, is_current=True, definition__code="complaints_count").count()
             == units
@@ -37,24 +37,24 @@ def test_every_unit_has_computed_values_by_quarter_and_year(loaded):
     assert value("complaints_count", "HQ", this_year) > 0  # the complaints demo runs up to today
 
 
-def test_the_2024_service_figures_roll_up_to_the_published_ones(loaded):
-    assert round(value("e_rate_underwriting", "HQ", "2024"), 2) == Decimal("99.28")
-    assert round(value("e_rate_preservation", "HQ", "2024"), 2) == Decimal("96.23")
-    assert round(value("e_rate_claims", "HQ", "2024"), 2) == Decimal("95.64")
-    assert round(value("claims_paid_rate", "HQ", "2024"), 2) == Decimal("99.76")
-    assert value("claims_closed", "HQ", "2024") == 123_300
-    assert value("service_quality_index", "HQ", "2024") == Decimal("84.65")
-    assert value("premium_income_100m", "HQ", "2024") == Decimal("56.32")
-    assert value("complaints_per_100m_premium", "HQ", "2024") is not None
+def test_the_2025_service_figures_roll_up_to_the_published_ones(loaded):
+    assert round(value("e_rate_underwriting", "HQ", "2025"), 2) == Decimal("99.28")
+    assert round(value("e_rate_preservation", "HQ", "2025"), 2) == Decimal("96.23")
+    assert round(value("e_rate_claims", "HQ", "2025"), 2) == Decimal("95.64")
+    assert round(value("claims_paid_rate", "HQ", "2025"), 2) == Decimal("99.76")
+    assert value("claims_closed", "HQ", "2025") == 123_300
+    assert value("service_quality_index", "HQ", "2025") == Decimal("84.65")
+    assert value("premium_income_100m", "HQ", "2025") == Decimal("56.32")
+    assert value("complaints_per_100m_premium", "HQ", "2025") is not None
 
 
 def test_education_figures_come_from_the_plan_activities(loaded):
-    assert value("education_events", "HQ", "2024") == 347
-    assert value("education_reach", "HQ", "2024") == 7_855_300
+    assert value("education_events", "HQ", "2025") == 347
+    assert value("education_reach", "HQ", "2025") == 7_855_300
 
 
 def test_targets_and_alerts_with_their_work_orders(loaded):
-    assert Target.objects.filter(year=2024, org_unit__code="HQ").exists()
+    assert Target.objects.filter(year=2025, org_unit__code="HQ").exists()
     alerts = list(Alert.objects.all())
     assert alerts, "the demo shows a few alerts"
     for alert in alerts:

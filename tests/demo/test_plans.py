@@ -32,7 +32,9 @@ def test_the_year_adds_up_to_the_seed_figures(loaded):
 
 
 def test_the_indicator_figures_agree_with_the_rollup(loaded):
-    figures = selectors.activity_figures(date_from=date(2024, 1, 1), date_to=date(2024, 12, 31), plan_kind="campaign")
+    figures = selectors.activity_figures(
+        date_from=date(demo.YEAR, 1, 1), date_to=date(demo.YEAR, 12, 31), plan_kind="campaign"
+    )
     assert sum(row["events"] for row in figures.values()) == 347
     assert sum(row["articles"] for row in figures.values()) == 178
     assert sum(row["videos"] for row in figures.values()) == 50
@@ -49,7 +51,9 @@ def test_the_campaign_reaches_every_branch_and_its_orders_are_in_varied_states(l
 
 
 def test_the_training_plan_leaves_the_sessions_to_the_training_app(loaded):
-    figures = selectors.activity_figures(date_from=date(2024, 1, 1), date_to=date(2024, 12, 31), plan_kind="training")
+    figures = selectors.activity_figures(
+        date_from=date(demo.YEAR, 1, 1), date_to=date(demo.YEAR, 12, 31), plan_kind="training"
+    )
     assert sum(row["events"] for row in figures.values()) == 0
     assert Plan.objects.get(kind=Plan.Kind.TRAINING).status == Plan.Status.CLOSED
 

@@ -20,7 +20,7 @@ from xiaobao.workflow import selectors as workflow_selectors
 from xiaobao.workflow.models import ProcessInstance, Timer
 from xiaobao.workorders.models import WorkOrder
 
-YEAR = {"submitted_from": "2024-01-01", "submitted_to": "2024-12-31"}
+YEAR = {"submitted_from": "2025-01-01", "submitted_to": "2025-12-31"}
 
 
 @pytest.fixture
@@ -45,7 +45,7 @@ def test_loading_twice_adds_nothing(loaded):
 
 
 def test_about_150_reviews_over_the_eight_types_in_the_seed_year(loaded):
-    reviews = Review.objects.filter(submitted_at__year=2024)
+    reviews = Review.objects.filter(submitted_at__year=2025)
     assert 145 <= reviews.count() <= 160
     names = set(reviews.values_list("form_version__form_type__name", flat=True))
     assert names == set(FormType.objects.values_list("name", flat=True))
@@ -59,28 +59,28 @@ def test_the_two_new_forms_came_in_mid_year(loaded):
 
 
 def test_about_50_substantive_opinions_all_finally_adopted(loaded):
-    substantive = Opinion.objects.filter(kind=Opinion.Kind.SUBSTANTIVE, review__submitted_at__year=2024)
+    substantive = Opinion.objects.filter(kind=Opinion.Kind.SUBSTANTIVE, review__submitted_at__year=2025)
     assert 45 <= substantive.count() <= 55
     assert not substantive.exclude(final_adopted=True).exists()
 
 
 def test_the_reviews_of_the_year_are_all_settled(loaded):
-    reviews = Review.objects.filter(submitted_at__year=2024)
+    reviews = Review.objects.filter(submitted_at__year=2025)
     assert set(reviews.values_list("status", flat=True)) == {Review.Status.CLOSED, Review.Status.WITHDRAWN}
     assert reviews.filter(status=Review.Status.WITHDRAWN).count() == 1
     assert reviews.filter(return_count__gte=1, status=Review.Status.CLOSED).exists()
-    assert not reviews.filter(closed_at__year__gt=2024).exists()
+    assert not reviews.filter(closed_at__year__gt=2025).exists()
 
 
 def test_each_review_runs_on_its_own_finished_process(loaded):
-    ids = {str(pk) for pk in Review.objects.filter(submitted_at__year=2024).values_list("pk", flat=True)}
+    ids = {str(pk) for pk in Review.objects.filter(submitted_at__year=2025).values_list("pk", flat=True)}
     instances = ProcessInstance.objects.filter(definition__key="review", object_id__in=ids)
     assert instances.count() == len(ids)
     assert not instances.filter(status=ProcessInstance.Status.RUNNING).exists()
 
 
 def test_verification_orders_were_opened_and_closed(loaded):
-    to_verify = Opinion.objects.filter(requires_change=True, final_adopted=True, review__submitted_at__year=2024)
+    to_verify = Opinion.objects.filter(requires_change=True, final_adopted=True, review__submitted_at__year=2025)
     assert to_verify.count() >= 30
     assert not to_verify.filter(verification_order_id__isnull=True).exists()
     assert not to_verify.filter(verified_at__isnull=True).exists()
@@ -90,7 +90,7 @@ def test_verification_orders_were_opened_and_closed(loaded):
 
 
 def test_objections_were_settled_by_re_review_and_one_by_the_committee(loaded):
-    objections = Objection.objects.filter(raised_at__year=2024)
+    objections = Objection.objects.filter(raised_at__year=2025)
     assert not objections.exclude(stage=Objection.Stage.DECIDED).exists()
     by_rereview = objections.filter(committee_decided_at__isnull=True)
     assert by_rereview.count() >= 3
@@ -108,7 +108,7 @@ def test_the_statistics_agree_with_the_list_and_the_figures(loaded, admin):
     assert sum(row["reviews"] for row in data["by_type"]) == totals["reviews"]
     assert sum(row["reviews"] for row in data["by_department"]) == totals["reviews"]
     assert len(data["by_department"]) > 3
-    assert totals["substantive"] == Opinion.objects.filter(kind="substantive", review__submitted_at__year=2024).count()
+    assert totals["substantive"] == Opinion.objects.filter(kind="substantive", review__submitted_at__year=2025).count()
     assert totals["substantive_adoption_rate"] == 1
     assert 0.9 < totals["adoption_rate"] < 1  # the general opinions withdrawn on re-review
     assert data["objections"]["decided_by_committee"] == 1

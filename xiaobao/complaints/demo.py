@@ -19,8 +19,9 @@ The people are fictional: names from common Chinese names, phone numbers from on
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -28,17 +29,21 @@ from django.utils import timezone
 from xiaobao.complaints import rules, services
 from xiaobao.complaints.demo_data import (
     CH,
+    FIRST_VOLUME_INDEX,
     GROUP,
     MATTERS,
     NAMES,
     REMEDIES,
     SPECS,
+    VOLUME_PER_MONTH,
     Spec,
     decision_for,
     phone,
     policy,
+    volume,
 )
 from xiaobao.complaints.models import Category, Complaint, ComplaintRule
+from xiaobao.core.demo import COMPLETE_YEAR
 from xiaobao.core.models import OrgUnit, User
 from xiaobao.core.workdays import Calendar
 from xiaobao.workflow.demo import Timeline, moment
@@ -88,9 +93,12 @@ class Script:
         return moment(self.calendar.next_working_day(day), 9, 30)
 
     def steps(self, n: int, spec: Spec) -> list[tuple[datetime, Callable]]:
-        received_day = (self.now - timedelta(days=spec.days_ago)).astimezone(timezone.get_current_timezone())
-        received = received_day.replace(hour=spec.hour, minute=(n * 7) % 60, second=0, microsecond=0)
-        if spec.days_ago < 1:  # today's: a little before now
+        if spec.received_on is not None:
+            received = moment(spec.received_on, spec.hour, (n * 7) % 60)
+        else:
+            received_day = (self.now - timedelta(days=spec.days_ago)).astimezone(timezone.get_current_timezone())
+            received = received_day.replace(hour=spec.hour, minute=(n * 7) % 60, second=0, microsecond=0)
+        if spec.received_on is None and spec.days_ago < 1:  # today's: a little before now
             received = self.now - timedelta(hours=spec.days_ago * 10, minutes=10)
         officer, key = self.officer(spec.unit), n
         subject, content, demand, product, business, cause, demand_code, root, amount = (
@@ -122,6 +130,8 @@ class Script:
                 media_attention=spec.media,
                 org_unit=self.units[spec.unit],
                 external_ref=f"12378-{received:%Y%m%d}-{n:04d}" if spec.channel == CH.REGULATOR else "",
+                # 第七条: in-person reception is recorded on audio and video
+                recording_ref=f"LYLX-{received:%Y%m%d}-{n:04d}" if spec.channel == CH.IN_PERSON else "",
                 idempotency_key=f"demo-complaint-{n}",
                 now=now,
             )
@@ -240,9 +250,27 @@ class Script:
         return out
 
 
+STORIES_SPAN = 180  # days: the stories (SPECS) are dated back from now over about half a year
+VOLUME_SETTLED = 60  # days: the year's ordinary volume stops this long before now, so all of it is closed
+
+
+def volume_specs(today: date) -> list[Spec]:
+    """The ordinary volume from the first day of the story's complete year to two months ago, thinner where the
+    stories already fill the months; the same list for the same day."""
+    rng = random.Random(COMPLETE_YEAR)  # noqa: S311 - a fixed demo sequence, not a secret
+    first = date(COMPLETE_YEAR, 1, 1)
+    stories_start = today - timedelta(days=STORIES_SPAN)
+    settled = today - timedelta(days=VOLUME_SETTLED)
+    before = volume(rng, first, min(stories_start, settled), per_month=VOLUME_PER_MONTH)
+    # the stories bring about ten a month: the volume brings the rest
+    during = volume(rng, stories_start + timedelta(days=1), settled, per_month=VOLUME_PER_MONTH - 10)
+    return before + during
+
+
 @transaction.atomic
-def load(*, now: datetime | None = None) -> dict:
-    """Register and walk the demo complaints once (nothing is added when any complaint exists). The
+def load(*, now: datetime | None = None, with_volume: bool = True) -> dict:
+    """Register and walk the demo complaints once (nothing is added when any complaint exists): the stories of
+    the last half year in every state and, `with_volume`, the ordinary flow since the start of last year. The
     `major.emergency_plan` rule is pointed at the demo's plan, as an institution's admin would, unless
     someone already set it."""
     ComplaintRule.objects.filter(code="major.emergency_plan", value=rules.DEFAULTS["major.emergency_plan"]).update(
@@ -255,9 +283,14 @@ def load(*, now: datetime | None = None) -> dict:
     people = {u.username: u for u in User.objects.filter(username__in=names)}
     units = {u.code: u for u in OrgUnit.objects.all()}
     script = Script(people=people, units=units, now=now)
-    timeline = Timeline()
+    # hundreds of complaints: a sweep at most every half hour between steps (and every midnight)
+    timeline = Timeline(step_sweep_gap=timedelta(minutes=30))
     latest = now - timedelta(minutes=1)
-    for n, spec in enumerate(SPECS):
+    numbered = list(enumerate(SPECS))
+    if with_volume:
+        today = timezone.localdate(now)
+        numbered += [(FIRST_VOLUME_INDEX + i, spec) for i, spec in enumerate(volume_specs(today))]
+    for n, spec in numbered:
         for when, step in script.steps(n, spec):
             if when > latest:  # a step that would fall after now: the complaint waits at the step before
                 break

@@ -4,7 +4,9 @@ complaint of the half year got. demo.py walks them through the services.
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from decimal import Decimal
 
 from xiaobao.complaints.models import Complaint
@@ -318,6 +320,7 @@ class Spec:
     count: int = 1
     media: bool = False
     extra: dict = field(default_factory=dict)
+    received_on: date | None = None  # the year's volume is dated by day, the stories by `days_ago`
 
 
 def S(unit, channel, days_ago, matter, path, **options) -> Spec:
@@ -405,3 +408,120 @@ def decision_for(matter: str) -> str:
     if matter in ("misleading", "promised_return", "surrender_amount", "signature", "agent_surrender", "cooling_off"):
         return DECISIONS["sales"]
     return DECISIONS["service"]
+
+
+# --- the year's volume -----------------------------------------------------------------------------------
+# Besides the stories above (the last half year, every state), the branches receive a steady flow of ordinary
+# complaints, all handled and closed: a few hundred a year, as a mid-sized life insurer receives.
+#
+# Proportions follow the regulator's quarterly figures for life insurers (国家金融监督管理总局《关于2023年第一季度
+# 保险消费投诉情况的通报》, 银保监消保发〔2023〕6号): of the complaints it received and forwarded about 人身保险公司,
+# 销售纠纷 53.2 % and 退保纠纷 26.3 %, the rest mostly 理赔; the median 亿元保费投诉量 was 1.00 件/亿元 a quarter,
+# which for the demo company's 56.32 亿元 of premium is about 56 forwarded complaints a quarter across the
+# industry's channels. Complaints made to the company directly (hotline, counters, online) lean more to claims
+# and service than the forwarded ones, so the mix below gives sales and surrender together about two thirds
+# and claims a quarter; regulator (12378) and 银保信 platform transfers about a quarter of the volume.
+
+VOLUME_PER_MONTH = 20  # about 240 a year
+MATTER_WEIGHTS = {  # 销售 ≈ 40 %, 退保 ≈ 23 %, 理赔 ≈ 25 %, 保全与服务 ≈ 12 %
+    "misleading": 15,
+    "promised_return": 9,
+    "signature": 5,
+    "cooling_off": 6,
+    "underwriting": 5,
+    "surrender_amount": 14,
+    "agent_surrender": 9,
+    "claim_slow": 8,
+    "claim_amount": 7,
+    "claim_denied": 5,
+    "exclusion": 3,
+    "car_claim": 2,
+    "service_change": 4,
+    "renewal_debit": 3,
+    "attitude": 2,
+    "harassment": 2,
+    "privacy": 1,
+}
+CHANNEL_WEIGHTS = {
+    CH.HOTLINE: 33,
+    CH.REGULATOR: 17,
+    CH.PLATFORM: 8,
+    CH.APP: 9,
+    CH.WECHAT: 9,
+    CH.COUNTER: 10,
+    CH.CHATBOT: 7,
+    CH.VIDEO: 3,
+    CH.LETTER: 2,
+    CH.IN_PERSON: 2,
+}
+# each branch's part of the business (as the indicators demo splits it: 北京 33 %, 天津 42 %, 河北 25 %), then
+# its units — the branch's own office takes the larger share
+UNIT_WEIGHTS = {
+    "BJ": 14,
+    "BJ-CY": 11,
+    "BJ-HD": 8,
+    "TJ": 13,
+    "TJ-BH": 12,
+    "TJ-BH-TG": 6,
+    "TJ-HP": 11,
+    "HB": 6,
+    "HB-SJZ": 5,
+    "HB-SJZ-ZD": 2,
+    "HB-TS": 4,
+    "HB-TS-QA": 2,
+    "HB-BD": 3,
+    "HB-LF": 3,
+}
+FIRST_VOLUME_INDEX = 1000  # the volume's complaints are numbered after the stories (idempotency keys, phones)
+
+
+def _pick(rng: random.Random, weights: dict):
+    return rng.choices(list(weights), weights=list(weights.values()))[0]
+
+
+def volume(rng: random.Random, start: date, end: date, *, per_month: float, calendar_days: bool = True) -> list[Spec]:
+    """Ordinary complaints received between `start` and `end` (inclusive), all closed: most decided within 3-14
+    days, a few late (supervised first), some extended once (or twice, rarely), a few 核查 asked for, a few
+    withdrawn. Deterministic for a given `rng` state."""
+    specs: list[Spec] = []
+    days = (end - start).days + 1
+    if days <= 0:
+        return specs
+    count = round(per_month * days / 30.4)
+    for i in range(count):
+        received = start + timedelta(days=(i * days) // count + rng.randrange(0, max(days // count, 1)))
+        received = min(received, end)
+        channel = _pick(rng, CHANNEL_WEIGHTS)
+        unit = _pick(rng, UNIT_WEIGHTS)
+        roll = rng.random()
+        options: dict = {"d": rng.choice([2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14])}
+        if roll < 0.03:
+            options["d"] = rng.choice([16, 17, 19])  # late: supervised (督办) on the day the deadline passed
+        elif roll < 0.09:
+            options.update(d=rng.choice([18, 22, 26, 28]), ext=1)
+        elif roll < 0.10:
+            options.update(d=rng.choice([40, 48]), ext=2)
+        elif roll < 0.12 and "-" not in unit:
+            # 第二十条: 核查 of a branch's decision, by head office (the demo's 核查 are head office's)
+            options["reexamine"] = True
+        path = "closed"
+        if 0.12 <= roll < 0.14:
+            path, options = "withdrawn", {"withdraw": rng.choice([2, 3, 5])}
+        hour = (
+            rng.choice([9, 10, 10, 11, 14, 15, 16])
+            if channel not in (CH.APP, CH.CHATBOT, CH.WECHAT)
+            else (rng.choice([9, 12, 20, 21]))
+        )
+        specs.append(
+            Spec(
+                unit,
+                channel,
+                0,
+                _pick(rng, MATTER_WEIGHTS),
+                path,
+                hour=hour,
+                received_on=received,
+                **options,
+            )
+        )
+    return specs

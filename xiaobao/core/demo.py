@@ -5,12 +5,20 @@ The company is fictional; the shape follows the published account DOMAIN.md desc
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, time
+
 from django.db import transaction
+from django.utils import timezone
 
 from xiaobao.core import services
 from xiaobao.core.models import OrgUnit, User
 from xiaobao.core.roles import role_group
 
+# The story's last complete year: every module's demo fills it (the published figures DOMAIN.md gives), and the
+# current year runs from its end up to the day of the load.
+COMPLETE_YEAR = 2025
 DEMO_PASSWORD = "XiaoBao@2026"  # noqa: S105 - public demo credential, printed by `make demo`
 
 L = OrgUnit.Level
@@ -49,6 +57,45 @@ DEMO_USERS = [
 ]
 
 
+def reference_moment(now: datetime | None = None) -> datetime:
+    """The moment the demo's story runs up to: the start of the load's day (local time). Every demo step is
+    dated at or before it, so `make demo` gives the same data all day long, and the worker's first sweep
+    after the load fires what fell due since midnight, at its real time."""
+    today = timezone.localdate(now or timezone.now())
+    return timezone.make_aware(datetime.combine(today, time(0, 0)))
+
+
+@contextmanager
+def demo_clock(moment: datetime) -> Iterator[None]:
+    """While a demo step runs, `django.utils.timezone.now()` reads the step's moment.
+
+    The services take the event time as `now` where the caller decides it, but some rows are stamped by
+    code the caller does not reach (notifications written by `notify_about`, attachments' upload times, audit
+    rows of nested calls). Replaying history with the clock set to each event's moment gives all of them the
+    time of their event instead of the time of the load. Demo only: the load runs in one thread and the
+    original function is restored even when a step fails.
+    """
+    original = timezone.now
+    timezone.now = lambda: moment
+    try:
+        yield
+    finally:
+        timezone.now = original
+
+
+_PASSWORD_HASH: dict[str, str] = {}
+
+
+def demo_password_hash() -> str:
+    """Every demo user has the same password: hash it once (each hash costs the configured work factor,
+    about a second here) and give every user that hash — it is a salted hash of the same password."""
+    if "hash" not in _PASSWORD_HASH:
+        from django.contrib.auth.hashers import make_password
+
+        _PASSWORD_HASH["hash"] = make_password(DEMO_PASSWORD)
+    return _PASSWORD_HASH["hash"]
+
+
 @transaction.atomic
 def load() -> dict:
     units: dict[str, OrgUnit] = {}
@@ -64,7 +111,7 @@ def load() -> dict:
         user = User.objects.filter(username=username).first()
         if user is None:
             user = User(username=username, full_name=full_name, org_unit=units[org_code], department=department)
-            user.set_password(DEMO_PASSWORD)
+            user.password = demo_password_hash()
             user.is_staff = role == "sysadmin"
             user.is_superuser = role == "sysadmin"
             user.save()

@@ -1,6 +1,6 @@
 """Indicators demo (`manage.py load_demo`): the shipped definitions (from the migration) computed for every
-unit, by quarter and by year from 2024 to this year so far, from the demo complaints, reviews, work orders and
-plan activities; the 2024 collected figures of each branch (the service figures of the published year the
+unit, by quarter and by year from 2025 (the last complete year) to this year so far, from the demo complaints, reviews, work orders and
+plan activities; the 2025 collected figures of each branch (the service figures of the published year the
 project is modelled on: 投保E化率 99.28 %, 保全E化率 96.23 %, 理赔E化率 95.64 %, 获赔率 99.76 %, 123,300 claims
 closed, 服务质量指数 84.65), entered through the services so head office's figures are rolled up; targets for
 head office and the branches; and the alerts of the periods the sweep watches, each with its work order.
@@ -9,12 +9,13 @@ Safe to run twice: nothing is added when any collected value exists.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 
+from xiaobao.core.demo import COMPLETE_YEAR, demo_clock
 from xiaobao.core.models import OrgUnit, User
 from xiaobao.indicators import periods, services
 from xiaobao.indicators.models import IndicatorDefinition, IndicatorValue
@@ -22,7 +23,7 @@ from xiaobao.indicators.models import IndicatorDefinition, IndicatorValue
 ADMIN = "xiaobao"  # 李晓梅, 总公司消费者权益保护部
 BRANCHES = ("BJ", "TJ", "HB")
 SHARES = (Decimal("0.33"), Decimal("0.42"), Decimal("0.25"))  # each branch's part of the company's business
-FIRST_YEAR = 2024  # the published year the plans demo re-enacts; the complaints demo runs up to today
+FIRST_YEAR = COMPLETE_YEAR  # the last complete year, which the other demos fill; the current year runs up to today
 
 # code: (company total denominator, company rate in %, branch offsets in points) — the third branch takes
 # what makes the company's figure come out exactly
@@ -75,7 +76,7 @@ def _collect(admin, units, now) -> int:
                 actor=admin,
                 definition=definitions[code],
                 org_unit=units[branch],
-                period="2024",
+                period=str(FIRST_YEAR),
                 numerator=numerator,
                 denominator=denominator,
                 now=now,
@@ -84,14 +85,19 @@ def _collect(admin, units, now) -> int:
     for code, total in COUNTS.items():
         for branch, value in zip(BRANCHES, _split(total, whole=code != "premium_income_100m"), strict=True):
             services.value_collect(
-                actor=admin, definition=definitions[code], org_unit=units[branch], period="2024", value=value, now=now
+                actor=admin,
+                definition=definitions[code],
+                org_unit=units[branch],
+                period=str(FIRST_YEAR),
+                value=value,
+                now=now,
             )
             written += 1
     services.value_collect(
         actor=admin,
         definition=definitions["service_quality_index"],
         org_unit=units["HQ"],
-        period="2024",
+        period=str(FIRST_YEAR),
         value=QUALITY_INDEX,
         now=now,
     )
@@ -102,24 +108,31 @@ def _years(today) -> range:
     return range(FIRST_YEAR, today.year + 1)
 
 
+def _on(day: date, now: datetime) -> datetime:
+    """10:00 on `day`, or `now` if that is later than now."""
+    return min(timezone.make_aware(datetime.combine(day, time(10, 0))), now)
+
+
 def _targets(admin, units, now) -> int:
     definitions = {d.code: d for d in IndicatorDefinition.objects.filter(code__in=TARGETS)}
     n = 0
     for year in _years(timezone.localdate(now)):
-        for code, (target, amber, red) in TARGETS.items():
-            for unit_code in ("HQ", *BRANCHES):
-                services.target_set(
-                    actor=admin,
-                    definition=definitions[code],
-                    org_unit=units[unit_code],
-                    year=year,
-                    target=target,
-                    amber=amber,
-                    red=red,
-                    note="年度消保考核目标",
-                    now=now,
-                )
-                n += 1
+        set_at = _on(date(year, 1, 10), now)  # the year's targets are set in its first weeks
+        with demo_clock(set_at):
+            for code, (target, amber, red) in TARGETS.items():
+                for unit_code in ("HQ", *BRANCHES):
+                    services.target_set(
+                        actor=admin,
+                        definition=definitions[code],
+                        org_unit=units[unit_code],
+                        year=year,
+                        target=target,
+                        amber=amber,
+                        red=red,
+                        note="年度消保考核目标",
+                        now=set_at,
+                    )
+                    n += 1
     return n
 
 
@@ -142,7 +155,10 @@ def load(*, now: datetime | None = None) -> dict:
     units = {u.code: u for u in OrgUnit.objects.filter(code__in=("HQ", *BRANCHES))}
     for period in _periods(today):
         services.indicator_compute(period=period, now=now)
-    collected = _collect(admin, units, now)
+    # the complete year's figures are entered once its books are closed, in the new year's third week
+    collected_at = _on(date(FIRST_YEAR + 1, 1, 20), now)
+    with demo_clock(collected_at):
+        collected = _collect(admin, units, collected_at)
     targets = _targets(admin, units, now)
     # the periods the periodic sweep watches (this and the previous quarter and year), so the worker's first
     # sweep finds the alerts already raised instead of opening a burst of work orders of its own

@@ -21,7 +21,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from xiaobao.core.demo import DEMO_PASSWORD
+from xiaobao.core.demo import demo_password_hash
 from xiaobao.core.masking import mask_text_keep_length
 from xiaobao.core.models import OrgUnit, User
 from xiaobao.core.roles import role_group
@@ -59,7 +59,7 @@ def _agents() -> list[User]:
         user = User.objects.filter(username=username).first()
         if user is None:
             user = User(username=username, full_name=full_name, org_unit=units[code], department="客户服务中心")
-            user.set_password(DEMO_PASSWORD)
+            user.password = demo_password_hash()
             user.save()
             user.groups.add(role_group("agent"))
         people.append(user)

@@ -1,4 +1,4 @@
-"""Demo data for plans (方案管理) and education activities (宣教): the seed year, 2024 (DOMAIN.md: 347 education
+"""Demo data for plans (方案管理) and education activities (宣教): the last complete year, 2025 (DOMAIN.md: 347 education
 events reaching 7.8553 million consumers, 178 original articles, 50 videos, 445 reposts, 31 central-media
 stories).
 
@@ -6,13 +6,13 @@ Built with `plans.services` (and the work orders with `workorders.services`) and
 replayed in date order by `workflow.demo.Timeline` with the periodic sweep in between, so each plan has
 its real approval process, work orders, timers, history and audit rows:
 
-- the 2024 3·15 campaign plan (宣教活动方案) of head office, approved and issued to every branch as four
+- the 2025 3·15 campaign plan (宣教活动方案) of head office, approved and issued to every branch as four
   tasks (the 3·15 week, the 7·8 insurance publicity day, the September 金融知识普及月, the year-round
   "五进入"); its work orders are closed, one after a returned report, except the year-round task's:
   天津 waits for acceptance and 河北 went overdue, was supervised (督办) and escalated by the timers;
 - the branches' 347 activity records on those tasks, adding up exactly to the seed year's figures;
-- the 2024 annual work plan (年度工作计划) in progress, with its tasks' orders in varied states;
-- the 2024 training plan (培训计划), summarised and closed: its task reached each branch as a work order;
+- the 2025 annual work plan (年度工作计划), some of its tasks' orders still open at the year's end, with its tasks' orders in varied states;
+- the 2025 training plan (培训计划), summarised and closed: its task reached each branch as a work order;
   the sessions, sign-ins and exams (13 programmes, 5,010 person-times) are the training app's demo;
 - next year's 3·15 plan, still a draft.
 """
@@ -26,6 +26,7 @@ from datetime import date, datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from xiaobao.core.demo import COMPLETE_YEAR
 from xiaobao.core.models import OrgUnit, User
 from xiaobao.plans import services
 from xiaobao.plans.models import Activity, Plan, PlanTask
@@ -34,7 +35,7 @@ from xiaobao.workorders import selectors as workorder_selectors
 from xiaobao.workorders import services as workorders
 from xiaobao.workorders.demo import Clock
 
-YEAR = 2024  # the seed year (DOMAIN.md)
+YEAR = COMPLETE_YEAR  # the last complete year: the published figures (DOMAIN.md) re-enacted as its year
 ADMIN = "xiaobao"  # 李晓梅, 总公司消费者权益保护部
 OFFICERS = {"BJ": "bj_officer", "TJ": "tj_officer", "HB": "hb_officer"}
 BRANCHES = tuple(OFFICERS)

@@ -5,7 +5,7 @@ Every review goes through `reviews.services` (and its verification orders throug
 with an injected `now`, replayed in date order by `workflow.demo.Timeline` with the periodic sweep in
 between, so each review has its real process, tasks, history, audit rows and notifications:
 
-- 153 reviews filed in 2024 by the head office's business departments across the eight form types (业务活动
+- 153 reviews filed in 2025 (the last complete year) by the head office's business departments across the eight form types (业务活动
   方案类 and 第三方合作类 only from July, when the two new forms came in), assigned by 消保部 (李晓梅) to 赵磊;
 - 50 substantive opinions, all finally adopted; most of them require a change, verified before launch by a
   整改 work order that the department reports back on and 消保部 accepts;
@@ -26,7 +26,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from xiaobao.core.demo import DEMO_PASSWORD
+from xiaobao.core.demo import demo_password_hash
 from xiaobao.core.models import OrgUnit, User
 from xiaobao.core.roles import role_group
 from xiaobao.core.workdays import Calendar
@@ -277,7 +277,7 @@ def _people() -> dict[str, User]:
         user = User.objects.filter(username=username).first()
         if user is None:
             user = User(username=username, full_name=full_name, org_unit=head_office, department=department)
-            user.set_password(DEMO_PASSWORD)
+            user.password = demo_password_hash()
             user.save()
             user.groups.add(role_group("dept_clerk"))
         people[department] = user

@@ -9,9 +9,10 @@ import random
 from dataclasses import dataclass, field
 from datetime import date
 
+from xiaobao.core.demo import COMPLETE_YEAR
 from xiaobao.core.workdays import Calendar
 
-YEAR = 2024  # the seed year (DOMAIN.md)
+YEAR = COMPLETE_YEAR  # the last complete year: the published figures (DOMAIN.md) re-enacted as its year
 REVIEWS = 153
 SUBSTANTIVE = 50
 LEAD = "xiaobao"  # 李晓梅, 消保部: assigns, re-reviews, accepts verification reports
@@ -42,7 +43,7 @@ PRODUCTS = [
     "爱无忧防癌医疗保险",
     "长护安心护理保险",
     "附加住院津贴医疗保险",
-    "京津冀惠民保（2024版）",
+    f"京津冀惠民保（{YEAR}版）",
 ]
 GROUP_PRODUCTS = ["团体补充医疗保险", "团体意外伤害保险", "团体定期寿险", "企业年金配套团体养老保险"]
 PARTNERS = ["某商业银行", "某农村商业银行", "某互联网保险平台", "某健康管理公司", "某第三方理赔服务公司"]
@@ -106,7 +107,7 @@ TYPES = {
     "业务活动方案类": (
         ["客户服务部", "品牌宣传部", "个人业务部"],
         [
-            "2024年客户节活动方案",
+            f"{YEAR}年客户节活动方案",
             "“守护钱袋子”进社区活动方案",
             "开门红客户答谢会方案",
             "老年客户健康讲座活动方案",

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from xiaobao.core import services as core_services
+from xiaobao.core.demo import demo_clock
 from xiaobao.core.models import User
 from xiaobao.core.workdays import Calendar
 from xiaobao.workflow import selectors, services
@@ -63,25 +64,34 @@ def docx_file(name: str, title: str, paragraphs: list[str]) -> ContentFile:
     return ContentFile(buffer.getvalue(), name=name)
 
 
-def sweep(since: datetime, until: datetime) -> None:
+def sweep(since: datetime, until: datetime, *, at_until: bool = True) -> None:
     """Run the periodic sweep as the worker would have between two moments: each day just after
-    midnight, then at `until` itself (each run is idempotent, so extra runs change nothing)."""
+    midnight, then at `until` itself unless told not to (each run is idempotent, so extra runs change nothing)."""
     day = timezone.localtime(since).date()
     while True:
         run_at = moment(day, SWEEP_AT.hour, SWEEP_AT.minute)
         if run_at >= until:
             break
         if run_at > since:
-            services.sweep_timers(now=run_at)
+            with demo_clock(run_at):
+                services.sweep_timers(now=run_at)
         day += timedelta(days=1)
-    services.sweep_timers(now=until)
+    if at_until:
+        with demo_clock(until):
+            services.sweep_timers(now=until)
 
 
 class Timeline:
-    """Demo steps collected in any order and played in date order, sweeping timers in between."""
+    """Demo steps collected in any order and played in date order, sweeping timers in between.
 
-    def __init__(self) -> None:
+    The sweep runs every day just after midnight and before each step. With `step_sweep_gap`, a step less than
+    that long after the last sweep goes without one: a demo replaying hundreds of cases a day would otherwise
+    sweep thousands of times for nothing, while a deadline passing in the gap is still marked by the next
+    sweep (at most the gap later, as a worker that sweeps every few minutes would be a few minutes late)."""
+
+    def __init__(self, *, step_sweep_gap: timedelta = timedelta(0)) -> None:
         self._steps: list[tuple[datetime, int, Callable[[datetime], object]]] = []
+        self.step_sweep_gap = step_sweep_gap
 
     def at(self, when: datetime, step: Callable[[datetime], object]) -> None:
         self._steps.append((when, len(self._steps), step))
@@ -91,9 +101,16 @@ class Timeline:
         if steps and steps[-1][0] > until:
             raise ValueError(f"a demo step is dated after {until:%Y-%m-%d %H:%M}")
         clock = steps[0][0] if steps else until
+        swept = clock
         for when, _, step in steps:
-            sweep(clock, when)
-            step(when)
+            due = when - swept >= self.step_sweep_gap or timezone.localtime(when).date() != (
+                timezone.localtime(swept).date()
+            )
+            sweep(clock, when, at_until=due)
+            if due:
+                swept = when
+            with demo_clock(when):  # rows the step's services stamp themselves carry the step's time
+                step(when)
             clock = when
         sweep(clock, until)
 

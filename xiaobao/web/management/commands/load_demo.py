@@ -1,9 +1,12 @@
 """Load the demo data of every module, in layer order. Safe to run twice."""
 
+import inspect
 import time
 
 from django.core.management.base import BaseCommand
 from django.utils.module_loading import import_string
+
+from xiaobao.core.demo import demo_clock, reference_moment
 
 # Layer order (DESIGN.md): each module's demo builds on the ones below it. Named by dotted path, as
 # urls.py includes the apps' URLconfs, so this command does not import the apps (nor their engine).
@@ -25,10 +28,21 @@ class Command(BaseCommand):
     help = "Load realistic demo data (org tree, one user per role, and each module's records)."
 
     def handle(self, *args, **options):
+        # One moment for the whole story (the start of today): every module dates its data up to it, and
+        # whatever a module stamps without a time of its own gets it too, never the time of the load.
+        reference = reference_moment()
+        loading = time.monotonic()
+        if options["verbosity"] > 1:
+            self.stdout.write(f"reference time: {reference.isoformat()}")
         for name, dotted_path in LOADERS:
             started = time.monotonic()
             self.stdout.write(f"loading demo data: {name}")
-            import_string(dotted_path)()
+            loader = import_string(dotted_path)
+            kwargs = {"now": reference} if "now" in inspect.signature(loader).parameters else {}
+            with demo_clock(reference):
+                loader(**kwargs)
             if options["verbosity"] > 1:
                 self.stdout.write(f"  {name}: {time.monotonic() - started:.1f}s")
+        if options["verbosity"] > 1:
+            self.stdout.write(f"  total: {time.monotonic() - loading:.1f}s")
         self.stdout.write(self.style.SUCCESS("demo data loaded"))
