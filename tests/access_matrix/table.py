@@ -41,6 +41,8 @@ NOT_OBJECTS = {
 }
 
 TABLE: dict[str, list[Case]] = {
+    # --- the interface: a saved list view, its owner only
+    "web:saved-view-delete": [W("saved_view", "officer_a")],
     # --- complaints: complaint permission + the org scope of the complaint's unit
     "complaints:detail": [R("complaint", *OWN)],
     "complaints:reveal": [W("complaint", *OWN)],

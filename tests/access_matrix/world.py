@@ -9,7 +9,7 @@ People (the matrix's principals):
   officer_a     北京分公司's 消保专员: the object's own unit
   clerk_own     北京分公司, 业务部门经办 of 个人业务部: the own department (reviews are a department's)
   hq_admin      总公司消保管理员: head office
-Built once per test module through the services (so every object is as the application makes it), inside
+Built once per test package (tests/access_matrix/conftest.py) through the services (so every object is as the application makes it), inside
 a transaction rolled back at the end of the module.
 """
 
@@ -24,8 +24,12 @@ from types import SimpleNamespace
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.utils import timezone
+from rest_framework.test import APIClient
 
+from tests.access_matrix.table import TABLE
+from tests.api_helpers import token_client
 from tests.helpers import build_cast, make_user
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -67,8 +71,8 @@ def _clerk(username: str, unit, department: str, name: str):
 
 @contextlib.contextmanager
 def world_for_module(django_db_blocker, media_root: str):
-    """The world for a test module: built once, rolled back at the module's end (each test of the module runs
-    in a savepoint inside it, through pytest-django's `db`)."""
+    """The world for a test module or package: built once, rolled back at its end (each test runs in a
+    savepoint inside it, through pytest-django's `db`)."""
     from django.db import transaction
     from django.test import override_settings
 
@@ -97,6 +101,10 @@ def build_world() -> SimpleNamespace:
     _training(w)
     _inspection(w)
     _workflow(w)
+    from xiaobao.web.models import SavedView
+
+    # a saved list view is its owner's alone (issue 21)
+    w.saved_view = SavedView.objects.create(owner=w.officer_a, page="complaints", name="逾期", query="box=overdue")
     w.clients = {}  # signed in once for the module: (principal, api) -> client
     return w
 
@@ -377,6 +385,28 @@ def _workflow(w) -> None:
         assert tasks and instances, f"the {name} runs no process: its workflow routes would prove nothing"
         setattr(w, f"{name}_task", tasks[0])
         setattr(w, f"{name}_instance", instances[0])
+
+
+def client_of(world, principal: str, api: bool):
+    """One client per principal and kind for the package (their sessions and tokens live in the world)."""
+    key = (principal, api)
+    if key not in world.clients:
+        if principal == "anonymous":
+            world.clients[key] = APIClient() if api else Client()
+        elif api:
+            world.clients[key] = token_client(getattr(world, principal))
+        else:
+            world.clients[key] = Client()
+            world.clients[key].force_login(getattr(world, principal))
+    return world.clients[key]
+
+
+def sign_in_everyone(world) -> None:
+    """Every principal's page and API client, made before any test (a test's savepoint would undo them)."""
+    people = set(PRINCIPALS) | {p for cases in TABLE.values() for case in cases for p in case.may}
+    for principal in sorted(people):
+        for api in (False, True):
+            client_of(world, principal, api)
 
 
 def xlsx_upload(rows: list[list], name: str = "upload.xlsx") -> SimpleUploadedFile:

@@ -303,6 +303,10 @@ def content_strings() -> list[str]:
     names += list(ProcessDefinition.objects.values_list("name", flat=True))
     names += list(HumanTask.objects.values_list("name", flat=True))
     names += list(Transition.objects.values_list("element_name", flat=True))
+    # indicator definitions are a code table edited in admin (the 工作台 shows the key ones by name)
+    from xiaobao.indicators.models import IndicatorDefinition
+
+    names += list(IndicatorDefinition.objects.values_list("name", flat=True))
     for form in HumanTask.objects.values_list("form", flat=True):
         names += [f["label"] for f in form or []]
         names += [label for f in form or [] for _, label in f.get("choices") or []]

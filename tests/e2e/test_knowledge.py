@@ -83,7 +83,8 @@ def test_an_officer_searches_filters_and_asks(new_page, cast, documents):
     page.get_by_test_id("knowledge-ask-button").click()
     answer = page.get_by_test_id("knowledge-answer-item").first
     expect(answer.get_by_test_id("knowledge-answer-text")).to_contain_text("扣除不超过10元的工本费")
-    expect(answer.get_by_test_id("knowledge-answer-score")).to_be_visible()
+    expect(answer.get_by_test_id("knowledge-best")).to_be_visible()  # the best answer first, no raw score
+    expect(page.get_by_test_id("knowledge-answer-score")).to_have_count(0)
     screenshot(page, "knowledge-ask")
     answer.get_by_test_id("knowledge-answer-source").click()
     page.wait_for_url(f"**/knowledge/{documents['faq'].pk}/")

@@ -126,3 +126,26 @@ def test_the_sweep_recomputes_when_a_source_moved_then_evaluates(breached):
     complaint(breached.branch_b, at(2025, 3, 30, 9), closed_days=1)
     third = services.sweep(now=now)
     assert third["sources"] == ["complaints"] and third["periods"]["2025-Q1"] > 0
+
+
+def test_the_alert_list_links_only_work_orders_the_reader_may_open(breached, client):
+    """An alert of a unit in my reach may carry a work order I may not open: it is named, never linked."""
+    from django.urls import reverse
+
+    from xiaobao.workorders.selectors import visible_orders
+
+    services.alerts_evaluate(period="2025-Q1", now=NOW)
+    a_alert = Alert.objects.get(org_unit=breached.branch_a)
+    # the order goes to branch B's staff instead: officer A still sees the alert of A, not the order
+    WorkOrder.objects.filter(pk=a_alert.workorder_id).update(org_unit=breached.branch_b, issuer=breached.hq_admin)
+    officer = User.objects.get(pk=breached.officer_a.pk)
+    assert not visible_orders(officer).filter(pk=a_alert.workorder_id).exists()
+    client.force_login(officer)
+    html = client.get(reverse("indicators:alerts")).content.decode()
+    assert 'data-code="complaints_on_time_rate"' in html  # the alert itself is listed
+    assert reverse("workorders:detail", args=[a_alert.workorder_id]) not in html
+    assert 'data-testid="alert-workorder-hidden"' in html
+    client.force_login(breached.hq_admin)
+    html = client.get(reverse("indicators:alerts")).content.decode()
+    order = WorkOrder.objects.get(pk=a_alert.workorder_id)
+    assert reverse("workorders:detail", args=[order.pk]) in html and order.number in html

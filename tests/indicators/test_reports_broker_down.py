@@ -46,3 +46,24 @@ def test_a_report_asked_for_while_the_broker_is_down_is_kept_and_built_by_the_sw
     reports.report_jobs_sweep()
     job.refresh_from_db()
     assert job.status == S.DONE
+
+
+@pytest.mark.django_db(transaction=True)  # as in production: the page's request commits before it enqueues
+def test_the_report_page_keeps_the_request_and_says_it_will_start_by_itself(figures, monkeypatch, client):
+    monkeypatch.setattr(tasks.run_report, "apply_async", broker_down)
+    client.force_login(figures.hq_admin)
+    response = client.post(
+        reverse("indicators:reports"), {"kind": ReportJob.Kind.BOARD_REPORT, "year": YEAR}, follow=True
+    )
+    assert response.status_code == 200
+    job = ReportJob.objects.get()
+    assert job.status == S.QUEUED
+    assert response.redirect_chain[-1][0] == reverse("indicators:report-status", args=[job.pk])
+    page = response.content.decode()
+    assert "服务恢复后将自动开始生成" in page
+    assert "文件已上传" not in page  # nothing was uploaded: the upload wording would mislead
+
+    ReportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(minutes=2))
+    reports.report_jobs_sweep()
+    job.refresh_from_db()
+    assert job.status == S.DONE

@@ -194,12 +194,15 @@ def reverse_or_none(name, *args):
 # ask page
 
 
-def test_ask_page_answers_with_score_and_source(cast, kb):
+def test_ask_page_shows_the_best_answer_first_with_its_source_and_no_raw_score(cast, kb):
     response = client_for(cast.officer_a).get(ASK, {"q": "犹豫期内退保能退多少"})
     body = response.content.decode()
     assert response.status_code == 200
     assert "退还全部保险费" in body
-    assert 'data-testid="knowledge-answer-score"' in body
+    best = body.index('data-testid="knowledge-best"')
+    assert body.index('data-testid="knowledge-answer-item"') < best < body.index("退还全部保险费")
+    # the ranking decides the order; the number behind it is not for an agent reading to a customer
+    assert "knowledge-answer-score" not in body and "相关度" not in body
     assert f'href="{kb.faq.get_absolute_url()}" data-testid="knowledge-answer-source"' in body
 
 

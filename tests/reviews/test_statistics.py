@@ -294,7 +294,7 @@ def test_the_page_shows_tiles_charts_and_tables(people, product, marketing):
     assert response.status_code == 200
     page = response.content.decode()
     assert 'data-testid="kpi-reviews" data-value="2"' in page
-    assert 'data-testid="kpi-substantive_adoption_rate" data-value="100.0%"' in page
+    assert 'data-testid="kpi-substantive_adoption_rate" data-value="100.00%"' in page
     for chart in ("type", "department", "opinions", "objections"):
         assert f'data-review-chart="{chart}"' in page
     assert 'id="review-chart-data"' in page

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 from openpyxl import Workbook
 
-from xiaobao.core import xlsx
+from xiaobao.core import numbers, xlsx
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -124,9 +124,11 @@ def _write(sheet, spec: dict, subtitle: str) -> None:
         for column, cell in enumerate(xlsx.boxed_row(sheet, values), start=1):
             kind = MEASURES[column - 3][2] if column >= 3 else ""
             if kind == "rate":
-                cell.number_format = "0.00%"
+                cell.number_format = numbers.EXCEL_PERCENT
             elif kind == "days":
-                cell.number_format = "0.0"
+                cell.number_format = numbers.EXCEL_DECIMAL
+            elif isinstance(cell.value, int):
+                cell.number_format = numbers.EXCEL_COUNT
     xlsx.shade_totals(sheet)
     xlsx.notes(sheet, [_(note) for note in NOTES], width)
     xlsx.finish(sheet, width=width, label_width=30, value_width=12)

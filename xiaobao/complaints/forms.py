@@ -234,6 +234,8 @@ class ListFilterForm(Form):
     # the statistics page links here with its period, so the list shows the complaints behind its figures
     received_from = forms.DateField(required=False)
     received_to = forms.DateField(required=False)
+    due_before = forms.DateField(required=False)  # the 工作台's "nearing the deadline" link
+    sort = forms.CharField(required=False, max_length=30)  # a column key; the selector ignores unknown ones
 
 
 def _moment_field(label, *, required: bool = True, help_text: str = ""):

@@ -7,7 +7,7 @@ it and whoever handles it.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from xiaobao.complaints.models import Complaint
+from xiaobao.core import sorting
 from xiaobao.core.crypto import blind_index
 from xiaobao.core.models import OrgUnit
 from xiaobao.core.scope import scope_for
@@ -48,7 +49,8 @@ def _flag(value) -> bool | None:
 
 
 def complaints_visible_to(user, filters: dict | None = None) -> QuerySet[Complaint]:
-    """Complaints the user may see, soonest due first. filters: box (todo | all), status, channel,
+    """Complaints the user may see, what needs action first (`action_first`), or by a whitelisted column
+    (`sort`: a SORT_KEYS key, "-" for descending; an unknown key keeps the default). filters: box (todo | all), status, channel,
     org_unit (its subtree), q (number, subject, policy; or an exact phone / ID number through the
     blind index), overdue, due_before, received_from / received_to (dates or datetimes), category
     ids (business_category, cause_category, demand_category, root_cause), is_repeat, is_major (重大消费投诉,
@@ -89,7 +91,29 @@ def complaints_visible_to(user, filters: dict | None = None) -> QuerySet[Complai
             | Q(complainant_phone_index=index)
             | Q(complainant_id_index=index)
         )
-    return rows.order_by("due_at", "id")
+    return sorting.apply_sort(rows.order_by(*action_first()), filters.get("sort"), SORT_KEYS)
+
+
+# Columns a list may be sorted by (core/sorting.py): anything else in `sort` is ignored.
+SORT_KEYS = {
+    "number": ("number",),
+    "received_at": ("received_at",),
+    "channel": ("channel",),
+    "org_unit": ("org_unit__path",),
+    "status": ("status",),
+    "due_at": ("due_at",),
+}
+
+
+def action_first() -> list:
+    """The default order (issue 21): what needs action first — a running statutory clock, then a paused one or a
+    case awaiting 核查/回访, each by the nearest deadline in force; then finished cases, newest first."""
+    return sorting.action_first(
+        Q(status__in=Complaint.OPEN_STATUSES),
+        urgent_q=Q(status__in=Complaint.CLOCK_STATUSES, clock_paused_since__isnull=True),
+        due="due_at",
+        recent="received_at",
+    )
 
 
 def _moment(value, *, end: bool = False) -> datetime:
@@ -520,3 +544,15 @@ def figures_watermark() -> tuple:
     )
     keys = ("n", "last", "closed", "closed_at", "decided_at", "repeat", "fallen", "due_days", "ended", "paused")
     return tuple(str(row[k]) for k in keys)
+
+
+def nearing_deadline(user, *, within_days: int = 3, now=None) -> QuerySet[Complaint]:
+    """The 工作台's complaints: those in the user's scope whose statutory clock runs and whose deadline in force
+    (`due_at`, kept by clock_services — never recomputed here) is past or falls within `within_days` calendar
+    days; the most urgent first. A paused clock (mediation, appraisal) has no deadline in force, so it is left
+    out, as `overdue` leaves it out."""
+    now = now or timezone.now()
+    horizon = _moment(timezone.localdate(now) + timedelta(days=within_days), end=True)
+    rows = _visible(user).select_related("org_unit", "handler")
+    rows = rows.filter(status__in=Complaint.CLOCK_STATUSES, clock_paused_since__isnull=True, due_at__lte=horizon)
+    return rows.order_by("due_at", "id")

@@ -20,6 +20,7 @@ from xiaobao.complaints import selectors
 from xiaobao.complaints.exports import MEASURES, statistics_workbook
 from xiaobao.complaints.forms import ListFilterForm
 from xiaobao.complaints.models import Complaint
+from xiaobao.core import numbers
 from xiaobao.core import selectors as core_selectors
 from xiaobao.core.models import OrgUnit
 
@@ -101,7 +102,7 @@ def _unit_name(user, filters: dict) -> str:
 
 
 def _percent(numerator: int, denominator: int) -> str:
-    return f"{100 * numerator / denominator:.1f}%" if denominator else "—"
+    return numbers.percent_of(numerator, denominator)
 
 
 def _charts(data: dict) -> dict:

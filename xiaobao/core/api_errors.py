@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, InterfaceError, OperationalError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
@@ -158,6 +158,51 @@ def _json(status_code: int, data: dict, headers: dict | None = None) -> JsonResp
     return response
 
 
+#: the application's frame around an error page, for a signed-in user (web owns the page templates)
+SHELL_TEMPLATE = "web/error_shell.html"
+
+
+def _page(request, template: str, status_code: int, *args):
+    """An error page inside the application's shell (navigation, language, a way back) for a signed-in user;
+    the stand-alone page for anyone else, or when the shell itself cannot be drawn (its navigation reads the
+    database, which may be why we are here): an error page must never raise."""
+    try:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            from django.template import loader
+            from django.utils.http import url_has_allowed_host_and_scheme
+
+            referer = request.META.get("HTTP_REFERER", "")
+            back = (
+                referer
+                if referer
+                and url_has_allowed_host_and_scheme(referer, {request.get_host()}, request.is_secure())
+                and referer != request.build_absolute_uri()
+                else ""
+            )
+            exception = args[0] if args else None
+            reason = str(exception.args[0]) if status_code == 403 and exception and exception.args else ""
+            context = {"error_base": SHELL_TEMPLATE, "back_url": back, "reason": reason}
+            body = loader.render_to_string(template, context, request)
+            return HttpResponse(body, status=status_code)
+    except Exception:  # the shell failed; the plain page below needs nothing that can
+        logger.warning("error page shell failed for %s; stand-alone page served", request.path, exc_info=True)
+    return _standalone(template, status_code)
+
+
+def _standalone(template: str, status_code: int) -> HttpResponse:
+    """The page without a request context (no context processors, no database), as Django renders a 500."""
+    from django.template import loader
+
+    try:
+        return HttpResponse(loader.get_template(template).render(), status=status_code)
+    except Exception:  # even the template failed: a plain line in the user's language
+        logger.exception("stand-alone error page %s failed", template)
+        return HttpResponse(
+            gettext("请求未能完成，请返回首页。"), status=status_code, content_type="text/plain; charset=utf-8"
+        )
+
+
 def bad_request(request, exception=None, **kwargs):
     if not _is_api(request):
         from django.views.defaults import bad_request as page
@@ -169,26 +214,20 @@ def bad_request(request, exception=None, **kwargs):
 
 def permission_denied(request, exception=None, **kwargs):
     if not _is_api(request):
-        from django.views.defaults import permission_denied as page
-
-        return page(request, exception, **kwargs)
+        return _page(request, "403.html", 403, exception)
     return _json(403, body("permission_denied", exceptions.PermissionDenied.default_detail))
 
 
 def page_not_found(request, exception=None, **kwargs):
     if not _is_api(request):
-        from django.views.defaults import page_not_found as page
-
-        return page(request, exception, **kwargs)
+        return _page(request, "404.html", 404, exception)
     return _json(404, body("not_found", exceptions.NotFound.default_detail))
 
 
 def server_error(request, **kwargs):
     """Django's last resort (an exception outside a view, e.g. in a middleware); already logged by Django."""
     if not _is_api(request):
-        from django.views.defaults import server_error as page
-
-        return page(request, **kwargs)
+        return _page(request, "500.html", 500)
     exc = sys.exc_info()[1]  # Django calls this inside its `except` block
     if isinstance(exc, DatabaseError) and _unavailable(exc):
         detail = gettext("数据库暂时不可用，请稍后重试。")

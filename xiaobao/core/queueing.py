@@ -20,6 +20,8 @@ RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "in
 
 #: what the page says when the message could not be sent (the work is kept and starts by itself)
 QUEUED_LATER = _("文件已上传并保存。后台处理服务暂时不可用，服务恢复后将自动开始处理，无需重新上传。")
+#: the same for a job that uploads nothing (a report asked for): the request is what is kept
+REQUEST_QUEUED_LATER = _("已记录您的生成请求。后台处理服务暂时不可用，服务恢复后将自动开始生成，无需重新提交。")
 
 
 def enqueue(task, *args) -> bool:

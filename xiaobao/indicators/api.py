@@ -22,7 +22,6 @@ from xiaobao.core import queueing
 from xiaobao.core.api import HasModelPermission, answered_in_transaction
 from xiaobao.core.views import serve_attachment
 from xiaobao.indicators import periods, reports, selectors, services
-from xiaobao.indicators.forms import default_period
 from xiaobao.indicators.models import ReportJob
 
 VIEW_VALUE = "indicators.view_indicatorvalue"
@@ -191,8 +190,9 @@ class IndicatorCockpitApi(APIView):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         given = filters.validated_data
-        period = _period(given.get("period") or default_period())
         unit = selectors.get_unit_for_user(request.user, given["unit"]) if given.get("unit") else None
+        # as the page: without a period asked for, one that has data for the unit
+        period = _period(given.get("period") or selectors.opening_period(request.user, unit).code)
         return Response(self.OutputSerializer(selectors.cockpit(request.user, period, unit)).data)
 
 

@@ -17,6 +17,7 @@ import io
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from xiaobao.core import numbers
 from xiaobao.indicators import figures
 
 BODY_FONT = "宋体"
@@ -114,21 +115,31 @@ def _education(document, activities) -> None:
         _(
             "据方案管理登记，全年开展宣教活动%(events)s场，触达消费者%(reach)s人次，发布原创文章%(articles)s篇、视频%(videos)s个，转发%(reposts)s次，获媒体报道%(media_stories)s次。"
         )
-        % {key: f"{value:,}" for key, value in activities.totals.items()},
+        % {key: numbers.count_text(value) for key, value in activities.totals.items()},
     )
     header = [_("形式"), _("场次"), _("触达人次")]
     if activities.by_form:
-        _table(document, header, [[row["label"], row["events"], f"{row['reach']:,}"] for row in activities.by_form])
+        _table(
+            document,
+            header,
+            [
+                [row["label"], numbers.count_text(row["events"]), numbers.count_text(row["reach"])]
+                for row in activities.by_form
+            ],
+        )
     if activities.by_target:
         _table(
             document,
             [_("“五进入”"), _("场次"), _("触达人次")],
-            [[row["label"], row["events"], f"{row['reach']:,}"] for row in activities.by_target],
+            [
+                [row["label"], numbers.count_text(row["events"]), numbers.count_text(row["reach"])]
+                for row in activities.by_target
+            ],
         )
 
 
 def _percent(value) -> str:
-    return "—" if value is None else f"{100 * value:.2f}%"
+    return numbers.percent_text(value)
 
 
 def board_report(user, *, unit, year: int, step=lambda percent, text: None, now=None) -> bytes:
@@ -179,10 +190,10 @@ def board_report(user, *, unit, year: int, step=lambda percent, text: None, now=
             "全年完成消保审查%(reviews)s件（已办结%(closed)s件），提出审查意见%(opinions)s条，其中实质性意见%(substantive)s条；意见采纳率%(rate)s，实质性意见采纳率%(substantive_rate)s。"
         )
         % {
-            "reviews": totals["reviews"],
-            "closed": totals["closed"],
-            "opinions": totals["opinions"],
-            "substantive": totals["substantive"],
+            "reviews": numbers.count_text(totals["reviews"]),
+            "closed": numbers.count_text(totals["closed"]),
+            "opinions": numbers.count_text(totals["opinions"]),
+            "substantive": numbers.count_text(totals["substantive"]),
             "rate": _percent(totals["adoption_rate"]),
             "substantive_rate": _percent(totals["substantive_adoption_rate"]),
         },
@@ -193,7 +204,13 @@ def board_report(user, *, unit, year: int, step=lambda percent, text: None, now=
             document,
             [_("审查类型"), _("审查件数"), _("意见条数"), _("采纳条数"), _("采纳率")],
             [
-                [row["label"], row["reviews"], row["opinions"], row["adopted"], _percent(row["adoption_rate"])]
+                [
+                    row["label"],
+                    numbers.count_text(row["reviews"]),
+                    numbers.count_text(row["opinions"]),
+                    numbers.count_text(row["adopted"]),
+                    _percent(row["adoption_rate"]),
+                ]
                 for row in type_rows
             ],
         )
@@ -209,13 +226,13 @@ def board_report(user, *, unit, year: int, step=lambda percent, text: None, now=
             "全年受理消费投诉%(total)s件，其中监管及行业平台转办%(regulator)s件；办结%(closed)s件，按时办结率%(on_time)s；重复投诉%(repeat)s件，重复投诉率%(repeat_rate)s；平均办结天数%(days)s天。"
         )
         % {
-            "total": totals["total"],
-            "regulator": totals["regulator"],
-            "closed": totals["closed"],
+            "total": numbers.count_text(totals["total"]),
+            "regulator": numbers.count_text(totals["regulator"]),
+            "closed": numbers.count_text(totals["closed"]),
             "on_time": figures.rate_text(totals["on_time"], totals["due"]),
-            "repeat": totals["repeat"],
+            "repeat": numbers.count_text(totals["repeat"]),
             "repeat_rate": figures.rate_text(totals["repeat"], totals["total"]),
-            "days": "—" if totals["avg_days"] is None else f"{totals['avg_days']:.1f}",
+            "days": numbers.figure_text(totals["avg_days"]),
         },
     )
     # the definition beside the figure, so the board reads what the rate counts (issue 17)
@@ -226,7 +243,7 @@ def board_report(user, *, unit, year: int, step=lambda percent, text: None, now=
             document,
             [_("投诉渠道"), _("投诉件数"), _("占比")],
             [
-                [row["label"], row["total"], figures.rate_text(row["total"], totals["total"])]
+                [row["label"], numbers.count_text(row["total"]), figures.rate_text(row["total"], totals["total"])]
                 for row in complaints["by_channel"]
             ],
         )
@@ -236,7 +253,10 @@ def board_report(user, *, unit, year: int, step=lambda percent, text: None, now=
         _table(
             document,
             [_("投诉原因"), _("投诉件数"), _("占比")],
-            [[row["label"], row["total"], figures.rate_text(row["total"], totals["total"])] for row in causes],
+            [
+                [row["label"], numbers.count_text(row["total"]), figures.rate_text(row["total"], totals["total"])]
+                for row in causes
+            ],
         )
     _indicator_section(document, by_category.get("complaints", []), empty=_("本年度尚无投诉类指标数据。"))
 

@@ -109,8 +109,9 @@ def _comparison(user, definition, period: periods.Period, unit) -> dict:
 def dashboard(request):
     """指标驾驶舱: the key indicators of my unit (or a unit below it) for a period, with trend and comparison."""
     require_view(request.user)
-    period = _period(request, fallback=default_period())
     unit = _unit(request)
+    # without a period asked for: one that has data for this unit (issue 21), not a fixed rule of the calendar
+    period = _period(request, fallback=selectors.opening_period(request.user, unit).code)
     data = selectors.cockpit(request.user, period, unit)
     tiles = []
     for tile in data["tiles"]:

@@ -8,10 +8,10 @@ and so tests can check the numbers without opening a document.
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from xiaobao.core import numbers
 from xiaobao.indicators import alerts, selectors
 from xiaobao.indicators.models import IndicatorDefinition
 
@@ -21,18 +21,13 @@ def year_bounds(year: int) -> tuple[date, date]:
 
 
 def value_text(definition, value) -> str:
-    """A value as the pages print it: the definition's decimals, thousands separated, with its unit."""
-    if value is None:
-        return "—"
-    places = int(definition.decimals or 0)
-    number = Decimal(value).quantize(Decimal(1).scaleb(-places))
-    text = f"{number:,.{places}f}"
-    unit = definition.unit or ""
-    return f"{text}{unit}" if unit == "%" else f"{text} {unit}".strip()
+    """A value as pages, the board report and the workbook print it (core.numbers: 56.32 亿元, 99.28%, 5,010 人次);
+    the definition's `decimals` is the stored precision, not the printed one."""
+    return numbers.figure_text(value, definition.unit or "")
 
 
 def rate_text(numerator, denominator) -> str:
-    return f"{100 * numerator / denominator:.2f}%" if denominator else "—"
+    return numbers.percent_of(numerator, denominator)
 
 
 def status_label(status: str | None, *, target=None, empty: str = "—") -> str:

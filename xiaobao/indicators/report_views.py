@@ -68,7 +68,7 @@ def report_list(request):
     if queueing.enqueue(tasks.run_report, job.pk):
         messages.success(request, _("已开始生成报告。"))
     else:
-        messages.warning(request, queueing.QUEUED_LATER)
+        messages.warning(request, queueing.REQUEST_QUEUED_LATER)
     return redirect("indicators:report-status", pk=job.pk)
 
 

@@ -225,6 +225,40 @@ def cockpit(user, period, unit: OrgUnit | None = None) -> dict:
     return {"unit": unit, "period": period, "tiles": tiles}
 
 
+def opening_period(user, unit: OrgUnit | None = None, *, now=None) -> periods.Period:
+    """The period the cockpit opens on: the last complete quarter if the unit's key indicators have values
+    for it, else the year to date, else the newest quarter or year (not in the future) that has values —
+    decided from the data, so a cockpit opened in a quiet January, or on a database loaded with an earlier
+    year, never opens on an empty page. The last complete quarter when nothing has values yet. One query."""
+    from django.utils import timezone
+
+    today = timezone.localdate(now or timezone.now())
+    last_quarter = periods.previous(periods.containing(today, periods.QUARTER))
+    unit = unit or home_unit(user)
+    if unit is None:
+        return last_quarter
+    codes = set(
+        values_for(user, units=[unit.pk])
+        .filter(definition__is_key=True, definition__is_active=True, value__isnull=False)
+        .order_by()
+        .values_list("period", flat=True)
+        .distinct()
+    )
+    for candidate in (last_quarter, periods.containing(today, periods.YEAR)):
+        if candidate.code in codes:
+            return candidate
+    found = []
+    for code in codes:
+        try:
+            period = periods.parse(code)
+        except ValueError:
+            continue
+        if period.kind != periods.MONTH and period.start <= today:
+            found.append(period)
+    # the newest first; of a year and its last quarter, the quarter (the finer, complete figure)
+    return max(found, key=lambda p: (p.end, -periods.GRAIN[p.kind]), default=last_quarter)
+
+
 def records_behind(user, definition, unit, period) -> tuple[str, dict] | None:
     """Where the records behind a computed value are listed, for drill-down: (url name, query parameters),
     e.g. ("complaints:list", {"box": "all", "org_unit": 3, "received_from": "2024-01-01", …}). None for
@@ -312,6 +346,7 @@ __all__ = [
     "get_unit_for_user",
     "history",
     "home_unit",
+    "opening_period",
     "period_codes",
     "records_behind",
     "series",

@@ -25,6 +25,7 @@ from xiaobao.indicators import periods, selectors, services
 from xiaobao.indicators.forms import CollectForm, ImportForm, PeriodForm, TargetForm
 from xiaobao.indicators.models import Alert, IndicatorDefinition
 from xiaobao.workflow.messages import refusal_message
+from xiaobao.workorders import selectors as workorder_selectors
 
 VIEW_PERMISSION = "indicators.view_indicatorvalue"
 ADD_VALUE = "indicators.add_indicatorvalue"
@@ -274,12 +275,19 @@ def alert_list(request):
     """指标预警: open or cleared alerts in my scope, each with its work order (opened to the unit)."""
     require_view(request.user)
     box = request.GET.get("box") if request.GET.get("box") in ("open", "cleared", "all") else "open"
-    rows = selectors.alerts_for(request.user, {"state": box})
+    rows = list(selectors.alerts_for(request.user, {"state": box})[:200])
+    # the alert's unit may be in my reach while its work order is not (an order goes to the unit's own staff):
+    # a link is shown only to an order I may open, under its business number
+    ids = {row.workorder_id for row in rows if row.workorder_id}
+    numbers = dict(workorder_selectors.visible_orders(request.user).filter(pk__in=ids).values_list("pk", "number"))
+    for row in rows:
+        row.workorder_visible = row.workorder_id in numbers
+        row.workorder_number = numbers.get(row.workorder_id) or ""
     return render(
         request,
         "indicators/alerts.html",
         {
-            "alerts": rows[:200],
+            "alerts": rows,
             "box": box,
             "boxes": [("open", _("未解除")), ("cleared", _("已解除")), ("all", _("全部"))],
             "levels": dict(Alert.Level.choices),

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 from openpyxl import Workbook
 
-from xiaobao.core import xlsx
+from xiaobao.core import numbers, xlsx
 from xiaobao.indicators import engine, selectors
 from xiaobao.indicators.formula import parse as parse_formula
 from xiaobao.indicators.models import IndicatorDefinition
@@ -111,9 +111,9 @@ def _cell_value(row) -> Decimal | None:
     return None if row is None else row.value
 
 
-def _number_format(definition) -> str:
-    places = int(definition.decimals or 0)
-    return "#,##0" + ("." + "0" * places if places else "")
+def _number_format(definition, value=None) -> str:
+    """As the pages print it (core.numbers): whole counts without decimals, everything else with two."""
+    return numbers.excel_format(definition.unit or "", value)
 
 
 def _write(sheet, spec: dict, subtitle: str) -> None:
@@ -123,7 +123,7 @@ def _write(sheet, spec: dict, subtitle: str) -> None:
         # Decimals become floats: Excel stores numbers as doubles whatever we hand it.
         cells = xlsx.boxed_row(sheet, [float(v) if isinstance(v, Decimal) else v for v in values])
         for definition, cell in zip(spec["definitions"], cells[2:], strict=False):
-            cell.number_format = _number_format(definition)
+            cell.number_format = _number_format(definition, cell.value)
     xlsx.shade_totals(sheet, sheet.max_row - 1)
     xlsx.shade_totals(sheet)
     xlsx.notes(sheet, [_(note) for note in NOTES], width)

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_noop as N_
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
-from xiaobao.core import xlsx
+from xiaobao.core import numbers, xlsx
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -194,9 +194,9 @@ def _write_summary(sheet, data: dict, subtitle: str) -> None:
     for index, (label, value, kind) in enumerate(summary_rows(data), start=1):
         cell = xlsx.boxed_row(sheet, [index, label, value])[2]
         if kind == "rate":
-            cell.number_format = "0.00%"
+            cell.number_format = numbers.EXCEL_PERCENT
         elif kind == "days":
-            cell.number_format = "0.0"
+            cell.number_format = numbers.EXCEL_DECIMAL
     xlsx.notes(sheet, [_(note) for note in NOTES], 3)
     sheet.column_dimensions["A"].width = 6
     sheet.column_dimensions["B"].width = 34
@@ -209,9 +209,11 @@ def _write(sheet, spec: dict, subtitle: str) -> None:
     for row in [*spec["rows"], spec["totals"]]:
         for kind, cell in zip(spec["kinds"], xlsx.boxed_row(sheet, row), strict=False):
             if kind == "rate":
-                cell.number_format = "0.00%"
+                cell.number_format = numbers.EXCEL_PERCENT
             elif kind == "days":
-                cell.number_format = "0.0"
+                cell.number_format = numbers.EXCEL_DECIMAL
+            elif isinstance(cell.value, int):
+                cell.number_format = numbers.EXCEL_COUNT
     xlsx.shade_totals(sheet)
     xlsx.notes(sheet, [_(note) for note in NOTES], width)
     labels = width - len([kind for kind in spec["kinds"] if kind])

@@ -272,3 +272,4 @@ class ListFilterForm(Form):
     # the statistics page links here with its period, so the list shows the reviews behind its figures
     submitted_from = forms.DateField(required=False)
     submitted_to = forms.DateField(required=False)
+    sort = forms.CharField(required=False, max_length=30)  # a column key; the selector ignores unknown ones

@@ -18,6 +18,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from xiaobao.core import sorting
 from xiaobao.core.inputs import DB_INT_MAX
 from xiaobao.core.scope import scope_for
 from xiaobao.reviews.models import Objection, Opinion, Review
@@ -60,9 +61,11 @@ def _day_start(value) -> datetime:
 
 
 def reviews_visible_to(user, filters: dict | None = None) -> QuerySet[Review]:
-    """Reviews the user may see. filters: box (todo: waiting on the user | mine: submitted by or assigned to
-    the user | all), status, form_type (code or id), department, reviewer (id), q (title, product name or
-    number), submitted_from / submitted_to (dates, inclusive)."""
+    """Reviews the user may see, open ones first by the nearest deadline (finished ones newest first), or by a
+    whitelisted column (`sort`: a SORT_KEYS key, "-" for descending; an unknown key keeps the default).
+    filters: box (todo: waiting on the user | mine: submitted by or assigned to the user | all), status,
+    form_type (code or id), department, reviewer (id), q (title, product name or number), submitted_from /
+    submitted_to (dates, inclusive)."""
     filters = filters or {}
     rows = _visible(user).select_related("org_unit", "form_version__form_type", "submitter", "reviewer")
     box = filters.get("box") or "all"
@@ -89,7 +92,18 @@ def reviews_visible_to(user, filters: dict | None = None) -> QuerySet[Review]:
     if filters.get("q"):
         term = str(filters["q"]).strip()
         rows = rows.filter(Q(title__icontains=term) | Q(product_name__icontains=term) | Q(number__icontains=term))
-    return rows.order_by("-submitted_at", "-id")
+    default = sorting.action_first(Q(status__in=Review.OPEN_STATUSES), due="due_at", recent="submitted_at")
+    return sorting.apply_sort(rows.order_by(*default), filters.get("sort"), SORT_KEYS)
+
+
+# Columns the review list may be sorted by (core/sorting.py); anything else in `sort` is ignored.
+SORT_KEYS = {
+    "number": ("number",),
+    "submitted_at": ("submitted_at",),
+    "status": ("status",),
+    "due_at": ("due_at",),
+    "org_unit": ("org_unit__path",),
+}
 
 
 def _todo_ids(user) -> list[int]:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from xiaobao.core import numbers
 from xiaobao.reviews import selectors
 from xiaobao.reviews.exports import MEASURES, OPINION_MEASURES, statistics_workbook
 from xiaobao.reviews.models import FormType, Review
@@ -109,7 +110,7 @@ def _conditions(filters: dict) -> str:
 
 
 def _percent(value: float | None) -> str:
-    return "—" if value is None else f"{100 * value:.1f}%"
+    return numbers.percent_text(value)
 
 
 def _days(value: float | None) -> str:

@@ -301,3 +301,31 @@ def figures_watermark() -> tuple:
     from xiaobao.training.coverage import figures_watermark as watermark
 
     return watermark()
+
+
+def training_due(user, *, within_days: int = 14, now=None) -> dict:
+    """The 工作台's training panel: the signed-in employee's unfinished targeted training (open or overdue, the
+    nearest deadline first) and the exams invited to them that close within `within_days` and that they have
+    not passed yet. Empty for someone who may not sit exams or is not on the roster. Four queries at most."""
+    from datetime import timedelta
+
+    empty = {"assignments": [], "exams": []}
+    if not getattr(user, "is_authenticated", False) or not user.has_perm("training.sit_exam"):
+        return empty
+    staff = own_staff(user)
+    if staff is None:
+        return empty
+    now = now or timezone.now()
+    assignments = own_assignments(staff).filter(
+        status__in=(TrainingAssignment.Status.OPEN, TrainingAssignment.Status.OVERDUE)
+    )
+    exams = [e for e in exams_open_to(staff, now=now) if e.closes_at <= now + timedelta(days=within_days)]
+    passed = set(
+        Attempt.objects.filter(staff=staff, passed=True, exam__in=[e.pk for e in exams]).values_list(
+            "exam_id", flat=True
+        )
+    )
+    return {
+        "assignments": list(assignments.order_by("due_on", "id")),
+        "exams": [e for e in exams if e.pk not in passed],
+    }

@@ -81,5 +81,6 @@ def _allowed(user, permission: str | tuple[str, ...]) -> bool:
 
 
 def items_for(user, *, care_mode: bool) -> list[NavItem]:
-    items = [i for i in NAV_ITEMS if not i.permission or _allowed(user, i.permission)]
+    # a module not built yet is not offered (issue 21): no entry that leads to a placeholder
+    items = [i for i in NAV_ITEMS if i.built and (not i.permission or _allowed(user, i.permission))]
     return [i for i in items if i.care] if care_mode else items

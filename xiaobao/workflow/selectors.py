@@ -18,7 +18,8 @@ def inbox(user, filters: dict | None = None) -> QuerySet[HumanTask]:
     """My tasks as one indexed query. filters: box = mine | group | overdue | done | all (mine + group).
 
     mine: open, assigned to me; group: open, unassigned, I am a candidate (role + org unit);
-    overdue: mine or group, past due; done: completed by me.
+    overdue: mine or group, past due; done: completed by me. Also: process (definition key), due_before
+    (a datetime: only tasks due by then).
     """
     filters = filters or {}
     box = filters.get("box") or "all"
@@ -47,6 +48,8 @@ def inbox(user, filters: dict | None = None) -> QuerySet[HumanTask]:
         rows = rows.filter(due_at__lt=filters.get("now") or timezone.now())
     if filters.get("process"):
         rows = rows.filter(instance__definition__key=filters["process"])
+    if filters.get("due_before"):  # a moment: due by then (the 工作台's "due today and overdue")
+        rows = rows.filter(due_at__lte=filters["due_before"])
     return rows.order_by(*(["due_at", "created_at"]))
 
 

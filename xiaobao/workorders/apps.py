@@ -19,3 +19,8 @@ class WorkOrdersConfig(AppConfig):
         from xiaobao.workorders import selectors
 
         access.register("workorders.workorder", selectors.visible_orders)
+        # A year's holiday schedule published: orders' provisional deadlines are counted again.
+        from xiaobao.core.signals import calendar_year_published
+        from xiaobao.workorders.calendar_refresh import recount_provisional
+
+        calendar_year_published.connect(recount_provisional, dispatch_uid="workorders.recount_provisional")

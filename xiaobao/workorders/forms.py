@@ -110,3 +110,4 @@ class ListFilterForm(Form):
     q = forms.CharField(required=False, max_length=100)
     overdue = forms.BooleanField(required=False)
     org_unit = forms.IntegerField(required=False)
+    sort = forms.CharField(required=False, max_length=30)  # a column key; the selector ignores unknown ones

@@ -91,6 +91,10 @@ class WorkOrder(OrgScopedModel):
     day_unit = models.CharField(_("天数口径"), max_length=10, choices=DayUnit.choices, default=DayUnit.WORKING)
     due_at = models.DateTimeField(_("办理期限"))
     due_provisional = models.BooleanField(_("期限待确认"), default=False)
+    # The moment `due_days` is counted from (the issue, or a resend that gave a new period): a deadline
+    # counted into a year with no holiday schedule yet is counted again from here when the schedule arrives.
+    # Empty for a deadline given as a date, and for orders issued before this was kept.
+    due_counted_from = models.DateTimeField(_("期限起算时间"), null=True, blank=True)
     # What caused this order (a complaint, a review, an indicator alert, a plan task), if anything.
     source_type = models.ForeignKey(
         "contenttypes.ContentType", null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -12,6 +12,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from xiaobao.core import sorting
 from xiaobao.core.models import Attachment, OrgUnit, Role
 from xiaobao.core.scope import scope_for
 from xiaobao.workflow import selectors as workflow_selectors
@@ -62,7 +63,8 @@ def visible_orders(user) -> QuerySet[WorkOrder]:
 
 def work_orders_visible_to(user, filters: dict | None = None) -> QuerySet[WorkOrder]:
     """Orders the user may see. filters: box (todo | issued | supervising | all), status, kind, q, org_unit,
-    overdue (bool), parent (id), batch (include batch parents; default: per-unit orders only)."""
+    overdue (bool), parent (id), batch (include batch parents; default: per-unit orders only), sort (a SORT_KEYS
+    key, "-" for descending; unknown keys keep the default: open orders first, the nearest deadline first)."""
     filters = filters or {}
     rows = visible_orders(user).select_related("org_unit", "issuer", "issuer_unit", "recipient_user", "handler")
     box = filters.get("box") or "all"
@@ -90,7 +92,23 @@ def work_orders_visible_to(user, filters: dict | None = None) -> QuerySet[WorkOr
     if filters.get("q"):
         term = str(filters["q"]).strip()
         rows = rows.filter(Q(title__icontains=term) | Q(number__icontains=term))
-    return rows.order_by("-created_at", "-id")
+    open_q = Q(status__in=WorkOrder.OPEN_STATUSES) | Q(status=WorkOrder.Status.DISPATCHED)
+    # what needs action first: open orders (the recipient's clock running before the issuer's) by deadline
+    default = sorting.action_first(
+        open_q, urgent_q=Q(status__in=WorkOrder.RECIPIENT_STATUSES), due="due_at", recent="created_at"
+    )
+    return sorting.apply_sort(rows.order_by(*default), filters.get("sort"), SORT_KEYS)
+
+
+# Columns the work-order list may be sorted by (core/sorting.py); anything else in `sort` is ignored.
+SORT_KEYS = {
+    "number": ("number",),
+    "kind": ("kind",),
+    "org_unit": ("org_unit__path",),
+    "status": ("status",),
+    "due_at": ("due_at",),
+    "created_at": ("created_at",),
+}
 
 
 def _todo_ids(user) -> list[int]:
@@ -272,3 +290,12 @@ def figures_watermark() -> tuple:
         .aggregate(n=Count("pk"), at=Max("closed_at"))
     )
     return (str(row["n"]), str(row["at"]))
+
+
+def supervised_open(user) -> QuerySet[WorkOrder]:
+    """督办 items the user may see that still wait for someone: open per-unit orders under supervision (or
+    escalated further), the nearest deadline first — what a branch is being chased for, and what head office
+    is chasing."""
+    rows = visible_orders(user).select_related("org_unit")
+    rows = rows.filter(supervision__gte=WorkOrder.Supervision.SUPERVISED, status__in=WorkOrder.OPEN_STATUSES)
+    return rows.filter(is_batch=False).order_by("due_at", "id")

@@ -140,6 +140,7 @@ def workorder_issue(
         "day_unit": deadline.unit,
         "due_at": deadline.at,
         "due_provisional": deadline.provisional,
+        "due_counted_from": now if deadline.days is not None else None,
         "created_at": now,
     }
     if source is not None:
@@ -254,6 +255,11 @@ def workorder_accept(
     ORDER.step(order, "accept", actor=actor, data={"accepted": True}, expected_version=expected_version, now=now)
     order.status, order.accepted_at, order.handler = WorkOrder.Status.IN_PROGRESS, now, actor
     ORDER.save(order, "status", "accepted_at", "handler")
+    # The handling step takes its deadline from the process variable set at issue; the order's own deadline
+    # wins if it was counted again since (a holiday schedule published while the order waited).
+    handle = selectors.open_task(order, "handle")
+    if handle is not None and order.due_at != handle.due_at:
+        workflow.set_due(task=handle, due_at=order.due_at, provisional=order.due_provisional, actor=actor, now=now)
     return order
 
 
@@ -329,6 +335,7 @@ def workorder_resolve_refusal(
             )
             order.due_at, order.due_provisional = deadline.at, deadline.provisional
             order.due_days, order.day_unit = deadline.days, deadline.unit
+            order.due_counted_from = now if deadline.days is not None else None
         elif order.due_at <= now:
             raise refusal(codes.DUE_IN_PAST, _("原办理期限已过，重新下发须给出新的期限。"), field="due")
         data.update(_deadlines(order, now, calendar))
@@ -337,7 +344,7 @@ def workorder_resolve_refusal(
     ORDER.complete(task, actor=actor, data=data, expected_version=expected_version, now=now, comment=comment)
     if resend:
         order.status = WorkOrder.Status.PENDING_ACCEPT
-        ORDER.save(order, "status", "due_at", "due_provisional", "due_days", "day_unit")
+        ORDER.save(order, "status", "due_at", "due_provisional", "due_days", "day_unit", "due_counted_from")
         core_services.notify_about(
             order,
             recipient_people(order),

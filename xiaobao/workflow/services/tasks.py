@@ -138,6 +138,7 @@ def set_due(
     reason: str = "",
     provisional: bool = False,
     held: bool = False,
+    timer_at: datetime | None = None,
     now: datetime | None = None,
 ) -> HumanTask:
     """Move an open task's deadline (e.g. a complaint's handling period extended under its rules).
@@ -145,7 +146,9 @@ def set_due(
     The calling app has applied its own rule (who may extend, and by how much), as with
     `cancel(app_checked=True)`. The task's reminder moves with it, a reminder or overdue mark
     already stamped is cleared when the new deadline is still ahead, and the boundary timers
-    attached to the task fire at the new deadline. `held=True` says the deadline is not known yet
+    attached to the task fire at the new deadline, or at `timer_at` when the timer watches another moment
+    than the task's own due (a work order's acceptance step is due in 3 working days, its timer watches the
+    order's deadline). `held=True` says the deadline is not known yet
     (a clock that stands still): the task has no due while held, and its boundary timers wait, unfired,
     until a later call without `held` gives them a moment again.
     Refuses: TASK_CLOSED (409).
@@ -175,7 +178,11 @@ def set_due(
     if boundary:
         Timer.objects.filter(
             instance=instance, element_id__in=boundary, status__in=(Timer.Status.PENDING, Timer.Status.HELD)
-        ).update(fire_at=due_at, provisional=provisional, status=Timer.Status.HELD if held else Timer.Status.PENDING)
+        ).update(
+            fire_at=timer_at or due_at,
+            provisional=provisional,
+            status=Timer.Status.HELD if held else Timer.Status.PENDING,
+        )
     audit.record(
         actor=actor,
         action="workflow.task_set_due",

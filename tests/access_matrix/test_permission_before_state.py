@@ -2,6 +2,8 @@
 action hears 403 whatever the body holds and whatever step the object is at; someone who may take it hears
 the field error (400) or the wrong step (409). Pages and API answer alike. And free-form JSON values (a
 workflow task's data, a review's form data) refuse control characters at any depth, naming the field.
+
+Asked of the permission matrix's world (tests/access_matrix/conftest.py: built once for the package).
 """
 
 from __future__ import annotations
@@ -9,14 +11,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from tests.access_matrix.world import world_for_module
 from tests.api_helpers import assert_error, token_client, url
-
-
-@pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker, tmp_path_factory):
-    with world_for_module(django_db_blocker, str(tmp_path_factory.mktemp("order-media"))) as built:
-        yield built
 
 
 def page(user) -> Client:

@@ -4,7 +4,8 @@ a world with an object of every kind. The test is that no answer is a 5xx and ev
 schema (a documented status, the documented content type, a body that matches the documented schema).
 
 Bounded to stay within the suite's time budget: a few examples per operation, derandomized (the same
-requests on every run, so a failure reproduces), no example database, and no shrinking phase.
+requests on every run, so a failure reproduces), no example database, and no shrinking phase. The world and
+the schema are the permission matrix's (tests/access_matrix/conftest.py), built once for the package.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, transaction
 from hypothesis import HealthCheck, Phase, given, settings
 
-from tests.access_matrix.world import world_for_module
 from tests.api_helpers import token_client
 
 try:
@@ -38,9 +38,15 @@ ROLES = ("hq_admin", "officer_a")
 
 
 @pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker, tmp_path_factory):
-    with world_for_module(django_db_blocker, str(tmp_path_factory.mktemp("schemathesis-media"))) as built:
-        yield built
+def api_schema(openapi):
+    """The served OpenAPI document (tests/access_matrix/conftest.py), loaded once for both roles, asked of
+    the application in this process."""
+    from django.core.wsgi import get_wsgi_application
+
+    loaded = schemathesis.openapi.from_dict(openapi)
+    loaded.app = get_wsgi_application()
+    loaded.location = "/api/schema/?format=json"
+    return loaded
 
 
 @pytest.fixture
@@ -55,10 +61,8 @@ def wsgi_in_the_test_transaction():
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_the_whole_api_answers_as_its_schema_says(world, db, wsgi_in_the_test_transaction, role):
-    from django.core.wsgi import get_wsgi_application
-
-    schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
+def test_the_whole_api_answers_as_its_schema_says(world, api_schema, db, wsgi_in_the_test_transaction, role):
+    schema = api_schema
     token = token_client(getattr(world, role))._credentials["HTTP_AUTHORIZATION"]
     headers = {"Authorization": token}
     failures: dict[str, str] = {}
