@@ -16,7 +16,9 @@ from xiaobao.training.models import (
     Attempt,
     AudienceGroup,
     Course,
+    CourseMaterial,
     Exam,
+    ExamItem,
     Programme,
     Question,
     Session,
@@ -65,6 +67,20 @@ def questions_for(user, filters: dict | None = None) -> QuerySet[Question]:
     if not filters.get("inactive"):
         rows = rows.filter(is_active=True)
     return rows
+
+
+def questions_of_course(rows: QuerySet[Question], course: Course) -> QuerySet[Question]:
+    """The questions that belong to `course`: those whose source is one of the course's knowledge-centre
+    materials, and those already on a paper of one of the course's exams (a question has no course of its own:
+    the bank is shared, so a course's questions are found through what the course teaches and examines)."""
+    documents = CourseMaterial.objects.filter(course=course, knowledge_document_id__isnull=False)
+    on_papers = ExamItem.objects.filter(exam__course=course).values("version__question_id")
+    return rows.filter(Q(knowledge_document_id__in=documents.values("knowledge_document_id")) | Q(pk__in=on_papers))
+
+
+def question_kind_counts(rows: QuerySet[Question]) -> dict[str, int]:
+    """{kind: how many} over `rows`, one GROUP BY."""
+    return dict(rows.order_by().values_list("kind").annotate(n=Count("pk")))
 
 
 def get_question_for_user(user, pk: int, *, for_write: bool = False) -> Question:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from xiaobao.training import exam_views, session_views, setup_views, views
+from xiaobao.training import compose_views, exam_views, session_views, setup_views, views
 
 app_name = "training"
 urlpatterns = [
@@ -14,6 +14,8 @@ urlpatterns = [
     path("bank/export.xlsx", views.bank_export, name="bank-export"),
     path("exams/", views.exams, name="exams"),
     path("exams/new/", views.exam_new, name="exam-new"),
+    path("exams/new/bank/", compose_views.bank_picker, name="exam-bank-picker"),
+    path("exams/new/summary/", compose_views.paper_preview, name="exam-paper-summary"),
     path("exams/<int:pk>/", views.exam_detail, name="exam"),
     path("exams/<int:pk>/publish/", views.exam_publish, name="exam-publish"),
     path("exams/<int:pk>/results/import/", views.exam_results_import, name="results-import"),

@@ -23,7 +23,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from xiaobao.core.api_errors import BusinessRuleError
 from xiaobao.training import selectors, services
+from xiaobao.training.compose import split_codes
 from xiaobao.training.models import AudienceGroup, Exam, Question, SalesChannel
+from xiaobao.training.models.exams import Difficulty
 
 PAGE_SIZE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -236,14 +238,14 @@ def exam_new(request):
         "groups": AudienceGroup.choices,
         "channels": SalesChannel.choices,
         "results": Exam.Results.choices,
+        "kinds": Question.Kind.choices,
+        "difficulties": Difficulty.choices,
         "data": request.POST,
     }
     if request.method == "POST":
         post = request.POST
         try:
-            codes_wanted = [
-                c.strip() for c in post.get("codes", "").replace("，", ",").replace("\n", ",").split(",") if c.strip()
-            ]
+            codes_wanted = split_codes(post.get("codes", ""))  # as the form's paper summary reads them
             found = {q.code: q for q in selectors.questions_for(request.user).filter(code__in=codes_wanted)}
             missing = [c for c in codes_wanted if c not in found]
             if missing:
