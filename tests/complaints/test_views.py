@@ -734,3 +734,16 @@ def test_the_list_keeps_the_statistics_period(cast, as_user, register):
     assert recent.number in html
     assert older.number not in html
     assert f'name="received_from" value="{since}"' in html  # changing other filters keeps the period
+
+
+def test_the_action_panel_comes_before_the_read_only_cards(cast, as_user, complaint_a):
+    """What the officer can do now sits right under the facts, not 1,500 px down under personal data,
+    categories, deadline and outcome."""
+    html = page_of(as_user(cast.officer_a), complaint_a)
+    actions = html.index('data-testid="actions"')
+    assert html.index('data-testid="complaint-facts"') < actions
+    cards = [f'data-testid="{card}"' for card in ("personal-data", "categories", "deadline", "outcome", "timeline")]
+    present = [card for card in cards if card in html]
+    assert len(present) >= 3, present  # the read-only cards this complaint has
+    for card in present:
+        assert actions < html.index(card), card

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from xiaobao.complaints.models import Category, Complaint, Extension
+from xiaobao.core.forms import ChoiceField
 from xiaobao.core.models import OrgUnit, User
 from xiaobao.workorders.forms import Form, MultipleFileField
 
@@ -19,17 +20,17 @@ REVEALABLE = [
 ]
 
 
-class UserField(forms.ModelChoiceField):
+class UserField(ChoiceField):
     def label_from_instance(self, obj) -> str:
         return f"{obj} · {obj.org_unit}" if obj.org_unit_id else str(obj)
 
 
-class UnitField(forms.ModelChoiceField):
+class UnitField(ChoiceField):
     def label_from_instance(self, obj) -> str:
         return obj.name
 
 
-class CategoryField(forms.ModelChoiceField):
+class CategoryField(ChoiceField):
     """One entry of the current code table; children indented under their parent (the table is short)."""
 
     def label_from_instance(self, obj) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from xiaobao.core.forms import ChoiceField
 from xiaobao.core.models import OrgUnit
 from xiaobao.plans.models import Activity, Plan, PlanTask
 from xiaobao.workorders.forms import Form, MultipleFileField
@@ -75,12 +76,12 @@ class PlanFilterForm(Form):
     sort = forms.CharField(required=False, max_length=30)  # a column key; the selector ignores unknown ones
 
 
-class TaskChoiceField(forms.ModelChoiceField):
+class TaskChoiceField(ChoiceField):
     def label_from_instance(self, obj: PlanTask) -> str:
         return f"{obj.plan.name} · {obj.title}"
 
 
-class UnitChoiceField(forms.ModelChoiceField):
+class UnitChoiceField(ChoiceField):
     def label_from_instance(self, obj) -> str:
         return "\u3000" * max(obj.depth - 1, 0) + obj.name
 

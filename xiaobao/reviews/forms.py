@@ -10,6 +10,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from xiaobao.core.forms import ChoiceField
 from xiaobao.core.models import User
 from xiaobao.reviews.models import ConsumerRight, Objection, Opinion, Review
 from xiaobao.workorders.forms import Form, MultipleFileField
@@ -120,7 +121,7 @@ class ReasonForm(Form):
     reason = forms.CharField(label=_("理由"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000)
 
 
-class ReviewerField(forms.ModelChoiceField):
+class ReviewerField(ChoiceField):
     def label_from_instance(self, obj) -> str:
         return f"{obj} · {obj.org_unit}" if obj.org_unit_id else str(obj)
 
