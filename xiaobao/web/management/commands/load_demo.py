@@ -4,6 +4,7 @@ import inspect
 import time
 
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from xiaobao.core.demo import demo_clock, reference_moment
@@ -31,7 +32,7 @@ class Command(BaseCommand):
         # One moment for the whole story (the start of today): every module dates its data up to it, and
         # whatever a module stamps without a time of its own gets it too, never the time of the load.
         reference = reference_moment()
-        loading = time.monotonic()
+        loading, started_at = time.monotonic(), timezone.now()
         if options["verbosity"] > 1:
             self.stdout.write(f"reference time: {reference.isoformat()}")
         for name, dotted_path in LOADERS:
@@ -45,4 +46,6 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {name}: {time.monotonic() - started:.1f}s")
         if options["verbosity"] > 1:
             self.stdout.write(f"  total: {time.monotonic() - loading:.1f}s")
+            # the wall-clock window of the load: no row the demo wrote may carry a time inside it
+            self.stdout.write(f"load window: {started_at.isoformat()} {timezone.now().isoformat()}")
         self.stdout.write(self.style.SUCCESS("demo data loaded"))
