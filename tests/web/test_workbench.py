@@ -153,6 +153,10 @@ def test_management_sees_key_indicators_with_status_and_trend_on_a_period_with_d
     put("complaints_count", cast.hq, 40, "2024-Q3")
     put("complaints_count", cast.hq, 30, "2024-Q4")
     html = client_for(cast.manager).get("/").content.decode()
+    # drawn once, in the page's body: not in the <title>, the <head> or the page heading
+    assert html.count('data-testid="panel-indicators"') == 1
+    head, body = html.split("</head>", 1)
+    assert "wb-panel" not in head and 'data-testid="panel-indicators"' in body
     panel = items(html, "panel-indicators")
     assert 'data-testid="workbench-kpi"' in panel
     assert "2024-Q4" in panel  # the newest period with data, not an empty current quarter
