@@ -11,7 +11,8 @@ that reaches the database — through pytest-django's `db`, `transactional_db` o
 fixture built on them) or a `django_db` mark: everything touching SQL, selectors, imports, the workflow runtime,
 statistics, search and locking. A test that reaches none of them cannot reach the database at all (pytest-django
 blocks it), so its outcome cannot differ by database: it runs once, in the SQLite pass (tests/conftest.py leaves it
-out when DATABASE_URL names PostgreSQL). Browser tests (`e2e`) run once, on SQLite.
+out when DATABASE_URL names PostgreSQL). Browser tests (`e2e`) run once, on SQLite, and so does tests/demo, which
+checks the demo where `make demo` runs it (SQLite only); the services it drives are tested on both databases.
 """
 
 from __future__ import annotations
