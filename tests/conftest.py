@@ -7,6 +7,17 @@ from tests.api_helpers import token_client_fixture  # noqa: F401  (the shared `t
 from tests.helpers import build_cast
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts and ends in the site's language: a request made in English leaves English active in the
+    thread, and a later test building a document (a board report) would otherwise be written in it."""
+    from django.utils import translation
+
+    translation.activate("zh-hans")
+    yield
+    translation.activate("zh-hans")
+
+
 @pytest.fixture
 def cast(db):
     return build_cast()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import io
+import re
 
 import pytest
 from django.apps import apps
@@ -73,7 +74,7 @@ def test_head_office_reads_the_cockpit_drills_down_and_gets_the_board_report(pag
     # care mode: the cockpit keeps care mode's sizes and contrast; the tables beside the charts are open
     page.goto(f"/indicators/?period={YEAR}")
     switch_care_mode(page)
-    expect(page.locator("html")).to_have_class("care-mode")
+    expect(page.locator("html")).to_have_class(re.compile(r"\bcare-mode\b"))  # beside "js"
     expect(page.locator("details.ind-table-alt").first).to_have_attribute("open", "")
     expect(page.get_by_test_id("trend-table").first).to_be_visible()
     assert_care_layout(page)

@@ -48,7 +48,9 @@ def test_a_report_asked_for_while_the_broker_is_down_is_kept_and_built_by_the_sw
     assert job.status == S.DONE
 
 
-@pytest.mark.django_db(transaction=True)  # as in production: the page's request commits before it enqueues
+# as in production: the page's request commits before it enqueues (serialized_rollback: the seeded indicator
+# definitions survive the flush of an earlier transactional test)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_report_page_keeps_the_request_and_says_it_will_start_by_itself(figures, monkeypatch, client):
     monkeypatch.setattr(tasks.run_report, "apply_async", broker_down)
     client.force_login(figures.hq_admin)
