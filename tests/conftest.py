@@ -19,6 +19,20 @@ def _default_language():
 
 
 @pytest.fixture
+def no_2026(db):
+    """2026 as it was before its holiday notice: no schedule, so deadlines into it count weekends only (the
+    calendar-publish tests of complaints, work orders and the workflow's own deadlines)."""
+    from xiaobao.core import calendar_cache
+    from xiaobao.core.models import CalendarDay, CalendarYear
+
+    CalendarDay.objects.filter(date__year=2026).delete()
+    CalendarYear.objects.filter(year=2026).delete()
+    calendar_cache.forget()
+    yield
+    calendar_cache.forget()
+
+
+@pytest.fixture
 def cast(db):
     return build_cast()
 

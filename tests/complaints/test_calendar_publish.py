@@ -11,22 +11,12 @@ from django.test import Client
 
 from tests.complaints.conftest import at, open_task, reload
 from tests.core.test_holiday_notice import NOTICE_2026
-from xiaobao.core import calendar_cache, services
 from xiaobao.core import error_codes as codes
+from xiaobao.core import services
 from xiaobao.core.api_errors import BusinessRuleError
 from xiaobao.core.models import AuditEntry, CalendarDay, CalendarYear, Notification
 
 URL = "/core/calendar/notice/"
-
-
-@pytest.fixture
-def no_2026(db):
-    """2026 as it was before its notice: no schedule, so deadlines into it count weekends only."""
-    CalendarDay.objects.filter(date__year=2026).delete()
-    CalendarYear.objects.filter(year=2026).delete()
-    calendar_cache.forget()
-    yield
-    calendar_cache.forget()
 
 
 def _client(user) -> Client:

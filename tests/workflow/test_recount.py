@@ -11,9 +11,8 @@ from django.utils import timezone
 
 from tests.core.test_holiday_notice import NOTICE_2026
 from tests.workflow.conftest import at
-from xiaobao.core import calendar_cache
 from xiaobao.core import services as core_services
-from xiaobao.core.models import CalendarDay, CalendarYear, Notification
+from xiaobao.core.models import Notification
 from xiaobao.workflow import services
 from xiaobao.workflow.models import HumanTask
 
@@ -37,16 +36,6 @@ BPMN = """<?xml version="1.0" encoding="UTF-8"?>
 </bpmn:definitions>
 """.encode()
 MONDAY_BEFORE_NATIONAL_DAY = at(2026, 9, 28, 10, 0)
-
-
-@pytest.fixture
-def no_2026(db):
-    """2026 as it was before its notice: no schedule, so deadlines into it count weekends only."""
-    CalendarDay.objects.filter(date__year=2026).delete()
-    CalendarYear.objects.filter(year=2026).delete()
-    calendar_cache.forget()
-    yield
-    calendar_cache.forget()
 
 
 @pytest.fixture

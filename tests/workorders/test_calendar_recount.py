@@ -9,29 +9,18 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
 from django.utils import timezone
 
 from tests.core.test_holiday_notice import NOTICE_2026
 from tests.workorders.conftest import at
 from tests.workorders.test_services import instance_of, open_task
-from xiaobao.core import calendar_cache
 from xiaobao.core import services as core_services
-from xiaobao.core.models import AuditEntry, CalendarDay, CalendarYear, Notification
+from xiaobao.core.models import AuditEntry, Notification
 from xiaobao.workflow.models import Timer
 from xiaobao.workorders import services
 
 ISSUED = at(2026, 9, 22, 10, 0)
 PUBLISHED = at(2026, 9, 22, 15, 0)
-
-
-@pytest.fixture
-def no_2026(db):
-    CalendarDay.objects.filter(date__year=2026).delete()
-    CalendarYear.objects.filter(year=2026).delete()
-    calendar_cache.forget()
-    yield
-    calendar_cache.forget()
 
 
 def day(moment) -> date:
