@@ -66,11 +66,7 @@ def recompute_provisional(*, year: int, calendar: Calendar, actor=None, now=None
                 kind="due_recounted",
                 title=_("投诉 %(number)s 的处理期限已按 %(year)s 年节假日安排重新计算")
                 % {"number": complaint.number, "year": year},
-                body=_("原期限 %(before)s，现为 %(after)s。")
-                % {
-                    "before": timezone.localtime(before).strftime("%Y-%m-%d"),
-                    "after": timezone.localtime(deadline.at).strftime("%Y-%m-%d"),
-                },
+                body=core_services.due_recounted_body(before, deadline.at),
                 level="warning",
                 key=f"due_recounted.{year}",
             )

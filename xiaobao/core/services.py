@@ -506,6 +506,18 @@ def calendar_check_coverage(*, today=None) -> list[int]:
     return missing
 
 
+def due_recounted_body(before, after) -> str:
+    """What a "deadline counted again on the published schedule" notice says (complaints, work orders and the
+    workflow's own task deadlines send one): the old and the new date, local."""
+    from django.utils import timezone
+    from django.utils.translation import gettext as _
+
+    return _("原期限 %(before)s，现为 %(after)s。") % {
+        "before": timezone.localtime(before).strftime("%Y-%m-%d") if before else "—",
+        "after": timezone.localtime(after).strftime("%Y-%m-%d"),
+    }
+
+
 def calendar_publish_notice(*, year: int, text: str, actor: User, now=None) -> dict:
     """Store a year's holidays and 调休 working days read from the State Council's notice, replacing what
     was stored for that year, mark the year complete, audit before and after, and let every app

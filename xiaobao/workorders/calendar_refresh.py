@@ -67,11 +67,7 @@ def recount_provisional(*, year: int, calendar: Calendar, actor=None, now: datet
                 kind="due_recounted",
                 title=_("工单“%(title)s”的办理期限已按 %(year)s 年节假日安排重新计算")
                 % {"title": order.title, "year": year},
-                body=_("原期限 %(before)s，现为 %(after)s。")
-                % {
-                    "before": timezone.localtime(before).strftime("%Y-%m-%d"),
-                    "after": timezone.localtime(deadline.at).strftime("%Y-%m-%d"),
-                },
+                body=core_services.due_recounted_body(before, deadline.at),
                 level="warning",
                 key=f"due_recounted.{year}",
             )

@@ -74,11 +74,7 @@ def _tell(task: HumanTask, before: datetime | None, after: datetime, year: int, 
         kind="workflow.due_recounted",
         level="warning",
         title=_("待办“%(task)s”的期限已按 %(year)s 年节假日安排重新计算") % {"task": task.name, "year": year},
-        body=_("原期限 %(before)s，现为 %(after)s。")
-        % {
-            "before": timezone.localtime(before).strftime("%Y-%m-%d") if before else "—",
-            "after": timezone.localtime(after).strftime("%Y-%m-%d"),
-        },
+        body=core_services.due_recounted_body(before, after),
         url=reverse("workflow:task", args=[task.pk]),
         obj=task,
         dedupe_key=f"workflow.due_recounted.{year}.{task.pk}",
