@@ -19,7 +19,7 @@ from bisect import bisect_right
 from collections import deque
 from dataclasses import dataclass, field
 from itertools import accumulate, count
-from operator import add
+from operator import add, itemgetter
 
 from xiaobao.inspection.definitions import DEFAULT_NEGATORS
 
@@ -33,6 +33,7 @@ SEPARATOR = "\x00"
 LINKS = frozenset("是会能要用必得可")
 
 PHRASE, FIRST, SECOND, REQUIRED, EXCEPTION = "p", "a", "b", "r", "x"
+_text_of = itemgetter("text")
 
 
 class PurePythonAutomaton:
@@ -100,7 +101,7 @@ class CompiledRule:
     definition: dict
 
 
-@dataclass
+@dataclass(slots=True)
 class Hit:
     """One decided hit: `turn` -1 means the whole interaction (`detail` names what is missing)."""
 
@@ -113,7 +114,7 @@ class Hit:
     detail: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class _Collected:
     phrases: list = field(default_factory=list)  # (turn, start, end)
     first: list = field(default_factory=list)
@@ -217,7 +218,7 @@ class RuleSet:
         if plan is None:
             return []
         try:
-            texts = [t["text"] for t in turns]
+            texts = list(map(_text_of, turns))
             joined = SEPARATOR.join(texts)
         except (KeyError, TypeError):  # a turn without text (or not text): scanned as empty
             texts = [t.get("text") or "" for t in turns]
@@ -237,22 +238,21 @@ class RuleSet:
             length, targets = served
             start = end_index - length + 1
             turn = bisect_right(starts, start) - 1
-            local = start - starts[turn]
-            place = (turn, local, local + length)
-            speaker = _UNPLANNED
+            speaker = turns[turn].get("speaker")
+            place = None
             for index, slot, item, wanted in targets:
-                if wanted != "any":
-                    if speaker is _UNPLANNED:
-                        speaker = turns[turn].get("speaker")
-                    if speaker != wanted:
-                        continue
+                if wanted != "any" and speaker != wanted:
+                    continue
                 collected = found.get(index)
                 if collected is None:
                     collected = found[index] = [[], [], [], [], set()]
-                if slot == 4:
+                if slot == 4:  # an item of a disclosure: said is all that counts, not where
                     collected[4].add(item)
-                else:
-                    collected[slot].append(place)
+                    continue
+                if place is None:
+                    local = start - starts[turn]
+                    place = (turn, local, local + length)
+                collected[slot].append(place)
         if not found:
             if not disclosures:
                 return []
