@@ -56,3 +56,28 @@ def test_personal_data_never_reaches_the_masked_copy(data):
 def test_samples_are_drawn_and_some_scored(data):
     assert ManualReview.objects.filter(status="done").exists()
     assert ManualReview.objects.filter(status="pending").exists()
+
+
+def test_outbound_revisits_hold_every_state_a_week_of_robot_calls_leaves(data):
+    from xiaobao.core.demo import reference_moment
+    from xiaobao.inspection.models import CallTask, OutboundBatch
+
+    policies = CallTask.objects.filter(purpose=CallTask.Purpose.POLICY_REVISIT)
+    assert policies.count() >= 40
+    assert set(policies.values_list("org_unit__code", flat=True)) == {"TJ", "BJ", "HB"}
+    states = set(policies.values_list("status", flat=True))
+    # reached and written, refused, waiting for a retry, handed to a person, not yet called
+    assert states >= {"reached", "refused", "retry", "failed", "waiting"}
+    reached = policies.filter(status="reached")
+    assert reached.exclude(result_note="").exists()
+    # the complaints at their 回访 step were listed and not reached: their 回访 step stays open
+    assert CallTask.objects.filter(purpose=CallTask.Purpose.COMPLAINT_REVISIT).exclude(status="reached").exists()
+    assert not CallTask.objects.filter(purpose=CallTask.Purpose.COMPLAINT_REVISIT, status="reached").exists()
+    # lists and results files, each at its own time in the week before the load, never at the load's
+    batches = OutboundBatch.objects.all()
+    assert {"list", "results"} <= set(batches.values_list("direction", flat=True))
+    reference = reference_moment()
+    for batch in batches:
+        assert batch.created_at < reference
+    for task in policies.exclude(answered_at=None):
+        assert task.answered_at < reference and task.answered_at >= task.created_at

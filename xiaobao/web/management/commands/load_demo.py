@@ -20,6 +20,7 @@ LOADERS = [
     ("plans", "xiaobao.plans.demo.load"),
     ("knowledge", "xiaobao.knowledge.demo.load"),
     ("inspection", "xiaobao.inspection.demo.load"),
+    ("outbound", "xiaobao.inspection.demo_outbound.load"),
     ("training", "xiaobao.training.demo.load"),
     ("indicators", "xiaobao.indicators.demo.load"),
 ]
