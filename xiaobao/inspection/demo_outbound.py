@@ -38,12 +38,16 @@ DELIVERIES = [(20, 9), (9, 7), (4, 6), (1, 5)]
 ROUNDS = [8, 5, 2]
 PRODUCTS = ["津冀福满堂年金保险（分红型）", "津冀安康重大疾病保险", "津冀e生保医疗保险", "津冀金账户终身寿险（万能型）"]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
-GIVEN = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英", "桂兰", "志强"]
+GIVEN = [*"伟芳娜敏静丽强磊军洋勇艳杰娟涛明超", "秀英", "桂兰", "志强"]
 #: the robot's result words as its file writes them, with their weights for a first and a later attempt
 FIRST_RESULTS = [("接通", 62), ("无人接听", 18), ("忙线", 6), ("关机", 5), ("空号", 3), ("拒绝回访", 6)]
 LATER_RESULTS = [("接通", 55), ("无人接听", 25), ("关机", 12), ("拒绝回访", 8)]
 NOTES = {
-    "接通": ["客户确认本人投保，已知悉犹豫期及退保损失。", "客户确认已收到保单，对保障责任无异议。", "客户确认投保信息真实，了解现金价值说明。"],
+    "接通": [
+        "客户确认本人投保，已知悉犹豫期及退保损失。",
+        "客户确认已收到保单，对保障责任无异议。",
+        "客户确认投保信息真实，了解现金价值说明。",
+    ],
     "拒绝回访": ["客户表示工作繁忙，不愿接受回访。"],
 }
 #: complaint 回访 calls: not reached yet, so the complaint's 回访 step stays as its story left it
@@ -84,7 +88,9 @@ def _list_ids(officer: User, purpose: str, moment: datetime) -> list[str]:
     return [row[0] for row in rows[1:] if row]
 
 
-def _results_file(r: random.Random, ids: list[str], moment: datetime, weights, *, complaint: bool) -> SimpleUploadedFile:
+def _results_file(
+    r: random.Random, ids: list[str], moment: datetime, weights, *, complaint: bool
+) -> SimpleUploadedFile:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["外呼编号", "外呼结果", "回访记录", "外呼时间"])
