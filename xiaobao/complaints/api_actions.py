@@ -2,7 +2,7 @@
 回访, 办结, 撤回), each a POST on /api/v1/complaints/<pk>/<action>/ answering the complaint as its detail, and the
 look-ups of the ids an input names (units, people, code-table entries), which registering uses too.
 
-The shape of an action is workflow.api_actions': find the complaint in scope (else 404), validate, call one
+The shape of an action is ui.api_actions': find the complaint in scope (else 404), validate, call one
 `complaints.services` function; a refusal answers {"error", "detail", "fields"} with its own status.
 """
 
@@ -20,7 +20,7 @@ from xiaobao.complaints.models import Category, Complaint, Extension
 from xiaobao.core import selectors as core_selectors
 from xiaobao.core.api_errors import BusinessRuleError
 from xiaobao.core.models import User
-from xiaobao.workflow.api_actions import ObjectActionApi, VersionInput, action_schema
+from xiaobao.ui.api_actions import ObjectActionApi, VersionInput, action_schema
 
 # --- the ids an input names -------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from rest_framework import serializers
 from xiaobao.complaints import clock_services, major
 from xiaobao.complaints.api_actions import _ActionApi
 from xiaobao.complaints.models import ClockEvent
-from xiaobao.workflow.api_actions import action_schema
+from xiaobao.ui.api_actions import action_schema
 
 CLOCK_REFUSALS = (
     "Refusals (`error`): complaints.not_allowed (403); complaints.closed, complaints.clock_not_running, "

@@ -3,7 +3,7 @@ reveal of personal data (the list and 登记投诉 are in views.py).
 
 Thin (DESIGN.md): reads are `complaints.selectors` calls scoped to the user (outside scope is 404),
 writes are `complaints.services` calls; a refusal is a message on the page (400/409; 403 for "you may
-not"), never a 500 and never a partial write — the shape is workflow.page_actions'. Personal data is shown
+not"), never a 500 and never a partial write — the shape is ui.page_actions'. Personal data is shown
 masked (PIPL); the clear value only comes back from `complaint_reveal`, which asks for a reason and audits
 the look.
 """
@@ -46,9 +46,9 @@ from xiaobao.core.api_errors import BusinessRuleError
 from xiaobao.core.masking import mask_text
 from xiaobao.core.models import User
 from xiaobao.core.views import serve_attachment
+from xiaobao.ui.messages import put_on_form
+from xiaobao.ui.page_actions import ObjectPage, forbid
 from xiaobao.workflow import selectors as workflow_selectors
-from xiaobao.workflow.messages import put_on_form
-from xiaobao.workflow.page_actions import ObjectPage, forbid
 
 
 def _abilities(user, complaint: Complaint, task) -> dict:

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from xiaobao.complaints.models import Category, Complaint, Extension
 from xiaobao.core.forms import ChoiceField
 from xiaobao.core.models import OrgUnit, User
-from xiaobao.workorders.forms import Form, MultipleFileField
+from xiaobao.ui.forms import Form, MultipleFileField
 
 # The personal-data fields a page may reveal (each one an EncryptedTextField of Complaint).
 REVEALABLE = [

@@ -20,7 +20,7 @@ from xiaobao.complaints import imports, tasks
 from xiaobao.core import queueing
 from xiaobao.core.api_errors import BusinessRuleError
 from xiaobao.core.views import serve_attachment
-from xiaobao.workflow.messages import refusal_message
+from xiaobao.ui.messages import refusal_message
 
 RECENT = 20
 

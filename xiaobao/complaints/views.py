@@ -32,7 +32,7 @@ from xiaobao.complaints.rules import ADD_PERMISSION
 from xiaobao.core import selectors as core_selectors
 from xiaobao.core.api_errors import BusinessRuleError
 from xiaobao.core.masking import mask_text
-from xiaobao.workflow.messages import put_on_form
+from xiaobao.ui.messages import put_on_form
 
 PAGE_SIZE = 50
 BOXES = [

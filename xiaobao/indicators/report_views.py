@@ -20,7 +20,7 @@ from xiaobao.core.api_errors import BusinessRuleError
 from xiaobao.core.views import serve_attachment
 from xiaobao.indicators import reports, tasks
 from xiaobao.indicators.forms import ReportForm
-from xiaobao.workflow.messages import refusal_message
+from xiaobao.ui.messages import refusal_message
 
 RECENT = 20
 VIEW_PERMISSION = "indicators.view_reportjob"

@@ -24,7 +24,7 @@ from xiaobao.core.api_errors import BusinessRuleError
 from xiaobao.indicators import periods, selectors, services
 from xiaobao.indicators.forms import CollectForm, ImportForm, PeriodForm, TargetForm
 from xiaobao.indicators.models import Alert, IndicatorDefinition
-from xiaobao.workflow.messages import refusal_message
+from xiaobao.ui.messages import refusal_message
 from xiaobao.workorders import selectors as workorder_selectors
 
 VIEW_PERMISSION = "indicators.view_indicatorvalue"

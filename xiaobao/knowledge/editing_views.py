@@ -23,9 +23,9 @@ from xiaobao.core.api_errors import BusinessRuleError
 from xiaobao.knowledge import selectors, services, versions
 from xiaobao.knowledge.forms import DecisionForm, DocumentForm
 from xiaobao.knowledge.models import Document, DocumentVersion
+from xiaobao.ui.messages import put_on_form, refusal_message
+from xiaobao.ui.page_actions import forbid
 from xiaobao.workflow import selectors as workflow_selectors
-from xiaobao.workflow.messages import put_on_form, refusal_message
-from xiaobao.workflow.page_actions import forbid
 
 
 def _may_approve(user, document: Document) -> bool:

@@ -25,7 +25,7 @@ from xiaobao.core.api_errors import BusinessRuleError
 from xiaobao.core.views import serve_attachment
 from xiaobao.knowledge import importing, selectors, tasks
 from xiaobao.knowledge.models import Category, Document, ImportBatch
-from xiaobao.workflow.messages import refusal_message
+from xiaobao.ui.messages import refusal_message
 
 RECENT = 10
 PAGE_SIZE = 30

@@ -29,7 +29,7 @@ from xiaobao.plans.exports import XLSX
 from xiaobao.plans.forms import ActivityFilterForm, ActivityForm, ImportForm
 from xiaobao.plans.imports import COLUMNS
 from xiaobao.plans.models import Activity, PlanTask
-from xiaobao.workflow.messages import put_on_form, refusal_message
+from xiaobao.ui.messages import put_on_form, refusal_message
 
 PAGE_SIZE = 50
 COUNTS = Activity.COUNT_FIELDS

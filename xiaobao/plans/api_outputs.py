@@ -6,8 +6,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from xiaobao.plans.models import Activity, Plan
+from xiaobao.ui.api_outputs import UnitRefOutput, UserRefOutput
 from xiaobao.workflow.api import TransitionOutput
-from xiaobao.workorders.api_outputs import UnitRefOutput, UserRefOutput
 
 ACTIONS = ["edit", "submit", "approve", "reject", "issue", "summarize", "close"]
 FIGURES = ["events", "participants", "reach", "articles", "videos", "reposts", "media_stories"]

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from xiaobao.core.forms import ChoiceField
 from xiaobao.core.models import OrgUnit
 from xiaobao.plans.models import Activity, Plan, PlanTask
-from xiaobao.workorders.forms import Form, MultipleFileField
+from xiaobao.ui.forms import Form, MultipleFileField
 
 DATE = {"type": "date"}
 

@@ -28,8 +28,8 @@ from xiaobao.core.views import serve_attachment
 from xiaobao.plans import selectors, services
 from xiaobao.plans.forms import GoalForm, PlanFilterForm, PlanForm, ReasonForm, SummaryForm, TaskForm
 from xiaobao.plans.models import Plan
+from xiaobao.ui.messages import put_on_form, refusal_message
 from xiaobao.workflow import selectors as workflow_selectors
-from xiaobao.workflow.messages import put_on_form, refusal_message
 
 PAGE_SIZE = 50
 

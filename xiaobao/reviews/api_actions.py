@@ -2,7 +2,7 @@
 respond, the verification check, re-review and the committee's decision), each answering the review as its
 detail; and the JSON-object field the filing endpoint uses too.
 
-The shape of an action is workflow.api_actions': find the review in scope (else 404), validate, call one
+The shape of an action is ui.api_actions': find the review in scope (else 404), validate, call one
 `reviews.services` function; a refusal answers {"error", "detail", "fields"} with its own status.
 """
 
@@ -25,7 +25,7 @@ from xiaobao.reviews import selectors, services
 from xiaobao.reviews.api_outputs import REFUSALS, ReviewDetailOutput, detail_response, reviewers_for
 from xiaobao.reviews.models import Objection, Opinion, Review
 from xiaobao.reviews.rules import may_take
-from xiaobao.workflow.api_actions import ObjectActionApi, VersionInput, action_schema
+from xiaobao.ui.api_actions import ObjectActionApi, VersionInput, action_schema
 
 
 @extend_schema_field(OpenApiTypes.OBJECT)

@@ -4,7 +4,7 @@ filing a review, the objections list and the files are in views.py.
 
 Thin (DESIGN.md): reads are `reviews.selectors` calls scoped to the user (outside scope is 404),
 writes are `reviews.services` calls; a refusal is a message on the page (403 for "you may not",
-as in the API), never a 500 and never a partial write — the shape is workflow.page_actions'.
+as in the API), never a 500 and never a partial write — the shape is ui.page_actions'.
 """
 
 from __future__ import annotations
@@ -43,9 +43,9 @@ from xiaobao.reviews.forms import (
 from xiaobao.reviews.models import ConsumerRight, Objection, Opinion, Review
 from xiaobao.reviews.rules import may_take
 from xiaobao.reviews.views import page_field_names
+from xiaobao.ui.messages import put_on_form, refusal_message
+from xiaobao.ui.page_actions import ObjectPage, forbid
 from xiaobao.workflow import selectors as workflow_selectors
-from xiaobao.workflow.messages import put_on_form, refusal_message
-from xiaobao.workflow.page_actions import ObjectPage, forbid
 
 # --- detail and workspace -------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from xiaobao.core.forms import ChoiceField
 from xiaobao.core.models import User
 from xiaobao.reviews.models import ConsumerRight, Objection, Opinion, Review
-from xiaobao.workorders.forms import Form, MultipleFileField
+from xiaobao.ui.forms import Form, MultipleFileField
 
 DATA_PREFIX = "data_"
 CHECK_RESULTS = [("pass", _("符合")), ("issue", _("存在问题")), ("na", _("不适用"))]

@@ -36,8 +36,8 @@ from xiaobao.reviews.api_outputs import (
 )
 from xiaobao.reviews.forms import ListFilterForm, SubmitForm
 from xiaobao.reviews.models import Objection, Review
-from xiaobao.workflow.messages import put_on_form
-from xiaobao.workflow.page_actions import forbid
+from xiaobao.ui.messages import put_on_form
+from xiaobao.ui.page_actions import forbid
 
 PAGE_SIZE = 50
 BOXES = [

@@ -8,11 +8,11 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from xiaobao.ui.messages import refusal_message
 from xiaobao.workflow import services
 from xiaobao.workflow.exceptions import WorkflowError
 from xiaobao.workflow.forms import read_upload
 from xiaobao.workflow.models import HumanTask, ProcessDefinition, ProcessInstance, Timer, Transition
-from xiaobao.workflow.views import refusal_message
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

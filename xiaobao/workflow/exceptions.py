@@ -8,6 +8,12 @@ from xiaobao.core.api_errors import BusinessRuleError
 class WorkflowError(BusinessRuleError):
     """A refusal a user can cause (400 unless said otherwise)."""
 
+    def user_message(self) -> str:
+        """The sentence a page shows (the detail is for developers): workflow/messages.py."""
+        from xiaobao.workflow.messages import sentence  # messages imports this module
+
+        return sentence(self)
+
 
 class WorkflowConflict(WorkflowError):
     """Someone else acted first: the caller should reload (409)."""

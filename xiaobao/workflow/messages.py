@@ -1,10 +1,10 @@
-"""User-facing sentences for workflow refusals; pages of every app that call workflow services use them."""
+"""User-facing sentences for the workflow's own refusals. `WorkflowError.user_message()` reads them, so a page
+shows them through `ui.messages.refusal_message` without the page layer knowing the workflow's codes."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from xiaobao.core.api_errors import BusinessRuleError
 from xiaobao.workflow import error_codes as codes
 from xiaobao.workflow.exceptions import WorkflowConflict, WorkflowError
 
@@ -13,17 +13,13 @@ def conflict_message() -> str:
     return _("该任务已被他人处理或已变更，请刷新后重试")
 
 
-def refusal_message(error: BusinessRuleError) -> str:
-    """A user-facing sentence for a service refusal (the workflow's own detail is for developers).
-
-    The domain apps' and core's refusals already carry a translated sentence: it is shown as it is.
+def sentence(error: WorkflowError) -> str:
+    """A user-facing sentence for a workflow refusal (its own detail is for developers).
 
     Conflicts (closed task, stale version, already claimed, process ended) share one sentence; every
     other code in error_codes.py has its own. A model refused at deploy also shows the technical
     detail, which names the BPMN element and attribute the modeller must fix.
     """
-    if not isinstance(error, WorkflowError):
-        return str(error.detail)
     if isinstance(error, WorkflowConflict):
         return conflict_message()
     known = {
@@ -59,22 +55,3 @@ def refusal_message(error: BusinessRuleError) -> str:
     if element and f"[{element[0]}]" not in message:
         message += " " + _("（节点：%(element)s）") % {"element": element[0]}
     return message
-
-
-def put_on_form(form, refusal: BusinessRuleError, *, fallback: bool = True, field_names=None) -> bool:
-    """Put a service refusal on the form fields it names (else, with `fallback`, on the form itself).
-
-    `field_names(name)` maps a field the service names to candidate form fields (e.g. "due" → "due_days").
-    Returns True if the message went on a field — a page then need not repeat it at the top.
-    """
-    message = refusal_message(refusal)
-    placed = False
-    for field in refusal.fields or {}:
-        candidates = field_names(str(field)) if field_names else [str(field)]
-        name = next((n for n in candidates if n in form.fields), None)
-        if name:
-            form.add_error(name, message)
-            placed = True
-    if not placed and fallback:
-        form.add_error(None, message)
-    return placed

@@ -20,11 +20,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from xiaobao.core import selectors as core_selectors
+from xiaobao.ui.messages import refusal_message
 from xiaobao.workflow import labels, selectors, services
 from xiaobao.workflow.assignment import ACT_PERMISSION, is_candidate, is_supervisor
 from xiaobao.workflow.exceptions import NotAllowed, WorkflowError
 from xiaobao.workflow.forms import ReassignForm, TaskForm, UploadForm, VersionForm, read_upload
-from xiaobao.workflow.messages import conflict_message, refusal_message
+from xiaobao.workflow.messages import conflict_message
 from xiaobao.workflow.models import HumanTask
 
 TABS = ("mine", "group", "overdue", "done")

@@ -25,8 +25,8 @@ from xiaobao.core import selectors as core_selectors
 from xiaobao.core.api import HasModelPermission, answered_in_transaction
 from xiaobao.core.api_errors import BusinessRuleError
 from xiaobao.core.views import serve_attachment
+from xiaobao.ui.api_actions import ObjectActionApi, VersionInput, action_schema
 from xiaobao.workflow import selectors as workflow_selectors
-from xiaobao.workflow.api_actions import ObjectActionApi, VersionInput, action_schema
 from xiaobao.workorders import error_codes as codes
 from xiaobao.workorders import selectors, services
 from xiaobao.workorders.api_outputs import STEP_ACTIONS, UnitRefOutput, WorkOrderDetailOutput, WorkOrderOutput

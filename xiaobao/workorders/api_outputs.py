@@ -7,22 +7,13 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from xiaobao.ui.api_outputs import UnitRefOutput, UserRefOutput
 from xiaobao.workflow.api import TransitionOutput
 from xiaobao.workorders.models import WorkOrder
 
 # Which action endpoints belong to which step of processes/workorder.bpmn.
 STEP_ACTIONS = {"accept": ["accept", "refuse"], "refused": ["refusal"], "handle": ["feedback"], "review": ["review"]}
 ACTIONS = ["accept", "refuse", "refusal", "feedback", "review", "cancel"]
-
-
-class UnitRefOutput(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-
-
-class UserRefOutput(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField(source="__str__")
 
 
 class BatchProgressOutput(serializers.Serializer):

@@ -6,31 +6,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from xiaobao.core.models import OrgUnit, User
+from xiaobao.ui.forms import Form, MultipleFileField
 from xiaobao.workorders.models import WorkOrder
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files in one field; the content checks are core.uploads' (by bytes, not by name)."""
-
-    widget = MultipleFileInput
-
-    def clean(self, data, initial=None):
-        single = super().clean
-        if isinstance(data, list | tuple):
-            return [single(item, initial) for item in data if item]
-        return [single(data, initial)] if data else []
-
-
-class Form(forms.Form):
-    """Labels sit above their fields on these pages, so no ":" after them (an ASCII colon after Chinese)."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
 
 
 class RecipientUserField(forms.ModelMultipleChoiceField):

@@ -23,9 +23,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from xiaobao.core import selectors as core_selectors
 from xiaobao.core.api_errors import BusinessRuleError
 from xiaobao.core.views import serve_attachment
+from xiaobao.ui.messages import put_on_form
+from xiaobao.ui.page_actions import ObjectPage
 from xiaobao.workflow import selectors as workflow_selectors
-from xiaobao.workflow.messages import put_on_form
-from xiaobao.workflow.page_actions import ObjectPage
 from xiaobao.workorders import selectors, services
 from xiaobao.workorders.exports import orders_workbook
 from xiaobao.workorders.forms import FeedbackForm, IssueForm, ListFilterForm, ReasonForm, RefusalForm, ReviewForm

@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from xiaobao.core.api_errors import BusinessRuleError
-from xiaobao.workflow.messages import put_on_form, refusal_message
+from xiaobao.ui.messages import put_on_form, refusal_message
 
 
 def forbid(refusal: BusinessRuleError) -> None:

@@ -1,4 +1,4 @@
-"""workflow.api_actions: the action endpoint shape the work order, complaint and review APIs share.
+"""ui.api_actions: the action endpoint shape the work order, complaint and review APIs share.
 
 A toy app base over an in-memory object shows the machinery (scope, permission, input, refusal, answer); the
 project's schema shows what `action_schema` documents for the real apps.
@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.test import APIRequestFactory, force_authenticate
 
 from xiaobao.core.api_errors import BusinessRuleError
-from xiaobao.workflow.api_actions import ObjectActionApi, VersionInput, action_schema
+from xiaobao.ui.api_actions import ObjectActionApi, VersionInput, action_schema
 
 THINGS: dict[int, dict] = {}
 

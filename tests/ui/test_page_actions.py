@@ -1,4 +1,4 @@
-"""workflow.page_actions: the detail page's action machinery the work order, complaint and review pages share.
+"""ui.page_actions: the detail page's action machinery the work order, complaint and review pages share.
 
 Rendering is replaced by a recorder (the apps' own page tests render the real templates); everything else —
 messages, redirects, refusals on the form, 403, the action decorator — runs as it does for the apps.
@@ -20,10 +20,10 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from xiaobao.core.api_errors import BusinessRuleError
-from xiaobao.workflow import page_actions
+from xiaobao.ui import page_actions
+from xiaobao.ui.page_actions import ObjectPage, forbid, version_of
 from xiaobao.workflow.exceptions import WorkflowConflict
 from xiaobao.workflow.messages import conflict_message
-from xiaobao.workflow.page_actions import ObjectPage, forbid, version_of
 
 URL_NAME = "workorders:detail"  # any detail route taking the pk will do
 
