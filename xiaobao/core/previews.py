@@ -131,7 +131,9 @@ def docx_html(file, title: str) -> str:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             if any(inflates_like_a_bomb(info) for info in archive.infolist()):
                 raise PreviewError(_("文件结构异常，无法在线预览，请下载查看。"))
-    except zipfile.BadZipFile as exc:
+    except PreviewError:
+        raise
+    except Exception as exc:  # not a readable ZIP (damaged, hostile central directory): cannot preview
         raise _damaged() from exc
     caps = {"max_blocks": MAX_BLOCKS, "max_cells": MAX_TABLE_CELLS, "max_characters": MAX_CHARACTERS}
     answer = _answer("docx", data, caps)
