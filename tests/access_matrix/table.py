@@ -98,6 +98,7 @@ TABLE: dict[str, list[Case]] = {
     "reviews:committee": [W("review objection", "member")],
     "reviews:download": [R("review review_file", *DEPT)],
     "reviews:preview": [R("review review_file", *DEPT)],
+    "reviews:preview-page": [R("review review_file =1", *DEPT)],
     "api-reviews-detail": [R("review", *DEPT)],
     "api-reviews-assign": [W("review", *HQ)],
     "api-reviews-return": [W("review", *HQ)],

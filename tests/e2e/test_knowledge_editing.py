@@ -84,3 +84,31 @@ def test_a_policy_edit_is_approved_before_readers_see_it(new_page, cast, policy)
     expect(officer.locator('[data-testid="diff-row"][data-kind="change"]')).to_have_count(1)
     policy.refresh_from_db()
     assert policy.current_version.number == 2
+
+
+def test_the_approval_decision_stays_in_view_beside_a_long_diff(new_page, cast):
+    # issue 21: at desktop width the decision is on screen on arrival and after scrolling to the diff's end
+    from xiaobao.knowledge.services import document_edit
+
+    search.reload()
+    lines = [f"第{n}条 投诉处理的第{n}项要求。" for n in range(1, 121)]
+    document = document_create(
+        actor=cast.hq_admin,
+        kind=Document.Kind.POLICY,
+        title="投诉处理管理办法",
+        body="\n".join(lines),
+        number="XB-2024-008",
+        policy_status=Document.PolicyStatus.CURRENT,
+        org_unit=cast.hq,
+    )
+    changed = [*lines[:-1], "第120条 本办法自发布之日起施行。"]
+    document_edit(document=document, actor=cast.hq_admin, title=document.title, body="\n".join(changed))
+    admin = new_page()
+    log_in(admin, cast.hq_admin.username)
+    admin.goto(f"/knowledge/{document.pk}/approve/")
+    approve = admin.get_by_test_id("decision-form").get_by_test_id("approve")
+    expect(approve).to_be_in_viewport()
+    last_change = admin.locator('[data-testid="diff-row"][data-kind="change"]').last
+    last_change.scroll_into_view_if_needed()
+    expect(last_change).to_be_in_viewport()
+    expect(approve).to_be_in_viewport()

@@ -102,7 +102,7 @@ def test_main_pages_fit_a_phone_and_pass_the_accessibility_audit(new_page, trans
     findings, overflow = [], []
     for username, pages in main_pages(w).items():
         page = new_page()
-        allow_pdf_viewer(page)  # the review page previews its PDF in the browser's own viewer (chrome:// parts)
+        allow_pdf_viewer(page)  # a PDF opened as the original uses the browser's own viewer (chrome:// parts)
         page.goto("/accounts/login/", timeout=60_000)  # the first page of a run may be slow (cold server)
         log_in(page, username)
         for care in (False, True):

@@ -118,6 +118,10 @@ def test_a_marketing_review_goes_from_filing_to_an_adopted_opinion(new_page, cas
     preview = reviewer.get_by_test_id("attachment-preview")
     expect(preview).to_have_attribute("data-kind", "pdf")
     expect(preview).to_be_visible()
+    # its page drawn on the server, loaded inside the sandboxed frame (300 x 200 pt at 120 dpi)
+    first_page = reviewer.frame_locator('[data-testid="attachment-preview"]').get_by_test_id("pdf-page").first
+    expect(first_page).to_be_visible()
+    expect(first_page).to_have_js_property("naturalWidth", 500)
     items = review.form_version.checklist
     checklist = reviewer.get_by_test_id("checklist")
     expect(checklist.get_by_test_id("checklist-item")).to_have_count(len(items))

@@ -166,3 +166,13 @@ def test_api_dismiss_needs_a_reason_and_answers_the_code(client, inspector, find
     assert ok.json()["status"] == "dismissed"
     again = client.post(reverse("api-inspection-confirm", args=[finding.pk]), {}, content_type="application/json")
     assert again.status_code == 409 and again.json()["error"] == "inspection.not_open"
+
+
+def test_the_decision_forms_come_before_the_transcript(client, inspector, agent_a, finding):
+    # issue 21: the inspector's decision (and the agent's appeal) under the facts card, above the transcript
+    html = login(client, inspector).get(reverse("inspection:finding", args=[finding.pk])).content.decode()
+    assert html.index('data-testid="finding-summary"') < html.index('data-testid="review-actions"')
+    assert html.index('data-testid="confirm-button"') < html.index('data-testid="hit"')
+    client.logout()
+    html = login(client, agent_a).get(reverse("inspection:finding", args=[finding.pk])).content.decode()
+    assert html.index('data-testid="contest-actions"') < html.index('data-testid="hit"')

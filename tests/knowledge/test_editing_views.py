@@ -224,3 +224,31 @@ def test_the_history_page_costs_the_same_queries_however_many_versions(cast, bra
     for n in range(5):
         services.document_edit(document=branch_doc, actor=cast.hq_admin, title=branch_doc.title, body=f"第{n}稿")
     assert count() == before
+
+
+# --- where the action sits (issue 21): the decision and the archive button come before the read-only parts ----
+
+
+def comes_before(html: str, action: str, *read_only: str) -> bool:
+    assert action in html, action
+    return all(html.index(action) < html.index(part) for part in read_only)
+
+
+def test_the_approval_decision_comes_before_the_long_diff(cast, policy):
+    admin = client_for(cast.hq_admin)
+    admin.post(reverse("knowledge:edit", args=[policy.pk]), edit_data(policy, body="第一条 投诉应当建立台账。"))
+    html = admin.get(reverse("knowledge:approve", args=[policy.pk])).content.decode()
+    assert comes_before(html, 'data-testid="approval-facts"', 'data-testid="decision-form"')
+    assert comes_before(html, 'data-testid="decision-form"', 'data-testid="diff-summary"', "<ins>")
+    assert 'class="form card kn-approve-side"' in html  # the side panel that stays in view on a wide screen
+
+
+def test_the_archive_button_comes_before_the_version_table(cast, policy):
+    html = client_for(cast.hq_admin).get(reverse("knowledge:versions", args=[policy.pk])).content.decode()
+    assert comes_before(html, 'data-testid="archive-form"', 'data-testid="versions-table"')
+
+
+def test_the_document_page_offers_edit_and_archive_above_the_text(cast, policy):
+    html = client_for(cast.hq_admin).get(reverse("knowledge:document", args=[policy.pk])).content.decode()
+    assert comes_before(html, 'data-testid="knowledge-edit-link"', 'data-testid="knowledge-body"')
+    assert comes_before(html, 'data-testid="knowledge-archive-link"', 'data-testid="knowledge-body"')

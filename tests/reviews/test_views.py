@@ -233,7 +233,12 @@ def test_a_pdf_previews_inline_in_a_same_origin_frame_and_other_kinds_do_not(peo
     review = submit(files=[pdf(), SimpleUploadedFile("说明.txt", TEXT, content_type="text/plain")])
     by_kind = {a.kind: a for a in Attachment.objects.all()}
     client = as_user(people.hq_admin)
-    response = client.get(f"/reviews/{review.pk}/files/{by_kind['pdf'].pk}/preview/")
+    # the frame shows the pages drawn on the server (tests/reviews/test_preview_conversion.py); the original
+    # file is still there for the browser's own viewer
+    drawn = client.get(f"/reviews/{review.pk}/files/{by_kind['pdf'].pk}/preview/")
+    assert drawn.status_code == 200 and drawn["Content-Type"].startswith("text/html")
+    assert drawn["X-Frame-Options"] == "SAMEORIGIN"
+    response = client.get(f"/reviews/{review.pk}/files/{by_kind['pdf'].pk}/preview/?as=original")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"].startswith("inline")

@@ -147,3 +147,21 @@ def test_unfinished_assignments_come_first_overdue_before_open_by_deadline(cast,
     # finished ones last (same assignment time: the newer row first)
     assert list(selectors.own_assignments(staff)) == [overdue, sooner, later, done, cancelled]
     assert list(selectors.assignments_for(cast.hq_admin))[:3] == [overdue, sooner, later]
+
+
+def test_the_contest_setup_comes_before_the_read_only_rankings(cast, roster):
+    # issue 21: the organiser's action under the facts card, not under three ranking tables
+    from django.test import Client
+    from django.urls import reverse
+
+    contest = services.contest_create(
+        actor=cast.hq_admin, year=2025, title="消保之星知识竞赛", org_unit=cast.hq, now=NOW
+    )
+    client = Client()
+    client.force_login(cast.hq_admin)
+    html = client.get(reverse("training:contest", args=[contest.pk])).content.decode()
+    setup = html.index('data-testid="contest-setup"')
+    assert all(
+        setup < html.index(part)
+        for part in ('data-testid="team-ranking"', 'data-testid="individual-ranking"', 'data-testid="awards"')
+    )

@@ -102,3 +102,15 @@ def test_a_session_is_dispatched_to_its_unit_as_a_work_order_once(cast, session)
     with pytest.raises(BusinessRuleError) as twice:
         services.session_dispatch(actor=cast.hq_admin, session=session, now=NOW)
     assert twice.value.error_code == codes.WRONG_STATUS
+
+
+def test_the_check_in_panel_comes_before_the_attendance_table(cast, session):
+    # issue 21: the action a person can take now sits under the facts, above the read-only table
+    from django.test import Client
+    from django.urls import reverse
+
+    client = Client()
+    client.force_login(cast.officer_a)
+    html = client.get(reverse("training:session", args=[session.pk])).content.decode()
+    assert 'data-testid="open-check-in"' in html
+    assert html.index('data-testid="check-in-panel"') < html.index('data-testid="attendance-table"')

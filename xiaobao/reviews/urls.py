@@ -24,6 +24,7 @@ urlpatterns = [
     path("<int:pk>/objections/<int:objection_pk>/committee/", detail_views.committee, name="committee"),
     path("<int:pk>/files/<int:attachment_pk>/", views.download, name="download"),
     path("<int:pk>/files/<int:attachment_pk>/preview/", views.preview, name="preview"),
+    path("<int:pk>/files/<int:attachment_pk>/preview/pages/<int:number>/", views.preview_page, name="preview-page"),
     # 审查统计: the annual report's figures and their Excel export
     path("statistics/", stats_views.statistics, name="statistics"),
     path("statistics/export.xlsx", stats_views.export, name="export"),

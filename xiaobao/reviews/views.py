@@ -15,8 +15,8 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -190,41 +190,78 @@ def download(request, pk: int, attachment_pk: int):
 @login_required
 @xframe_options_sameorigin
 def preview(request, pk: int, attachment_pk: int):
-    """A PDF or an image shown inline beside the checklist, in a same-origin frame; other kinds are 404 here.
+    """The reviewed file beside the checklist, in a same-origin frame; kinds not in PREVIEW_KINDS are 404 here.
 
-    Only kinds the browser renders without running anything of the file's, with the type detected at upload
-    (never the uploader's), nosniff, and a policy that lets only our own pages frame it."""
+    An image is shown as it is; a .docx as its text converted to HTML; a PDF as its pages drawn as images on
+    the server (`?as=text`: its text; `?as=original`: the file itself, for the browser's own viewer). The
+    type is the one detected at upload (never the uploader's), with nosniff, and a policy that lets only our
+    own pages frame it and lets nothing in it run."""
     attachment = attachment_for_user(request.user, pk, attachment_pk)
     if attachment.kind not in PREVIEW_KINDS:
         raise Http404
-    if attachment.kind == "docx" or (attachment.kind == "pdf" and request.GET.get("as") == "text"):
-        return _converted(attachment)
+    shown_as = request.GET.get("as")
+    if attachment.kind == "docx" or (attachment.kind == "pdf" and shown_as == "text"):
+        return _converted(attachment, previews.docx_html if attachment.kind == "docx" else previews.pdf_text_html)
+    if attachment.kind == "pdf" and shown_as != "original":
+        return _converted(attachment, _pdf_pages(pk, attachment_pk), images=True)
     response = FileResponse(
         attachment.file.open("rb"), as_attachment=False, filename=attachment.name, content_type=attachment.mime
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
+    _strict(response)
     if attachment.kind == "pdf":
-        # the browser's own PDF viewer is blocked by a sandboxing policy, so a PDF gets no `sandbox`
+        # the browser's own PDF viewer is blocked by a sandboxing policy, so the original PDF gets no `sandbox`
         response["Content-Security-Policy"] = "default-src 'none'; object-src 'self'; frame-ancestors 'self'"
     else:
         response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; frame-ancestors 'self'; sandbox"
     return response
 
 
-def _converted(attachment) -> HttpResponse:
-    """A Word document (or a PDF's text) converted to HTML on the server: text only, escaped, bounded
-    (core.previews); served so that nothing in it could run even if it tried — no scripts, a sandbox."""
-    converter = previews.docx_html if attachment.kind == "docx" else previews.pdf_text_html
+@require_GET
+@login_required
+@xframe_options_sameorigin
+def preview_page(request, pk: int, attachment_pk: int, number: int):
+    """Page `number` of a reviewed PDF drawn as a PNG on the server (core.previews: bounded pages, pixels,
+    bytes and time). Same access as the download; a page that cannot be drawn is a 422 with the reason."""
+    attachment = attachment_for_user(request.user, pk, attachment_pk)
+    if attachment.kind != "pdf":
+        raise Http404
+    try:
+        with attachment.file.open("rb") as handle:
+            response = HttpResponse(previews.pdf_page_png(handle, number), content_type="image/png")
+    except previews.PreviewError as refusal:
+        response = HttpResponse(str(refusal), content_type="text/plain; charset=utf-8", status=422)
+    _strict(response)
+    response["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'self'; sandbox"
+    return response
+
+
+def _strict(response) -> None:
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+
+
+def _pdf_pages(pk: int, attachment_pk: int):
+    def page_url(number: int) -> str:
+        return reverse("reviews:preview-page", args=[pk, attachment_pk, number])
+
+    return lambda handle, title: previews.pdf_pages_html(handle, title, page_url)
+
+
+def _converted(attachment, converter, images: bool = False) -> HttpResponse:
+    """A converted file as a self-contained HTML page: text only, escaped, bounded (core.previews); served so
+    that nothing in it could run even if it tried — no scripts, a sandbox. The page images of a PDF are
+    loaded from our own origin, so that sandbox keeps the origin (`allow-same-origin`, still no scripts)."""
     try:
         with attachment.file.open("rb") as handle:
             html = converter(handle, attachment.name)
     except previews.PreviewError as refusal:
-        html = previews.PAGE.format(title=escape(attachment.name), body=f'<p class="note">{escape(refusal)}</p>')
+        html = previews.message_page(attachment.name, str(refusal))
     response = HttpResponse(html, content_type="text/html; charset=utf-8")
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
+    _strict(response)
     response["Content-Security-Policy"] = (
-        "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'; sandbox"
+        "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'; "
+        "sandbox allow-same-origin"
+        if images
+        else "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'; sandbox"
     )
     return response
