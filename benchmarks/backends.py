@@ -5,7 +5,8 @@ no database: it runs itself twice as a child process — once on SQLite in a tem
 a PostgreSQL server started on loopback the way scripts/run_tests.py starts one (initdb in a temp dir, fsync
 off, removed afterwards) — and prints {"sqlite": <its JSON>, "postgresql": <its JSON>}. Without PostgreSQL's
 binaries the second entry says why it is missing. The children run one after the other, never at once, so
-neither measures the other's load.
+neither measures the other's load. `--one-backend` runs the benchmark on one database only (SQLite in a temp
+dir, or the one named): what the children are given, and what a quick smoke run uses.
 """
 
 from __future__ import annotations
