@@ -1,14 +1,15 @@
 """Complaint list: the first page of a handler's list through the selector vs the hand-written SQL of that page.
 
-Run: `.venv/bin/python benchmarks/complaint_list.py [--rows N]` (SQLite in a temp dir), or with
-`--database-url postgres://...` (or DATABASE_URL) for PostgreSQL: a throwaway test database is created and dropped.
+Run: `.venv/bin/python benchmarks/complaint_list.py [--rows N]`: on SQLite in a temp dir and on a throwaway
+PostgreSQL server (benchmarks/backends.py), one after the other, printed side by side. With
+`--database-url postgres://...` (or DATABASE_URL) only that PostgreSQL: a test database is created and dropped.
 The rows are written in bulk with the driver (personal data encrypted once, the ciphertext reused): volume, not
 the services, is what this measures. The handler is a branch officer (分支机构消保专员) whose branch subtree holds
 about a third of the rows; each page is the first PAGE rows, soonest due first, with the columns the list shows.
 Prints JSON: per page (open complaints; overdue ones) p50/p95 in ms of the selector (queryset built, evaluated,
-rows as model instances with their related unit and handler) and of the raw SQL (same scope filter on the org
-path prefix, same status filter, order and limit, fetched with the driver's cursor), the ratio of the p95s
-(goal <= 2), and the query plan of the selector's statement (which index it walks).
+rows as model instances with their related unit and handler) and of the raw SQL (same scope: the org path
+prefix or registered / handled by the user; same status rule, order and limit, fetched with the driver's
+cursor), the ratio of the p95s (goal <= 2) and of the medians, and both statements' query plans.
 """
 
 from __future__ import annotations
@@ -26,6 +27,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+if __name__ == "__main__":
+    import backends
+
+    if backends.wanted(sys.argv[1:]):
+        # no database named: this run on SQLite and on a throwaway PostgreSQL, printed side by side
+        print(json.dumps(backends.side_by_side(__file__, sys.argv[1:]), indent=2, ensure_ascii=False))
+        sys.exit(0)
 # the database is chosen before Django reads its settings
 for i, arg in enumerate(sys.argv):
     if arg == "--database-url" and i + 1 < len(sys.argv):
@@ -41,6 +49,7 @@ import django  # noqa: E402
 
 django.setup()
 
+import backends  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test.utils import setup_databases, teardown_databases  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -190,19 +199,25 @@ def through_selector(user, name: str, now, *, cold: bool):
 
 
 def raw_statement(name: str):
+    """The page by hand, with everything the selector's rows obey: the data scope (the user's subtree, or
+    registered or handled by the user), staged import rows left out (the model's default manager), the page's
+    status rule (overdue: a running clock past its deadline, a paused one excluded), the same order and limit."""
     from xiaobao.complaints.models import Complaint
 
     p = "%s"
     statuses = Complaint.CLOCK_STATUSES if name == "overdue" else [Complaint.Status.HANDLING]
     marks = ", ".join([p] * len(statuses))
-    where = f"c.status IN ({marks})" + (f" AND c.due_at < {p}" if name == "overdue" else "")
+    where = f"c.status IN ({marks})"
+    if name == "overdue":
+        where += f" AND c.due_at < {p} AND c.clock_paused_since IS NULL"
     return (
         "SELECT c.number, c.subject, c.complainant_name, c.id, c.channel, c.status, c.received_at, c.due_at, "
         "c.is_repeat, c.is_major, c.extension_level, c.supervised_at, c.org_unit_id, u.name, u.short_name, "
         "c.handler_id, h.full_name "
         "FROM complaints_complaint c JOIN core_orgunit u ON u.id = c.org_unit_id "
         "LEFT JOIN core_user h ON h.id = c.handler_id "
-        f"WHERE u.path LIKE {p} AND {where} ORDER BY c.due_at, c.id LIMIT {PAGE}"
+        f"WHERE (u.path LIKE {p} OR c.registered_by_id = {p} OR c.handler_id = {p}) "
+        f"AND c.import_state <> 'staged' AND {where} ORDER BY c.due_at, c.id LIMIT {PAGE}"
     ), [str(s) for s in statuses]
 
 
@@ -229,7 +244,7 @@ def through_driver(user, name: str, now, *, cold: bool):
             if cold:
                 cursor.execute(SCOPE_SQL, [user.pk])
                 cursor.fetchall()
-            cursor.execute(sql, [prefix, *params, *([due] if due is not None else [])])
+            cursor.execute(sql, [prefix, user.pk, user.pk, *params, *([due] if due is not None else [])])
             # the page shows the complainant's name (masked): it is decrypted on this side too
             return [(row[0], row[1], crypto.decrypt(row[2]), *row[3:]) for row in cursor.fetchall()]
 
@@ -267,6 +282,18 @@ def plan(officer, name: str, now) -> list[str]:
     return rows.explain().splitlines()
 
 
+def raw_plan(user, name: str, now) -> list[str]:
+    """The hand-written statement's plan, beside the selector's."""
+    sql, params = raw_statement(name)
+    values = [user.org_unit.path + "%", user.pk, user.pk, *params, *([stored_moment(now)] if name == "overdue" else [])]
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("EXPLAIN QUERY PLAN " + sql, values)
+            return [str(row[-1]) for row in cursor.fetchall()]
+        cursor.execute("EXPLAIN " + sql, values)
+        return [row[0] for row in cursor.fetchall()]
+
+
 def count(officer, name: str, now) -> int:
     from xiaobao.complaints.selectors import complaints_visible_to
     from xiaobao.core.models import User
@@ -281,7 +308,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=30, help="pages timed per side per round")
     parser.add_argument("--rounds", type=int, default=ROUNDS, help="alternating rounds per page and mode")
     parser.add_argument("--database-url", help="postgres://... (default: DATABASE_URL, else SQLite in a temp dir)")
-    args = parser.parse_args()
+    args = parser.parse_args(backends.strip(sys.argv[1:]))
     if connection.vendor == "postgresql":
         old = setup_databases(verbosity=0, interactive=False)
     else:
@@ -298,7 +325,11 @@ def main() -> None:
         user = User.objects.select_related("org_unit").get(pk=officer.pk)
         pages = {}
         for name in PAGES:
-            pages[name] = {"matching_rows": count(officer, name, now), "selector_plan": plan(officer, name, now)}
+            pages[name] = {
+                "matching_rows": count(officer, name, now),
+                "selector_plan": plan(officer, name, now),
+                "raw_plan": raw_plan(user, name, now),
+            }
             for mode in ("cold", "warm"):
                 cold = mode == "cold"
                 selector = through_selector(user, name, now, cold=cold)

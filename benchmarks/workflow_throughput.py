@@ -22,6 +22,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+if __name__ == "__main__":
+    import backends
+
+    if backends.wanted(sys.argv[1:]):
+        # no database named: this run on SQLite and on a throwaway PostgreSQL, printed side by side
+        print(json.dumps(backends.side_by_side(__file__, sys.argv[1:]), indent=2, ensure_ascii=False))
+        sys.exit(0)
 # the database is chosen before Django reads its settings
 for i, arg in enumerate(sys.argv):
     if arg == "--database-url" and i + 1 < len(sys.argv):
@@ -37,6 +44,7 @@ import django  # noqa: E402
 
 django.setup()
 
+import backends  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_databases, teardown_databases  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -168,7 +176,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--instances", type=int, default=150)
     parser.add_argument("--database-url", help="postgres://... (default: DATABASE_URL, else SQLite in a temp dir)")
-    args = parser.parse_args()
+    args = parser.parse_args(backends.strip(sys.argv[1:]))
     if connection.vendor == "postgresql":
         old = setup_databases(verbosity=0, interactive=False)
     else:
