@@ -186,6 +186,7 @@ def generate(site: Site, rows: int, now, *, seed: int = 20261207) -> dict:
     statuses, weights = list(STATUS_WEIGHTS), list(STATUS_WEIGHTS.values())
     channels = list(Complaint.Channel.values)
     leaves = [u for u in site.units if u.level >= 3]
+    by_branch = {f"PB{b}": site.handlers[b::3] for b in range(3)}
     next_c, next_i, next_t = (_next_id(m, connection) for m in (Complaint, ProcessInstance, HumanTask))
     written = {"complaints": 0, "instances": 0, "tasks": 0}
     started = time.perf_counter()
@@ -199,7 +200,8 @@ def generate(site: Site, rows: int, now, *, seed: int = 20261207) -> dict:
                 received = now - timedelta(days=rng.uniform(0, 14) if open_ else rng.uniform(15, 365))
                 due = received + timedelta(days=15)
                 closed = received + timedelta(days=rng.uniform(2, 14)) if status == "closed" else None
-                handler = rng.choice(site.handlers) if status != "registered" else None
+                local = by_branch[unit.code[:3]]  # the handlers of the row's own branch
+                handler = rng.choice(local) if status != "registered" else None
                 subject = rng.choice(SUBJECTS)
                 row = dict(complaint_row)
                 row.update(
@@ -211,6 +213,9 @@ def generate(site: Site, rows: int, now, *, seed: int = 20261207) -> dict:
                     content="投诉人反映：" + subject,
                     status=status,
                     handler_id=handler.pk if handler else None,
+                    # registered by a handler of the row's branch side, not by the measured officer (whose scope
+                    # would otherwise take in every row: registered_by is part of it)
+                    registered_by_id=rng.choice(local).pk,
                     received_at=at(received),
                     registered_at=at(received),
                     accepted_at=at(received + timedelta(hours=3)) if status != "registered" else None,
