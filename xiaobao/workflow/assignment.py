@@ -52,9 +52,13 @@ def candidate_q(user) -> Q | None:
         if role.scope == Role.Scope.ALL:
             parts.append(Q(candidate_role=role))
             continue
-        where = [Q(org_unit__path__startswith=p) for p in subtree] + [Q(org_unit__path=p) for p in units]
+        where = [Q(path__startswith=p) for p in subtree] + [Q(path=p) for p in units]
         if where:
-            parts.append(Q(candidate_role=role) & reduce(or_, where))
+            # The units as a subquery, so the task's (status, candidate_role, org_unit) index serves the lookup:
+            # with the path joined in, SQLite walked every unassigned open task of the institution (10,000 at
+            # 200,000 complaints, 0.5-0.9 s per inbox count) to keep the branch's share.
+            reached = OrgUnit.objects.filter(reduce(or_, where)).values("pk")
+            parts.append(Q(candidate_role=role, org_unit__in=reached))
     return reduce(or_, parts) if parts else None
 
 
