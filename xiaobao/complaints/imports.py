@@ -427,22 +427,32 @@ def _stage(job: ImportJob, rows: list[Row], *, now=None) -> None:
 
 @contextmanager
 def _batch():
-    """One short transaction; `more()` says whether it may take another row (BATCH_ROWS, BATCH_SECONDS).
+    """One short transaction; `more()` says whether it may take another row (BATCH_ROWS, BATCH_SECONDS, a user
+    waiting).
 
     On SQLite the batch begins only once no other user's write is running or waiting (the backend's
     `background_batch`), and after it commits the import steps aside briefly so a write woken by the commit
     takes the lock first; without that gate (an in-memory database) it steps aside for YIELD_SECONDS.
     """
-    began, taken = time.monotonic(), 0
+    began = last = time.monotonic()
+    taken = 0
+    users_waiting = getattr(connection, "users_waiting", None) or (lambda: False)
 
     def more() -> bool:
-        nonlocal taken
+        # Another row only if it fits: the batch so far plus one more row as long as the last one still within
+        # BATCH_SECONDS (rows of a process start can each take most of it), and only while no user's write is
+        # waiting for the batch (it then waits for the row under way, not for the rest of the batch).
+        nonlocal taken, last
+        at = time.monotonic()
+        row_took, last = at - last, at
         taken += 1
-        return taken <= BATCH_ROWS and (taken == 1 or time.monotonic() - began < BATCH_SECONDS)
+        if taken == 1:
+            return True
+        return taken <= BATCH_ROWS and at - began + row_took <= BATCH_SECONDS and not users_waiting()
 
     gate = getattr(connection, "background_batch", None)
     with gate() if gate else nullcontext(False) as gated, transaction.atomic():
-        began = time.monotonic()  # the batch's length counts from when it holds the lock
+        began = last = time.monotonic()  # the batch's length counts from when it holds the lock
         yield more
     if connection.vendor == "sqlite" and not connection.in_atomic_block:
         time.sleep(GATED_YIELD_SECONDS if gated else YIELD_SECONDS)
