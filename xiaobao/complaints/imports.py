@@ -77,6 +77,7 @@ from xiaobao.core import services as core_services
 from xiaobao.core.api_errors import BusinessRuleError
 from xiaobao.core.models import Attachment
 from xiaobao.core.uploads import check_upload
+from xiaobao.core.workdays import Calendar
 
 log = logging.getLogger(__name__)
 
@@ -404,6 +405,7 @@ def _stage(job: ImportJob, rows: list[Row], *, now=None) -> None:
     """Register every row, staged invisible, in short batches; a refusal raises _Rejected."""
     from xiaobao.complaints import services
 
+    calendar = Calendar.load()  # once for the run, not under the write lock for every row
     position = 0
     while position < len(rows):
         with _batch() as more:
@@ -416,6 +418,7 @@ def _stage(job: ImportJob, rows: list[Row], *, now=None) -> None:
                         idempotency_key=f"import:{job.pk}:{row.number}",
                         now=now,
                         import_job=job,
+                        calendar=calendar,
                         **row.data,
                     )
                 except BusinessRuleError as refusal:
@@ -480,11 +483,12 @@ def _activate_and_finish(job: ImportJob, *, now=None) -> None:
         # A fresh worker process loads the URL configuration on the first notice's link (seconds, on a busy
         # machine): load it here, before any batch holds the write lock.
         reverse("complaints:detail", args=[pending[0]])
+    calendar = Calendar.load()
     position = 0
     while position < len(pending):
         with _batch() as more:
             while position < len(pending) and more():
-                services.complaint_activate(complaint=Complaint(pk=pending[position]), now=now)
+                services.complaint_activate(complaint=Complaint(pk=pending[position]), now=now, calendar=calendar)
                 position += 1
         _beat(job)
     imported = Complaint.objects.filter(import_job=job).count()
