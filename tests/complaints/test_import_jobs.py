@@ -360,3 +360,31 @@ def test_an_upload_while_the_broker_is_down_is_kept_and_runs_when_the_sweep_come
     assert tasks.sweep_imports()["ran"] == 1
     job.refresh_from_db()
     assert job.status == J.DONE and Complaint.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_a_batch_ends_at_the_next_row_once_another_users_write_waits_for_it(monkeypatch):
+    """A batch has room for more rows (BATCH_ROWS, BATCH_SECONDS) but a user's write is waiting: it takes no
+    further row, so that write waits for the row under way only."""
+    from django.db import connections
+
+    monkeypatch.setattr(imports, "BATCH_SECONDS", 3600)
+    waiting = []
+    monkeypatch.setattr(type(connections["default"]), "users_waiting", lambda self: bool(waiting), raising=False)
+    with imports._batch() as more:
+        assert more() and more()  # nobody waits: rows go on
+        waiting.append(True)
+        assert not more()
+
+
+@pytest.mark.django_db
+def test_a_batch_takes_no_row_it_cannot_finish_within_its_time(monkeypatch):
+    """Rows that take most of BATCH_SECONDS (a process start on a busy machine) go one to a batch: the batch
+    does not start a row that would carry it past its time."""
+    import time
+
+    monkeypatch.setattr(imports, "BATCH_SECONDS", 0.2)
+    with imports._batch() as more:
+        assert more()
+        time.sleep(0.12)  # the first row took 0.12 s: a second like it would end at 0.24 s
+        assert not more()

@@ -87,3 +87,34 @@ def test_an_in_memory_database_has_no_gate(database, tmp_path):
     with wrapper.background_batch() as gated:
         assert gated is False
     wrapper.close()
+
+
+def test_a_batch_sees_a_users_write_waiting_for_it(database):
+    """So the batch can end at its next row: the user waits for the row under way, not the rest of the batch."""
+    import threading
+
+    user, importer = database(), database()
+    user.inc_thread_sharing()  # begun in a thread of its own, closed by the fixture
+    began = threading.Event()
+
+    def users_write():
+        begin(user)  # blocks while the batch holds the gate
+        began.set()
+        end(user)
+
+    with importer.background_batch() as gated:
+        assert gated is True
+        begin(importer)
+        assert importer.users_waiting() is False
+        writer = threading.Thread(target=users_write)
+        writer.start()
+        for _poll in range(2000):  # a guard against hanging, not a timing assertion
+            if importer.users_waiting():
+                break
+            threading.Event().wait(0.005)
+        assert importer.users_waiting() is True and not began.is_set()
+        end(importer)
+    writer.join(timeout=30)
+    assert began.is_set()
+    assert importer.users_waiting() is False  # outside a batch there is nothing to make way for
+    user.dec_thread_sharing()

@@ -1,4 +1,4 @@
-"""The complaint-intensity ratios carry the regulator's names and units (issue 17, point 9; migration 0010)."""
+"""The complaint-intensity ratios carry the regulator's names and units (issue 17, point 9; migration 0011)."""
 
 import importlib
 
@@ -7,7 +7,7 @@ from django.apps import apps
 
 from xiaobao.indicators.models import IndicatorDefinition
 
-wording = importlib.import_module("xiaobao.indicators.migrations.0010_regulator_ratio_wording")
+wording = importlib.import_module("xiaobao.indicators.migrations.0011_regulator_ratio_wording")
 
 pytestmark = pytest.mark.django_db
 

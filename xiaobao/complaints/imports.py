@@ -77,6 +77,7 @@ from xiaobao.core import services as core_services
 from xiaobao.core.api_errors import BusinessRuleError
 from xiaobao.core.models import Attachment
 from xiaobao.core.uploads import check_upload
+from xiaobao.core.workdays import Calendar
 
 log = logging.getLogger(__name__)
 
@@ -404,6 +405,7 @@ def _stage(job: ImportJob, rows: list[Row], *, now=None) -> None:
     """Register every row, staged invisible, in short batches; a refusal raises _Rejected."""
     from xiaobao.complaints import services
 
+    calendar = Calendar.load()  # once for the run, not under the write lock for every row
     position = 0
     while position < len(rows):
         with _batch() as more:
@@ -416,6 +418,7 @@ def _stage(job: ImportJob, rows: list[Row], *, now=None) -> None:
                         idempotency_key=f"import:{job.pk}:{row.number}",
                         now=now,
                         import_job=job,
+                        calendar=calendar,
                         **row.data,
                     )
                 except BusinessRuleError as refusal:
@@ -427,22 +430,32 @@ def _stage(job: ImportJob, rows: list[Row], *, now=None) -> None:
 
 @contextmanager
 def _batch():
-    """One short transaction; `more()` says whether it may take another row (BATCH_ROWS, BATCH_SECONDS).
+    """One short transaction; `more()` says whether it may take another row (BATCH_ROWS, BATCH_SECONDS, a user
+    waiting).
 
     On SQLite the batch begins only once no other user's write is running or waiting (the backend's
     `background_batch`), and after it commits the import steps aside briefly so a write woken by the commit
     takes the lock first; without that gate (an in-memory database) it steps aside for YIELD_SECONDS.
     """
-    began, taken = time.monotonic(), 0
+    began = last = time.monotonic()
+    taken = 0
+    users_waiting = getattr(connection, "users_waiting", None) or (lambda: False)
 
     def more() -> bool:
-        nonlocal taken
+        # Another row only if it fits: the batch so far plus one more row as long as the last one still within
+        # BATCH_SECONDS (rows of a process start can each take most of it), and only while no user's write is
+        # waiting for the batch (it then waits for the row under way, not for the rest of the batch).
+        nonlocal taken, last
+        at = time.monotonic()
+        row_took, last = at - last, at
         taken += 1
-        return taken <= BATCH_ROWS and (taken == 1 or time.monotonic() - began < BATCH_SECONDS)
+        if taken == 1:
+            return True
+        return taken <= BATCH_ROWS and at - began + row_took <= BATCH_SECONDS and not users_waiting()
 
     gate = getattr(connection, "background_batch", None)
     with gate() if gate else nullcontext(False) as gated, transaction.atomic():
-        began = time.monotonic()  # the batch's length counts from when it holds the lock
+        began = last = time.monotonic()  # the batch's length counts from when it holds the lock
         yield more
     if connection.vendor == "sqlite" and not connection.in_atomic_block:
         time.sleep(GATED_YIELD_SECONDS if gated else YIELD_SECONDS)
@@ -470,11 +483,12 @@ def _activate_and_finish(job: ImportJob, *, now=None) -> None:
         # A fresh worker process loads the URL configuration on the first notice's link (seconds, on a busy
         # machine): load it here, before any batch holds the write lock.
         reverse("complaints:detail", args=[pending[0]])
+    calendar = Calendar.load()
     position = 0
     while position < len(pending):
         with _batch() as more:
             while position < len(pending) and more():
-                services.complaint_activate(complaint=Complaint(pk=pending[position]), now=now)
+                services.complaint_activate(complaint=Complaint(pk=pending[position]), now=now, calendar=calendar)
                 position += 1
         _beat(job)
     imported = Complaint.objects.filter(import_job=job).count()

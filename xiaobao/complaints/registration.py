@@ -106,11 +106,13 @@ def complaint_register(
     files=(),
     now: datetime | None = None,
     import_job=None,
+    calendar: Calendar | None = None,
 ) -> Complaint:
     """Register a complaint (Art. 13 materials; Art. 14 agents and heirs) and start its process.
 
     With `import_job` (批量导入) the complaint is only staged: saved invisible under that job, its process
-    not yet started; `complaint_activate` does the rest once the import has made its rows visible.
+    not yet started; `complaint_activate` does the rest once the import has made its rows visible. An import
+    passes the working-day `calendar` it loaded once, so no row reads the calendar tables under the write lock.
 
     The statutory clock runs from `received_at` (收到消费投诉之日, Art. 18): due = received + the
     `deadline.initial` rule. A complaint by the same person or on the same policy within the repeat
@@ -126,7 +128,7 @@ def complaint_register(
     """
     # Every argument that describes the complaint, taken before anything is reassigned: what a key is bound to.
     asked = dict(locals())  # (not inside a comprehension: that has its own locals() before Python 3.12)
-    for name in ("actor", "idempotency_key", "files", "now"):
+    for name in ("actor", "idempotency_key", "files", "now", "calendar"):
         del asked[name]
     now = now or timezone.now()
     if not (actor and actor.has_perm(rules.ADD_PERMISSION)):
@@ -137,7 +139,7 @@ def complaint_register(
         found = idempotency.registered_with(idempotency_key)
         if found is not None:
             return idempotency.replay(found, digest)
-    calendar = Calendar.load()
+    calendar = calendar or Calendar.load()
     complaint = _new_complaint(asked, actor=actor, now=now, calendar=calendar)
     complaint.idempotency_key, complaint.idempotency_digest = idempotency_key or None, digest
     try:
@@ -242,13 +244,15 @@ def _mark_arrival(complaint: Complaint) -> None:
 
 
 @transaction.atomic
-def complaint_activate(*, complaint: Complaint, now: datetime | None = None) -> Complaint:
+def complaint_activate(
+    *, complaint: Complaint, now: datetime | None = None, calendar: Calendar | None = None
+) -> Complaint:
     """Start the process of a complaint an import staged and has since made visible (see complaint_register);
     one already started is returned untouched, so a resumed import never starts a process twice."""
     locked = Complaint.with_staged.select_for_update().get(pk=complaint.pk)
     if locked.import_state != Complaint.ImportState.PUBLISHED:
         return locked
-    _start(locked, actor=locked.registered_by, now=now or timezone.now(), calendar=Calendar.load())
+    _start(locked, actor=locked.registered_by, now=now or timezone.now(), calendar=calendar or Calendar.load())
     locked.import_state = ""
     locked.save(update_fields=["import_state"])
     return locked

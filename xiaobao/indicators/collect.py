@@ -1,17 +1,21 @@
 """Collected values (填报采集) entered one by one or imported from Excel, and targets (目标值).
 
 A collected value for a unit is that unit's figure for its subtree; units that entered none get their
-children's figures rolled up (engine). Entering a value supersedes the unit's current row and recomputes, in
-the same transaction, the rollups above it and the formulas that read it.
+children's figures rolled up (engine). Entering a value supersedes the unit's current row and recomputes the
+rollups above it and the formulas that read it; the value and those figures become visible in one commit, and
+the reading and computing happen outside the write transaction (`_store`).
 """
 
 from __future__ import annotations
 
 import io
+import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import partial
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -107,17 +111,12 @@ def check_entry(*, actor, definition, org_unit, period, value, numerator=None, d
     return Checked(definition, org_unit, parsed, value, numerator, denominator)
 
 
-def _store(checked: Checked, *, actor, now) -> IndicatorValue:
-    current = (
-        IndicatorValue.objects.select_for_update()
-        .filter(definition=checked.definition, org_unit=checked.org_unit, period=checked.period.code, is_current=True)
-        .first()
-    )
-    if current is not None:
-        current.is_current = False
-        current.superseded_at = now
-        current.save(update_fields=["is_current", "superseded_at"])
-    row = IndicatorValue.objects.create(
+#: an import's rows are staged this many to a transaction
+STAGE_ROWS = 200
+
+
+def _staged(checked: Checked, *, actor, now, token: str) -> IndicatorValue:
+    return IndicatorValue(
         definition=checked.definition,
         org_unit=checked.org_unit,
         period=checked.period.code,
@@ -127,42 +126,103 @@ def _store(checked: Checked, *, actor, now) -> IndicatorValue:
         numerator=checked.numerator,
         denominator=checked.denominator,
         source=IndicatorValue.Source.COLLECTED,
-        is_current=True,
+        is_current=False,
+        staged_import=token,
         computed_at=now,
         entered_by=actor,
     )
-    audit.record(
-        actor=actor,
-        action="indicators.value_collect",
-        obj=row,
-        org_unit=checked.org_unit,
-        changes={
-            "indicator": checked.definition.code,
-            "period": checked.period.code,
-            "value": {"before": current.value if current else None, "after": checked.value},
-        },
-        at=now,
+
+
+def _publish(token: str, entries: dict[tuple, Checked], *, actor, now) -> None:
+    """Make the staged rows the current values (the rows they replace become history) and audit each entry;
+    runs inside the transaction that also writes the figures they change (engine.recompute)."""
+    staged = IndicatorValue.objects.filter(staged_import=token)
+    rows = list(staged.values_list("pk", "definition_id", "org_unit_id", "period"))
+    same_key = staged.filter(
+        definition=OuterRef("definition"), org_unit=OuterRef("org_unit"), period=OuterRef("period")
     )
-    return row
+    replaced = IndicatorValue.objects.filter(is_current=True).filter(Exists(same_key))
+    before = {
+        (d, u, p): value for d, u, p, value in replaced.values_list("definition_id", "org_unit_id", "period", "value")
+    }
+    replaced.update(is_current=False, superseded_at=now)
+    if staged.update(is_current=True, staged_import="") != len(entries):
+        raise RuntimeError("indicator import: staged rows went missing before they were published")
+    for pk, definition_id, unit_id, period in rows:
+        entry = entries[(definition_id, unit_id, period)]
+        audit.record(
+            actor=actor,
+            action="indicators.value_collect",
+            object_type=IndicatorValue._meta.label_lower,
+            object_id=str(pk),
+            object_repr=f"{definition_id}/{unit_id}/{period}={entry.value}",
+            org_unit=entry.org_unit,
+            changes={
+                "indicator": entry.definition.code,
+                "period": period,
+                "value": {"before": before.get((definition_id, unit_id, period)), "after": entry.value},
+            },
+            at=now,
+        )
 
 
-def _recompute(definitions: set, period_codes: set[str], now) -> None:
-    """Recompute what the entered values feed, then judge the period against its targets at once: the
-    periodic sweep only looks at the current and previous periods, and last year's figures are often
-    entered this year."""
-    chosen = list(definitions)
-    chosen += engine.dependents(chosen)
-    for code in sorted(period_codes):
-        engine.compute(definitions=chosen, period=code, now=now)
+def _discard(token: str) -> None:
+    """Remove what a failed store staged, in short transactions: nothing of it was ever visible."""
+    staged = IndicatorValue.objects.filter(staged_import=token)
+    while batch := list(staged.values_list("pk", flat=True)[:STAGE_ROWS]):
+        IndicatorValue.objects.filter(pk__in=batch, staged_import=token).delete()
+
+
+def _store(entries: list[Checked], *, actor, now) -> list[int]:
+    """Store checked entries, each superseding its unit's current value, and recompute what they feed (the
+    rollups above the units, the formulas that read the indicators); returns the new rows' ids.
+
+    No transaction holds the write lock for longer than a short batch: the rows are staged invisible
+    (`staged_import`) STAGE_ROWS at a time, the figures they change are computed outside any transaction,
+    then ONE short transaction makes the rows current and writes those figures (engine.recompute): other
+    users see all of it or none of it. On any failure the staged rows are removed. Then each period is
+    judged against its targets at once (alerts, their own transactions): the periodic sweep only looks at
+    the current and previous periods, and last year's figures are often entered this year.
+    """
+    from xiaobao.indicators.engine import Stored
+
+    token = uuid.uuid4().hex
+    nested = transaction.get_connection().in_atomic_block  # a caller's transaction: its rollback cleans up
+    entries = {(e.definition.pk, e.org_unit.pk, e.period.code): e for e in entries}
+    ordered = list(entries.values())
+    try:
+        staged: list[IndicatorValue] = []
+        for start in range(0, len(ordered), STAGE_ROWS):
+            with transaction.atomic():
+                staged += IndicatorValue.objects.bulk_create(
+                    [_staged(e, actor=actor, now=now, token=token) for e in ordered[start : start + STAGE_ROWS]]
+                )
+        pending: dict[str, list[Stored]] = {}
+        for row in staged:
+            pending.setdefault(row.period, []).append(Stored(*(getattr(row, name) for name in Stored._fields)))
+        chosen = list({e.definition.pk: e.definition for e in ordered}.values())
+        engine.recompute(
+            definitions=[*chosen, *engine.dependents(chosen)],
+            period_codes={e.period.code for e in ordered},
+            now=now,
+            pending=pending,
+            publish=partial(_publish, token, entries, actor=actor, now=now),
+        )
+    except BaseException:
+        if not nested:
+            _discard(token)
+        raise
+    for code in sorted({e.period.code for e in ordered}):
         alerts.alerts_evaluate(period=code, now=now)
+    return [row.pk for row in staged]
 
 
-@transaction.atomic
 def value_collect(
     *, actor, definition, org_unit, period, value=None, numerator=None, denominator=None, now=None
 ) -> IndicatorValue:
     """Enter a collected indicator's value for a unit and period (a new row superseding the current one),
-    then recompute the rollups above the unit and the formulas that read the indicator.
+    then recompute the rollups above the unit and the formulas that read the indicator: the value and those
+    figures become visible together, and the write lock is held only to write them (see `_store`).
 
     Refuses: NOT_ALLOWED (no indicators.add_indicatorvalue, or read-only, 403), OUT_OF_SCOPE (unit outside
     the actor's write scope, 403), NOT_COLLECTED (a computed or formula indicator), INACTIVE, BAD_PERIOD
@@ -180,10 +240,8 @@ def value_collect(
         denominator=denominator,
         today=timezone.localdate(now),
     )
-    engine.lock([definition, *engine.dependents([definition])])
-    row = _store(checked, actor=actor, now=now)
-    _recompute({definition}, {checked.period.code}, now)
-    return row
+    (pk,) = _store([checked], actor=actor, now=now)
+    return IndicatorValue.objects.get(pk=pk)
 
 
 # --- Excel import ---------------------------------------------------------------------------------------
@@ -256,11 +314,12 @@ def _read(content: bytes) -> list[tuple[int, list]]:
 def values_import(*, actor, upload, now=None) -> ImportResult:
     """Import collected values from the template workbook: every row is checked first (the same refusals as
     `value_collect`, plus unknown codes and a row repeated in the file); one bad row and nothing is written
-    (the result lists every row error). Otherwise all rows are stored and recomputed in one transaction.
+    (the result lists every row error). Otherwise all rows are stored, and what they feed recomputed.
 
     Refuses the whole file: NOT_ALLOWED (403), the upload checks (not an .xlsx by content…), IMPORT_FORMAT
-    (unreadable, wrong header, too many rows). The file is read and every row checked before the write
-    transaction opens: a slow or hostile file never holds the database's write lock.
+    (unreadable, wrong header, too many rows). The file is read and every row checked before anything is
+    written: a slow or hostile file never holds the database's write lock; the rows are then stored as
+    `_store` says (staged invisible in short batches, published with their figures in one short commit).
     """
     now = now or timezone.now()
     if not (actor and actor.is_authenticated and actor.has_perm(ADD_VALUE)):
@@ -303,12 +362,7 @@ def values_import(*, actor, upload, now=None) -> ImportResult:
         checked.append(entry)
     if result.errors:
         return result
-    with transaction.atomic():
-        chosen = {e.definition for e in checked}
-        engine.lock([*chosen, *engine.dependents(list(chosen))])
-        for entry in checked:
-            _store(entry, actor=actor, now=now)
-        _recompute({e.definition for e in checked}, {e.period.code for e in checked}, now)
+    _store(checked, actor=actor, now=now)
     result.written = len(checked)
     return result
 

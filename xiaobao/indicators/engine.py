@@ -224,25 +224,48 @@ def lock(definitions) -> None:
     list(D.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
 
 
-@transaction.atomic
-def compute(*, definitions=None, period, now=None) -> dict:
-    """See services.indicator_compute."""
-    now = now or timezone.now()
+@dataclass
+class Plan:
+    """A period's figures computed from what was read, not yet written (`apply` writes them).
+
+    `seen` is the primary keys of every current value row the computation read (these indicators' own rows
+    and the formulas' other inputs): value rows are never updated, only superseded, so the same keys read
+    again mean the same inputs."""
+
+    period: periods.Period
+    definitions: list
+    results: dict[tuple[int, int], Figure]
+    current: list[Stored]
+    seen: frozenset[int]
+
+
+def _selected(definitions, period) -> tuple[periods.Period, list]:
     period = period if isinstance(period, periods.Period) else periods.parse(period)
     if definitions is None:
         definitions = D.objects.filter(is_active=True)
-    definitions = [d for d in definitions if d.is_active and periods.applies(d.frequency, period)]
+    return period, [d for d in definitions if d.is_active and periods.applies(d.frequency, period)]
+
+
+def _formula_inputs(definitions) -> set[str]:
+    codes = set()
+    for definition in definitions:
+        if definition.source == D.Source.FORMULA:
+            codes |= formulas.parse(definition.formula).codes
+    return codes
+
+
+def prepare(*, definitions=None, period, pending=()) -> Plan:
+    """Read and compute one period's figures, writing nothing (no transaction needed).
+
+    `pending` are collected values not yet visible (rows an import staged, as `Stored`) taken as the current
+    entries of their indicator and unit, so the figures come out as they will be once those are published."""
+    period, definitions = _selected(definitions, period)
     if not definitions:
-        return {"period": period.code, "definitions": 0, "written": 0, "unchanged": 0}
-    lock(definitions)
+        return Plan(period, [], {}, [], frozenset())
     tree = Tree()
     by_kind = defaultdict(list)
     for definition in definitions:
         by_kind[definition.source].append(definition)
-
-    formula_inputs = set()
-    for definition in by_kind[D.Source.FORMULA]:
-        formula_inputs |= formulas.parse(definition.formula).codes
     # plain tuples, not model instances: this is most of the engine's own time on a steady-state run
     current = [
         Stored(*row)
@@ -251,23 +274,55 @@ def compute(*, definitions=None, period, now=None) -> dict:
         ).values_list(*Stored._fields)
     ]
     inputs = list(
-        IndicatorValue.objects.filter(period=period.code, is_current=True, definition__code__in=formula_inputs)
+        IndicatorValue.objects.filter(
+            period=period.code, is_current=True, definition__code__in=_formula_inputs(definitions)
+        )
         .exclude(definition__in=definitions)
-        .values_list("definition__code", "org_unit_id", "value")
+        .values_list("pk", "definition__code", "org_unit_id", "value")
     )
     own = {
         (row.definition_id, row.org_unit_id): row for row in current if row.source == IndicatorValue.Source.COLLECTED
     }
+    chosen = {d.pk for d in definitions}
+    own.update({(row.definition_id, row.org_unit_id): row for row in pending if row.definition_id in chosen})
 
     results = _computed(by_kind[D.Source.COMPUTED], period, tree)
     results.update(_collected(by_kind[D.Source.COLLECTED], period, tree, own))
     code_of = {d.pk: d.code for d in definitions}
-    known = {(code, unit): value for code, unit, value in inputs}
+    known = {(code, unit): value for _pk, code, unit, value in inputs}
     known.update({(code_of[d], unit): row.value for (d, unit), row in own.items()})
     known.update({(code_of[d], unit): figure.value for (d, unit), figure in results.items()})
     results.update(_formulas(by_kind[D.Source.FORMULA], tree, known))
+    seen = frozenset(row.pk for row in current) | frozenset(row[0] for row in inputs)
+    # a pending entry replaces whatever row its unit has now (a rollup, say) when it is published: that row is
+    # not there to supersede or compare against any more
+    entered = {(row.definition_id, row.org_unit_id) for row in pending if row.definition_id in chosen}
+    current = [row for row in current if (row.definition_id, row.org_unit_id) not in entered]
+    return Plan(period, definitions, results, current, seen)
 
-    written, unchanged = _write(results, current, period, now)
+
+def unchanged_since(plan: Plan) -> bool:
+    """Whether the value rows `plan` was computed from are still the current ones (two small queries; call it
+    inside the writing transaction, after `lock`)."""
+    if not plan.definitions:
+        return True
+    rows = IndicatorValue.objects.filter(period=plan.period.code, is_current=True)
+    now_seen = set(rows.filter(definition__in=plan.definitions).values_list("pk", flat=True))
+    now_seen |= set(
+        rows.filter(definition__code__in=_formula_inputs(plan.definitions))
+        .exclude(definition__in=plan.definitions)
+        .values_list("pk", flat=True)
+    )
+    return now_seen == plan.seen
+
+
+def apply(plan: Plan, now) -> dict:
+    """Write a plan's figures that changed (superseding the old rows) and audit the recomputation; the caller
+    holds the transaction and the lock, and has checked `unchanged_since`."""
+    period = plan.period
+    if not plan.definitions:
+        return {"period": period.code, "definitions": 0, "written": 0, "unchanged": 0}
+    written, unchanged = _write(plan.results, plan.current, period, now)
     if written:
         audit.record(
             actor=None,
@@ -275,10 +330,62 @@ def compute(*, definitions=None, period, now=None) -> dict:
             object_type="indicators.indicatorvalue",
             object_id=period.code,
             object_repr=f"{period.code}",
-            changes={"period": period.code, "definitions": sorted(code_of.values()), "written": written},
+            changes={
+                "period": period.code,
+                "definitions": sorted(d.code for d in plan.definitions),
+                "written": written,
+            },
             at=now,
         )
-    return {"period": period.code, "definitions": len(definitions), "written": written, "unchanged": unchanged}
+    return {"period": period.code, "definitions": len(plan.definitions), "written": written, "unchanged": unchanged}
+
+
+@transaction.atomic
+def compute(*, definitions=None, period, now=None) -> dict:
+    """See services.indicator_compute: read, compute and write in one transaction (the lock held throughout)."""
+    now = now or timezone.now()
+    period, definitions = _selected(definitions, period)
+    if definitions:
+        lock(definitions)
+    return apply(prepare(definitions=definitions, period=period), now)
+
+
+#: how often `recompute` computes again outside the transaction when another writer changed its inputs
+#: meanwhile, before it computes under the lock as `compute` does
+RECOMPUTE_TRIES = 3
+
+
+def recompute(*, definitions, period_codes, now=None, pending=None, publish=None) -> list[dict]:
+    """`compute` for several periods without holding the write lock while reading and computing: the figures
+    are computed outside any transaction, then written in one short one, provided the value rows they came
+    from are still the current ones (else computed again; after RECOMPUTE_TRIES, under the lock as `compute`
+    does). `pending` ({period code: [Stored]}) are collected values not yet visible, taken as entered (see
+    `prepare`); `publish()`, if given, runs in that same transaction before the figures are written — an import
+    making its staged `pending` values visible — so the entries and every figure they change appear together,
+    in one commit. Inside a caller's transaction everything is done under the lock: nothing is gained there.
+    Returns `compute`'s summary per period."""
+    now = now or timezone.now()
+    definitions = list(definitions)
+    codes = sorted(period_codes)
+    pending = pending or {}
+
+    def plans() -> list[Plan]:
+        return [prepare(definitions=definitions, period=c, pending=pending.get(str(c), ())) for c in codes]
+
+    for attempt in range(RECOMPUTE_TRIES + 1):
+        under_lock = attempt == RECOMPUTE_TRIES or transaction.get_connection().in_atomic_block
+        computed = [] if under_lock else plans()
+        with transaction.atomic():
+            if definitions:
+                lock(definitions)
+            if under_lock:
+                computed = plans()
+            elif not all(unchanged_since(plan) for plan in computed):
+                continue  # another writer got in between: compute again from what is current now
+            if publish is not None:
+                publish()
+            return [apply(plan, now) for plan in computed]
+    raise AssertionError("unreachable: the last attempt computes under the lock")
 
 
 def _write(results: dict[tuple[int, int], Figure], current: list[Stored], period, now) -> tuple[int, int]:

@@ -118,6 +118,9 @@ class IndicatorValue(models.Model):
         related_name="+",
     )
     superseded_at = models.DateTimeField(_("被替代时间"), null=True, blank=True)
+    # Set while an import has written the row but not yet made it visible (is_current False meanwhile): such a
+    # row is neither a current value nor history. Emptied in the one transaction that publishes the import.
+    staged_import = models.CharField(_("待发布的导入"), max_length=32, blank=True, default="", db_index=True)
 
     class Meta:
         verbose_name = _("指标值")

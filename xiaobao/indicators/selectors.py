@@ -119,7 +119,8 @@ def history(user, definition, unit, period) -> QuerySet[IndicatorValue]:
     if where is None:
         return IndicatorValue.objects.none()
     return (
-        IndicatorValue.objects.filter(where, definition=definition, org_unit=unit, period=str(period))
+        # an import's staged rows are not history: they are not values yet
+        IndicatorValue.objects.filter(where, definition=definition, org_unit=unit, period=str(period), staged_import="")
         .select_related("entered_by")
         .order_by("-computed_at", "-id")
     )

@@ -89,7 +89,9 @@ def sweep(*, now=None) -> dict:
             wanted |= {current, periods.previous(current)}
     for period in sorted(wanted):
         if chosen:
-            report["periods"][period.code] = indicator_compute(definitions=chosen, period=period, now=now)["written"]
+            # read and computed outside the write transaction, written in a short one (engine.recompute)
+            (done,) = engine.recompute(definitions=chosen, period_codes=[period], now=now)
+            report["periods"][period.code] = done["written"]
         # alerts every time: collected values and new targets change them too, and evaluating is cheap
         for name, n in alerts_evaluate(period=period, now=now).items():
             report["alerts"][name] += n

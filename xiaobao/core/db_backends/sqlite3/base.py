@@ -11,6 +11,9 @@ So the writers queue in the kernel instead, on an advisory lock (flock) on a fil
   transaction is writing or waiting (polled every few ms, at most BACKGROUND_DEFER_SECONDS so an import under
   endless load still moves), and a user's write that arrives meanwhile blocks in the kernel and is woken the
   moment the batch commits, rather than polling behind the next one.
+- a user's write that finds a batch running says so, holding a second advisory lock (`<db>.writers.waiting`)
+  SHARED while it waits; the batch looks at it between rows (`users_waiting()`) and ends at the next row, so
+  the user waits for the row under way, never for the rest of a batch.
 Writes outside a transaction (one autocommit statement) do not take part; they are single statements.
 An in-memory database (the test suite's) has no file to lock: there every transaction goes as before.
 """
@@ -31,6 +34,7 @@ POLL_SECONDS = 0.005
 
 class DatabaseWrapper(base.DatabaseWrapper):
     _gate_fd: int | None = None
+    _waiting_fd: int | None = None
     _gate_shared = False
     _gate_exclusive = False
 
@@ -40,6 +44,11 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if self._gate_fd is None and not self.is_in_memory_db():
             self._gate_fd = os.open(f"{self.settings_dict['NAME']}.writers", os.O_RDWR | os.O_CREAT, 0o600)
         return self._gate_fd
+
+    def _waiting(self) -> int:
+        if self._waiting_fd is None:
+            self._waiting_fd = os.open(f"{self.settings_dict['NAME']}.writers.waiting", os.O_RDWR | os.O_CREAT, 0o600)
+        return self._waiting_fd
 
     def _release_shared(self) -> None:
         if self._gate_shared:
@@ -51,7 +60,15 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def _start_transaction_under_autocommit(self):
         fd = self._gate()
         if fd is not None and not self._gate_exclusive:
-            fcntl.flock(fd, fcntl.LOCK_SH)  # waits only while a background batch runs, woken when it commits
+            try:
+                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:  # a background batch runs: say so (it ends at its next row), then queue
+                waiting = self._waiting()
+                fcntl.flock(waiting, fcntl.LOCK_SH)  # only ever held EXCLUSIVE for a non-blocking look
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_SH)  # woken when the batch commits
+                finally:
+                    fcntl.flock(waiting, fcntl.LOCK_UN)
             self._gate_shared = True
         try:
             super()._start_transaction_under_autocommit()
@@ -82,6 +99,9 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if self._gate_fd is not None and self.connection is None:
             os.close(self._gate_fd)  # releases whatever this connection still held
             self._gate_fd, self._gate_shared, self._gate_exclusive = None, False, False
+        if self._waiting_fd is not None and self.connection is None:
+            os.close(self._waiting_fd)
+            self._waiting_fd = None
 
     # --- a background writer's batch -------------------------------------------------------------------
 
@@ -110,3 +130,16 @@ class DatabaseWrapper(base.DatabaseWrapper):
             if taken:
                 self._gate_exclusive = False
                 fcntl.flock(fd, fcntl.LOCK_UN)
+
+    def users_waiting(self) -> bool:
+        """Inside a gated background batch: whether a user's write is waiting for it (the batch should end at
+        the next row). False outside one, and on an in-memory database."""
+        if not self._gate_exclusive:
+            return False
+        waiting = self._waiting()
+        try:
+            fcntl.flock(waiting, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(waiting, fcntl.LOCK_UN)
+        return False

@@ -47,6 +47,6 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("indicators", "0009_quarterly_complaint_intensity")]
+    dependencies = [("indicators", "0010_indicatorvalue_staged_import")]
 
     operations = [migrations.RunPython(forwards, backwards)]
