@@ -269,6 +269,18 @@ def test_a_question_naming_no_domain_word_needs_more_of_it_covered(cast, kb, set
     assert [a.document_id for a in search.answer(cast.officer_a, "住院的钱多少")] == [kb.faq.pk]
 
 
+def test_without_a_dictionary_no_question_is_outside_the_domain(cast, kb, settings):
+    from xiaobao.knowledge.models import Term
+    from xiaobao.knowledge.search import segmenter
+
+    Term.objects.all().delete()
+    segmenter.reload()
+    settings.KNOWLEDGE_ANSWER_MIN_COVERAGE = 0.0
+    settings.KNOWLEDGE_ANSWER_MIN_COVERAGE_OUTSIDE = 0.99
+    page = search.answer(cast.officer_a, "住院的钱多少")
+    assert page.in_domain and not page.no_answer
+
+
 # any query is safe
 
 NASTY = [

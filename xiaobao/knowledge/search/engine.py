@@ -339,9 +339,10 @@ def _find(user, query, filters, limit, offset, include_history):
 
 def _in_domain(groups: list[tuple[str, ...]]) -> bool:
     """Whether the question names anything the knowledge base's own vocabulary knows: a word of the domain
-    dictionary (the Term table: its words and every synonym) among the words searched."""
+    dictionary (the Term table: its words and every synonym) among the words searched. With no dictionary
+    at all (a new installation) there is nothing to judge by, and every question counts as in the domain."""
     known, _sounds = dictionary()
-    return any(word in known for group in groups for word in group)
+    return not known or any(word in known for group in groups for word in group)
 
 
 def _question(query) -> tuple[list[tuple[str, ...]], set[str]]:
