@@ -5,7 +5,8 @@ Run: `.venv/bin/python benchmarks/knowledge_relevance.py [--misses]` (SQLite in 
 `--database-url postgres://...` for PostgreSQL (a throwaway test database is created and dropped).
 Set 1 is tests/knowledge/relevance_set.py (written with the engine, and it calibrates the no-answer
 threshold); set 2 is tests/knowledge/relevance_set_agents.py (written apart, agent language, articles of
-long laws). Prints JSON with the goals beside the figures; `--misses` adds each question outside the top 5.
+long laws; the development set of the third round); set 3 is tests/knowledge/relevance_set_heldout.py (held
+out: written before that round, never used to choose anything). Prints JSON with the goals beside the figures; `--misses` adds each question outside the top 5.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ def main() -> None:
         call_command("migrate", verbosity=0)
         old = None
     try:
-        from tests.knowledge import relevance_set, relevance_set_agents
+        from tests.knowledge import relevance_set, relevance_set_agents, relevance_set_heldout
         from tests.knowledge.relevance_eval import measure
         from xiaobao.core import demo as core_demo
         from xiaobao.core.models import User
@@ -74,6 +75,7 @@ def main() -> None:
         sets = {
             "set1_own": measure(agent, relevance_set.QUESTIONS, relevance_set.NO_ANSWER),
             "set2_agents": measure(agent, relevance_set_agents.QUESTIONS, relevance_set_agents.NO_ANSWER),
+            "set3_heldout": measure(agent, relevance_set_heldout.QUESTIONS, relevance_set_heldout.NO_ANSWER),
         }
     finally:
         if old is not None:

@@ -19,6 +19,9 @@ from xiaobao.knowledge.models import Document
 from xiaobao.knowledge.search import answer, search
 
 LIMIT = 10
+# The no-answer thresholds are chosen on set 1 for this precision, above the goal's 0.8: a threshold chosen at
+# the edge of 0.8 on its own set fell to 0.57 on set 2 (stop 25), new questions cost precision.
+CALIBRATION_PRECISION = 0.9
 
 
 def _matches(hit, right) -> bool:
@@ -109,28 +112,44 @@ def measure(user, questions, no_answer_questions) -> dict:
     }
 
 
-def calibrate(user, questions, no_answer_questions, *, min_precision: float = 0.8) -> dict:
-    """The no-answer threshold from one set: each question's best-FAQ key coverage (`AnswerPage.coverage`),
-    with the threshold set to 0 so nothing is withheld; then, over the candidate thresholds (midpoints
-    between observed values), precision and recall of "coverage < t" for the no-answer questions. Chosen:
-    the highest recall with precision >= min_precision, ties to the lowest threshold (withhold least)."""
+def calibrate(user, questions, no_answer_questions, *, min_precision: float = CALIBRATION_PRECISION) -> dict:
+    """The two no-answer thresholds from one set (engine.answer): each question's best-FAQ key coverage
+    (`AnswerPage.coverage`) and whether it names a domain word (`in_domain`), with both thresholds at 0 so
+    nothing is withheld; then, over candidate pairs (midpoints between observed coverages; the threshold for
+    questions outside the domain never below the other), precision and recall of "coverage < threshold, or
+    outside the domain and coverage < outside_threshold" for the no-answer questions. Chosen: the highest
+    recall with precision >= min_precision, ties to the lowest thresholds (withhold least)."""
     from django.test import override_settings
 
     faqs = faq_titles()
     answerable = [q for q, answers in questions if any(isinstance(a, str) and a in faqs for a in answers)]
-    with override_settings(KNOWLEDGE_ANSWER_MIN_COVERAGE=0.0):
-        positives = [answer(user, q, limit=LIMIT).coverage for q in no_answer_questions]
-        negatives = [answer(user, q, limit=LIMIT).coverage for q in answerable]
-    values = sorted(set(positives + negatives))
+    with override_settings(KNOWLEDGE_ANSWER_MIN_COVERAGE=0.0, KNOWLEDGE_ANSWER_MIN_COVERAGE_OUTSIDE=0.0):
+        pages = {q: answer(user, q, limit=LIMIT) for q in [*no_answer_questions, *answerable]}
+    positives = [(pages[q].coverage, pages[q].in_domain) for q in no_answer_questions]
+    negatives = [(pages[q].coverage, pages[q].in_domain) for q in answerable]
+    values = sorted({c for c, _d in positives + negatives} | {0.0, 1.0001})
     thresholds = [(a + b) / 2 for a, b in pairwise(values)]
+
+    def withheld(found, low, outside):
+        return sum(c < low or (not d and c < outside) for c, d in found)
+
     curve = []
-    for t in thresholds:
-        tp = sum(c < t for c in positives)
-        fp = sum(c < t for c in negatives)
-        curve.append(
-            {"threshold": round(t, 4), "precision": round(tp / (tp + fp), 4) if tp + fp else 0.0,
-             "recall": round(tp / len(positives), 4)}
-        )  # fmt: skip
+    for low in thresholds:
+        for outside in (t for t in thresholds if t >= low):
+            tp, fp = withheld(positives, low, outside), withheld(negatives, low, outside)
+            curve.append(
+                {"threshold": round(low, 4), "outside_threshold": round(outside, 4),
+                 "precision": round(tp / (tp + fp), 4) if tp + fp else 0.0, "recall": round(tp / len(positives), 4)}
+            )  # fmt: skip
     good = [p for p in curve if p["precision"] >= min_precision]
-    chosen = max(good, key=lambda p: (p["recall"], -p["threshold"])) if good else None
-    return {"chosen": chosen, "answerable": len(negatives), "no_answer": len(positives), "curve": curve}
+    chosen = max(good, key=lambda p: (p["recall"], -p["threshold"], -p["outside_threshold"])) if good else None
+    return {
+        "chosen": chosen,
+        "min_precision": min_precision,
+        "answerable": len(negatives),
+        "no_answer": len(positives),
+        "outside_domain": {
+            "no_answer": sum(not d for _c, d in positives),
+            "answerable": sum(not d for _c, d in negatives),
+        },
+    }

@@ -92,3 +92,30 @@ def test_the_governing_rule_is_shown_beside_the_faq():
     rule = _candidate("policy", "退保", body="材料", rank=0.5)
     ordered = rerank.rerank(groups, [*faqs, rule])
     assert ordered.index(rule) == rerank.SOURCE_SLOT - 1
+
+
+def test_an_article_is_ranked_against_articles_not_against_titles():
+    # an article's words are in its body column, ten times lighter in the full-text rank than a title's;
+    # with equal coverage the best article and the best FAQ stand level, not 1 : 0.55
+    groups = [rerank.Group("核定", idf=2.0), rerank.Group("理赔", idf=1.0)]
+    faq = _candidate("faq", "理赔 核定", rank=10.0)
+    article = _candidate("law", "保险法 第二十三条", body="理赔 核定", rank=1.0, passage=True)
+    weaker_article = _candidate("law", "保险法 第二十四条", body="理赔 核定", rank=0.5, passage=True)
+    ordered = rerank.rerank(groups, [faq, weaker_article, article])
+    assert article.score == faq.score and article.score > weaker_article.score
+    assert ordered.index(article) < ordered.index(weaker_article)
+
+
+def test_a_lone_character_weighs_less_than_a_word():
+    assert rerank.is_single_character("钱") and not rerank.is_single_character("到账")
+    assert not rerank.is_single_character("a")
+    assert 0 < rerank.SINGLE_CHARACTER_SHARE < 1
+
+
+def test_a_question_about_what_the_company_must_do_is_a_rule_question(terms):
+    from xiaobao.knowledge.search.segmenter import is_rule_question
+
+    assert is_rule_question("保险公司收到理赔申请后多少天要核定")
+    assert is_rule_question("隐瞒病情投保两年后公司还能解除合同吗")
+    assert not is_rule_question("理赔多久能到账")
+    assert not is_rule_question("客户能不能只退一部分")

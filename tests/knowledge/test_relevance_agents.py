@@ -14,7 +14,7 @@ from __future__ import annotations
 import pytest
 from django.db import connection, transaction
 
-from tests.knowledge import relevance_set, relevance_set_agents
+from tests.knowledge import relevance_set, relevance_set_agents, relevance_set_heldout
 from tests.knowledge.relevance_eval import calibrate, measure, measure_search
 from xiaobao.core import demo as core_demo
 from xiaobao.core.models import User
@@ -23,10 +23,22 @@ from xiaobao.knowledge.models import Document
 from xiaobao.knowledge.search import engine
 
 GOALS = {"mrr@10": 0.85, "article_mrr@10": 0.75, "no_answer_precision": 0.8, "no_answer_recall": 0.6}
-# measured on 2026-12-07 (SQLite / PostgreSQL), minus a small margin
+# measured on 2026-12-08 (SQLite / PostgreSQL), minus a small margin
 FLOORS = {
-    "sqlite": {"mrr@10": 0.74, "article_mrr@10": 0.55, "answer_mrr@10": 0.70, "no_answer_recall": 0.65},
-    "postgresql": {"mrr@10": 0.74, "article_mrr@10": 0.55, "answer_mrr@10": 0.70, "no_answer_recall": 0.65},
+    "sqlite": {
+        "mrr@10": 0.82,
+        "article_mrr@10": 0.69,
+        "answer_mrr@10": 0.82,
+        "no_answer_precision": 0.75,
+        "no_answer_recall": 0.9,
+    },
+    "postgresql": {
+        "mrr@10": 0.84,
+        "article_mrr@10": 0.72,
+        "answer_mrr@10": 0.82,
+        "no_answer_precision": 0.75,
+        "no_answer_recall": 0.9,
+    },
 }
 
 
@@ -71,6 +83,22 @@ def test_the_set_is_as_the_issue_asks_and_names_real_documents_and_articles(agen
     assert not set(relevance_set_agents.NO_ANSWER) & {q for q, _a in questions}
 
 
+def test_the_held_out_set_names_real_documents_and_articles(agent):
+    # the third set is measured by benchmarks/knowledge_relevance.py only: asserting floors on it here
+    # would make it a target to tune to
+    questions = relevance_set_heldout.QUESTIONS
+    titles = set(Document.objects.values_list("title", flat=True))
+    bodies = dict(Document.objects.filter(title__in=titles).values_list("title", "current_version__body"))
+    for _question, answers in questions:
+        for right in answers:
+            title, article = right if isinstance(right, tuple) else (right, None)
+            assert title in titles, title
+            if article:
+                assert f"\n{article} " in "\n" + bodies[title], (title, article)
+    asked = {q for q, _a in relevance_set_agents.QUESTIONS} | set(relevance_set_agents.NO_ANSWER)
+    assert not asked & ({q for q, _a in questions} | set(relevance_set_heldout.NO_ANSWER))
+
+
 def test_search_and_answers_hold_their_floors(figures):
     floors = FLOORS[connection.vendor]
     for key, floor in floors.items():
@@ -89,6 +117,7 @@ def test_the_threshold_is_the_one_the_first_set_calibrates(agent):
     calibration = calibrate(agent, relevance_set.QUESTIONS, relevance_set.NO_ANSWER)
     assert calibration["chosen"] is not None
     assert abs(calibration["chosen"]["threshold"] - engine.ANSWER_MIN_COVERAGE) < 0.01
+    assert abs(calibration["chosen"]["outside_threshold"] - engine.ANSWER_MIN_COVERAGE_OUTSIDE) < 0.01
 
 
 def test_the_measure_fails_a_search_that_ranks_badly(agent, monkeypatch):
@@ -105,7 +134,10 @@ def test_the_measure_fails_a_search_that_ranks_badly(agent, monkeypatch):
     assert worse["mrr@10"] < better["mrr@10"]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 18 goals not met yet: see the figures this module prints")
+# Met on PostgreSQL (set 2: MRR@10 0.86, article 0.75, no-answer 0.81 / 1.0), not yet on SQLite (0.84, 0.72).
+@pytest.mark.xfail(
+    connection.vendor == "sqlite", strict=True, reason="issue 18 goals not met on SQLite yet: see the printed figures"
+)
 def test_the_goals_of_issue_18(figures):
     assert figures["mrr@10"] >= GOALS["mrr@10"]
     assert figures["article_mrr@10"] >= GOALS["article_mrr@10"]

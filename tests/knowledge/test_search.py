@@ -256,6 +256,31 @@ def test_answer_with_nothing_matching_is_empty(cast, kb):
     assert page.results == [] and page.no_answer and page.reason == "no_match"
 
 
+def test_a_question_naming_no_domain_word_needs_more_of_it_covered(cast, kb, settings):
+    # both share 钱 with the FAQ; only the second names a word of the dictionary (犹豫期)
+    settings.KNOWLEDGE_ANSWER_MIN_COVERAGE = 0.0
+    settings.KNOWLEDGE_ANSWER_MIN_COVERAGE_OUTSIDE = 0.99
+    outside = search.answer(cast.officer_a, "住院的钱多少")
+    assert outside.no_answer and outside.reason == "outside_domain" and not outside.in_domain
+    assert outside.results == [] and 0 < outside.coverage < 0.99
+    inside = search.answer(cast.officer_a, "犹豫期住院的钱多少")
+    assert not inside.no_answer and inside.in_domain and [a.document_id for a in inside] == [kb.faq.pk]
+    settings.KNOWLEDGE_ANSWER_MIN_COVERAGE_OUTSIDE = 0.0
+    assert [a.document_id for a in search.answer(cast.officer_a, "住院的钱多少")] == [kb.faq.pk]
+
+
+def test_without_a_dictionary_no_question_is_outside_the_domain(cast, kb, settings):
+    from xiaobao.knowledge.models import Term
+    from xiaobao.knowledge.search import segmenter
+
+    Term.objects.all().delete()
+    segmenter.reload()
+    settings.KNOWLEDGE_ANSWER_MIN_COVERAGE = 0.0
+    settings.KNOWLEDGE_ANSWER_MIN_COVERAGE_OUTSIDE = 0.99
+    page = search.answer(cast.officer_a, "住院的钱多少")
+    assert page.in_domain and not page.no_answer
+
+
 # any query is safe
 
 NASTY = [

@@ -148,7 +148,9 @@ class AnswerApi(_Reader, APIView):
     class OutputSerializer(serializers.Serializer):
         question = serializers.CharField()
         no_answer = serializers.BooleanField(help_text="No FAQ covers the question: hand over to a person")
-        reason = serializers.CharField(help_text="Why no answer: no_match, low_coverage (empty when answered)")
+        reason = serializers.CharField(
+            help_text="Why no answer: no_match, low_coverage, outside_domain (empty when answered)"
+        )
         coverage = serializers.FloatField(help_text="How much of the question the best FAQ covers (0-1)")
         results = serializers.ListField()
 

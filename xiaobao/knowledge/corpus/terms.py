@@ -91,6 +91,10 @@ SYNONYMS = [
     ("手续费", ["收费", "收钱", "工本费", "手续费用"]),
     ("保单", ["保险单", "保险合同", "合同"]),
     ("必须", ["应当", "须", "务必"]),
+    # the law's words for what people shorten or count differently
+    ("保险费", ["保费"]),
+    ("二年", ["两年", "2年"]),
+    ("五年", ["5年"]),
     # what agents say (issue 18): each a general equivalence, not a question's words
     ("答复", ["回复", "回话", "给答复", "给说法"]),
     ("到账", ["到帐", "打款", "钱到", "打过来"]),

@@ -38,10 +38,16 @@ MAX_LIMIT = 100
 MAX_OFFSET = 10_000
 FILTER_KEYS = {"kind", "policy_status", "category", "date_from", "date_to"}
 ROLE_TABLE = Document.visible_roles.through._meta.db_table
-# Calibrated on the first relevance set (tests/knowledge/relevance_set.py: its FAQ questions and NO_ANSWER),
-# checked on the second: benchmarks/knowledge_relevance.py --calibrate prints the curve. A setting of the
-# same name overrides it.
-ANSWER_MIN_COVERAGE = 0.298  # set 1: precision 0.90, recall 0.56 of its no-answer questions
+# Calibrated together on the first relevance set (tests/knowledge/relevance_set.py: its FAQ questions and
+# NO_ANSWER; highest recall at precision >= 0.9), checked on the second and the held-out third:
+# benchmarks/knowledge_relevance.py --calibrate prints the choice. Settings of the same names override them.
+# Set 1 puts nearly all the weight on the domain test: an in-domain question sharing any word with an FAQ is
+# answered, one naming no domain word needs most of its words covered.
+ANSWER_MIN_COVERAGE = 0.0317
+ANSWER_MIN_COVERAGE_OUTSIDE = 0.6283  # set 1: precision 0.93, recall 0.88 of its no-answer questions
+# A long text shows at most this many of its articles among the results, each a hit of its own (one law's
+# articles do not fill a page; a question between two neighbouring articles finds both).
+PASSAGES_PER_DOCUMENT = 3
 PASSAGE_SNIPPET_CHARS = 240  # an article's snippet: most articles whole, long ones around the first match
 
 
@@ -106,13 +112,15 @@ class Answer:
 @dataclass(frozen=True)
 class AnswerPage:
     """answer()'s result: the answers, or `no_answer` with its `reason` ("no_match": no FAQ shares a word
-    with the question; "low_coverage": the best FAQ covers too little of it, `coverage`). Iterates over
-    the answers."""
+    with the question; "low_coverage": the best FAQ covers too little of it, `coverage`; "outside_domain":
+    the question names no word of the domain dictionary and the best FAQ covers it only partly). Iterates
+    over the answers."""
 
     results: list[Answer]
     no_answer: bool
     reason: str
     coverage: float
+    in_domain: bool = True  # a word of the question is in the domain dictionary
 
     def __iter__(self):
         return iter(self.results)
@@ -249,12 +257,18 @@ def _query(match, where, params, limit, offset, include_history):
     found = f"FROM {match.from_sql} WHERE {' AND '.join(conditions)}"
     if match.cap:
         found = f"FROM (SELECT e.* {found} LIMIT {int(match.cap)}) AS e"
-    # the score is computed once per entry (inner), then each version keeps its best entry (rn = 1)
+    # the score is computed once per entry (inner), then each version keeps its best entry (rn = 1) and, of
+    # a long text, its next best passages up to PASSAGES_PER_DOCUMENT (neighbouring articles share most of
+    # their words: the one asked about is often the second best of its law)
+    kept = f"s.rn = 1 OR (s.rn <= {int(PASSAGES_PER_DOCUMENT)} AND s.passage_anchor <> '')"
+    ranked = (
+        "SELECT r.*, ROW_NUMBER() OVER (PARTITION BY r.version_id ORDER BY r.score DESC, r.id) AS rn FROM "  # noqa: S608
+        "(SELECT e.id, e.version_id, e.is_current, e.passage_anchor, e.passage_label, e.passage_start, "
+        f"e.passage_end, {match.score_sql} AS score {found}) AS r"
+    )
     sql = (
-        f"SELECT {ROW_COLUMNS} FROM (SELECT s.*, COUNT(*) OVER () AS total FROM (SELECT r.*, ROW_NUMBER() OVER "  # noqa: S608
-        "(PARTITION BY r.version_id ORDER BY r.score DESC, r.id) AS rn FROM (SELECT e.id, e.version_id, "
-        f"e.is_current, e.passage_anchor, e.passage_label, e.passage_start, e.passage_end, {match.score_sql} AS score "
-        f"{found}) AS r) AS s WHERE s.rn = 1) AS t ORDER BY score DESC, id LIMIT %s OFFSET %s"
+        f"SELECT {ROW_COLUMNS} FROM (SELECT s.*, COUNT(*) OVER () AS total FROM ({ranked}) AS s "  # noqa: S608
+        f"WHERE {kept}) AS t ORDER BY score DESC, id LIMIT %s OFFSET %s"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*match.score_params, *match.params, *params, limit, offset])
@@ -262,24 +276,29 @@ def _query(match, where, params, limit, offset, include_history):
         if rows or not offset:
             total = rows[0][3] if rows else 0
         else:
-            cursor.execute(f"SELECT COUNT(DISTINCT e.version_id) {found}", [*match.params, *params])
+            cursor.execute(
+                f"SELECT COUNT(*) FROM ({ranked}) AS s WHERE {kept}",  # noqa: S608
+                [*match.score_params, *match.params, *params],
+            )
             total = cursor.fetchone()[0]
     return rows, total, bool(match.cap and total >= match.cap)
 
 
 def _find(user, query, filters, limit, offset, include_history):
-    """(rows, total, capped, words, mode, and_total, versions by id, scores by entry id) for the page."""
+    """(rows, total, capped, words, mode, and_total, versions by id, scores by entry id, in_domain) for the
+    page; `in_domain`: a word of the question (as typed or corrected) is in the domain dictionary."""
     limit = max(1, min(int(limit), MAX_LIMIT))
     offset = max(0, min(int(offset), MAX_OFFSET))
     groups, corrected = _question(query)
     words = tuple(w for group in groups for w in group)
+    in_domain = _in_domain(groups)
     if not groups:
-        return [], 0, False, words, "and", 0, {}, {}
+        return [], 0, False, words, "and", 0, {}, {}, in_domain
     try:
         where, params = _visibility(user)
         more_where, more_params = _filters(filters)
     except _Nothing:
-        return [], 0, False, words, "and", 0, {}, {}
+        return [], 0, False, words, "and", 0, {}, {}, in_domain
     where, params = where + more_where, params + more_params
     engine = backend()
     engine.prepare()
@@ -315,7 +334,15 @@ def _find(user, query, filters, limit, offset, include_history):
             previous = score
             scores[candidate.row[4]] = (score, candidate.key_coverage)
         rows = [c.row for c in ordered][offset : offset + limit]
-    return rows, total, capped, words, mode, and_total, _versions([r[0] for r in rows]), scores
+    return rows, total, capped, words, mode, and_total, _versions([r[0] for r in rows]), scores, in_domain
+
+
+def _in_domain(groups: list[tuple[str, ...]]) -> bool:
+    """Whether the question names anything the knowledge base's own vocabulary knows: a word of the domain
+    dictionary (the Term table: its words and every synonym) among the words searched. With no dictionary
+    at all (a new installation) there is nothing to judge by, and every question counts as in the domain."""
+    known, _sounds = dictionary()
+    return not known or any(word in known for group in groups for word in group)
 
 
 def _question(query) -> tuple[list[tuple[str, ...]], set[str]]:
@@ -331,7 +358,12 @@ def _question(query) -> tuple[list[tuple[str, ...]], set[str]]:
 def _groups(engine, groups: list[tuple[str, ...]], corrected: set[str]) -> list[rerank.Group]:
     weights = engine.idf_weights(groups)
     return [
-        rerank.Group(typed=g[0], synonyms=g[1:], idf=w, weight=rerank.CORRECTION_WEIGHT if g[0] in corrected else 1.0)
+        rerank.Group(
+            typed=g[0],
+            synonyms=g[1:],
+            idf=w * (rerank.SINGLE_CHARACTER_SHARE if rerank.is_single_character(g[0]) else 1.0),
+            weight=rerank.CORRECTION_WEIGHT if g[0] in corrected else 1.0,
+        )
         for g, w in zip(groups, weights, strict=True)
     ]
 
@@ -400,13 +432,14 @@ def search(
 ) -> SearchPage:
     """The documents `user` may read that match `query`, best first (BM25 on SQLite, weighted cover density
     on PostgreSQL, then the first candidates reordered by coverage, status and source, `rerank.py`), with
-    highlighted title and snippet. A long document is one hit, at its best passage: the hit names the
-    article (`passage_label`) and its snippet is that article's text. Any query text is safe: an empty,
+    highlighted title and snippet. A long document is found by its passages: each hit names the article
+    (`passage_label`) and its snippet is that article's text; at most PASSAGES_PER_DOCUMENT of one
+    document are shown, and `total` counts hits, not documents. Any query text is safe: an empty,
     punctuation-only or unmatched query gives an empty page. `filters`: kind and policy_status (a value or
     a list), category (an id or a Category; its subtree is included), date_from / date_to (effective_from
     range, inclusive).
     """
-    rows, total, capped, words, mode, and_total, versions, scores = _find(
+    rows, total, capped, words, mode, and_total, versions, scores, _in = _find(
         user, query, filters, limit, offset, include_history
     )
     hits = []
@@ -437,18 +470,23 @@ def search(
 
 def answer(user, question: str, *, limit: int = 3) -> AnswerPage:
     """The best FAQ answers for an agent's question, with their scores and sources (the FAQ's title) — or
-    `no_answer` with a reason when no FAQ covers the question well enough to answer it (the best FAQ has
-    less than `ANSWER_MIN_COVERAGE` of the question's words weighted by IDF ** 1.5, so the rarest words —
-    社保卡 in a question about 社保卡 — decide; see rerank.coverage): the bot then hands over to a person
-    instead of answering another question."""
-    rows, _total, _capped, _words, _mode, _and, versions, scores = _find(
+    `no_answer` with a reason when no FAQ covers the question well enough to answer it, so the bot hands
+    over to a person instead of answering another question. Coverage is the best FAQ's share of the
+    question's words weighted by IDF ** 1.5, so the rarest words — 社保卡 in a question about 社保卡 —
+    decide (rerank.coverage). Withheld when it is below `ANSWER_MIN_COVERAGE` ("low_coverage"), or when
+    the question names no word of the domain dictionary and it is below `ANSWER_MIN_COVERAGE_OUTSIDE`
+    ("outside_domain": a question about 社保卡, 房贷 or 护照 shares only everyday words with any FAQ, and
+    those can cover a short question well)."""
+    rows, _total, _capped, _words, _mode, _and, versions, scores, in_domain = _find(
         user, question, {"kind": Document.Kind.FAQ}, limit, 0, False
     )
     if not rows:
-        return AnswerPage(results=[], no_answer=True, reason="no_match", coverage=0.0)
-    best = max((scores.get(r[4], (0.0, 0.0))[1] for r in rows), default=0.0)
+        return AnswerPage(results=[], no_answer=True, reason="no_match", coverage=0.0, in_domain=in_domain)
+    best = round(max((scores.get(r[4], (0.0, 0.0))[1] for r in rows), default=0.0), 4)
     if best < getattr(settings, "KNOWLEDGE_ANSWER_MIN_COVERAGE", ANSWER_MIN_COVERAGE):
-        return AnswerPage(results=[], no_answer=True, reason="low_coverage", coverage=round(best, 4))
+        return AnswerPage(results=[], no_answer=True, reason="low_coverage", coverage=best, in_domain=in_domain)
+    if not in_domain and best < getattr(settings, "KNOWLEDGE_ANSWER_MIN_COVERAGE_OUTSIDE", ANSWER_MIN_COVERAGE_OUTSIDE):
+        return AnswerPage(results=[], no_answer=True, reason="outside_domain", coverage=best, in_domain=False)
     answers = []
     for version_id, _current, score, _count, entry_id, *_passage in rows:
         version = versions.get(version_id)
@@ -462,4 +500,4 @@ def answer(user, question: str, *, limit: int = 3) -> AnswerPage:
                     source_title=version.document_title,
                 )
             )
-    return AnswerPage(results=answers, no_answer=False, reason="", coverage=round(best, 4))
+    return AnswerPage(results=answers, no_answer=False, reason="", coverage=best, in_domain=in_domain)

@@ -34,6 +34,15 @@ SOURCE_KINDS = frozenset({"law", "regulation", "policy"})
 KEY_POWER = 1.5
 RULE_BOOST = 1.5  # a rule question (segmenter.is_rule_question): sources' scores times this
 REPEALED = "repealed"
+# A single Chinese character left standing in a question (钱, 说, 拿, 存, 赔) is a fragment the segmenter
+# found no word for. Its document frequency counts only the documents where it also stands alone, not the
+# words it is part of (钱 in 价钱, 赔 in 赔付), so its IDF says "rare" of a common sign: it weighs this share
+# of that IDF.
+SINGLE_CHARACTER_SHARE = 0.4
+
+
+def is_single_character(word: str) -> bool:
+    return len(word) == 1 and "\u3400" <= word <= "\u9fff"
 
 
 @dataclass(frozen=True)
@@ -85,11 +94,16 @@ def rerank(groups: list[Group], candidates: list[Candidate], *, rule_question: b
     """The candidates in their new order, each with its coverage and final score."""
     if not candidates:
         return candidates
-    top = max(c.rank for c in candidates) or 1.0
+    # the full-text rank weighs a word in a title ten times one in a body (backends.BM25_WEIGHTS); an
+    # article's words are all in its body column, so its rank is only comparable with other articles'
+    top = {
+        passage: max((c.rank for c in candidates if c.passage == passage), default=0.0) or 1.0
+        for passage in (True, False)
+    }
     for c in candidates:
         c.coverage = coverage(groups, c.title_words, c.body_words, passage=c.passage)
         c.key_coverage = coverage(groups, c.title_words, c.body_words, passage=c.passage, power=KEY_POWER)
-        c.score = c.coverage * ((1 - RANK_SHARE) + RANK_SHARE * max(c.rank, 0.0) / top)
+        c.score = c.coverage * ((1 - RANK_SHARE) + RANK_SHARE * max(c.rank, 0.0) / top[c.passage])
         if rule_question and c.kind in SOURCE_KINDS:
             c.score *= RULE_BOOST
     ordered = sorted(candidates, key=lambda c: (c.policy_status == REPEALED, -c.score))

@@ -12,6 +12,7 @@ same way wherever it occurs. Tokens without a letter or digit (punctuation, spac
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 
@@ -45,6 +46,11 @@ _STOPWORDS = (
 # laws, regulations and policies then rank before answers of equal coverage (rerank.RULE_BOOST).
 RULE_MARKERS = ("法律", "法规", "规定", "违法", "合法", "第几条", "哪条", "依据", "条文", "制度")
 STOPWORDS = frozenset(_STOPWORDS.split())
+# A question about what the institution must, may or may not do ("保险公司收到申请后多少天要核定", "公司还能解除
+# 合同吗") asks for a duty: the law or policy that sets it is the answer's source.
+DUTY_QUESTION = re.compile(
+    r"(保险公司|保险人|公司|经营者|商家|银行|处理者)[^，。？！,.?!]{0,12}(要|应当|应该|必须|得|能|可以|有权|不能|不得)"
+)
 
 _lock = threading.Lock()
 _state: dict = {"tokenizer": None, "terms": None, "groups": {}, "checked": 0.0, "sounds": {}, "dictionary": frozenset()}
@@ -139,9 +145,10 @@ def prepare_query(text: str) -> str:
 
 
 def is_rule_question(text: str) -> bool:
-    """Whether the question asks for a rule: a rule word, or a law's name from the dictionary."""
+    """Whether the question asks for a rule: a rule word, a question about the institution's duty
+    (`DUTY_QUESTION`), or a law's name from the dictionary."""
     prepared = prepare_query(text)
-    if any(marker in prepared for marker in RULE_MARKERS):
+    if any(marker in prepared for marker in RULE_MARKERS) or DUTY_QUESTION.search(prepared):
         return True
     tokenizer, _ = _ensure()
     words = _state["dictionary"]
