@@ -12,7 +12,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from xiaobao.core.demo import DEMO_USERS
+from xiaobao.core.demo import COMPLETE_YEAR, DEMO_USERS
 from xiaobao.core.models import Attachment, AuditEntry, Notification, OrgUnit, Role, User
 from xiaobao.workflow import selectors as workflow_selectors
 from xiaobao.workflow.models import HumanTask, ProcessInstance, Timer, Transition
@@ -45,7 +45,9 @@ def test_loading_twice_adds_nothing(loaded):
 
 def test_every_branch_has_a_3_15_child_order(loaded):
     # the work-order demo's own campaign; the plans demo issues its 3·15 tasks as orders with the plan as source
-    campaign = WorkOrder.objects.get(is_batch=True, title__contains="3·15", source_type__isnull=True)
+    campaign = WorkOrder.objects.get(
+        is_batch=True, title__startswith=f"{COMPLETE_YEAR}年", title__contains="3·15", source_type__isnull=True
+    )
     assert campaign.kind == WorkOrder.Kind.EDUCATION
     branches = set(OrgUnit.objects.filter(level=OrgUnit.Level.BRANCH).values_list("pk", flat=True))
     assert len(branches) == 3

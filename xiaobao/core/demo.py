@@ -83,6 +83,30 @@ def demo_clock(moment: datetime) -> Iterator[None]:
         timezone.now = original
 
 
+class OnItsOwnClock:
+    """A services module whose every call given a `now` runs with the demo clock at that `now` (`demo_clock`).
+
+    For demos that call services directly in date order rather than through a timeline: the rows the services
+    stamp themselves (audit rows, notifications, upload times, search-index rows) then carry the time of the
+    call's event, not the demo's reference moment. Calls without a `now` run on the clock as it is."""
+
+    def __init__(self, module):
+        self._module = module
+
+    def __getattr__(self, name: str):
+        function = getattr(self._module, name)
+        if not callable(function):
+            return function
+
+        def call(*args, **kwargs):
+            if kwargs.get("now") is None:
+                return function(*args, **kwargs)
+            with demo_clock(kwargs["now"]):
+                return function(*args, **kwargs)
+
+        return call
+
+
 _PASSWORD_HASH: dict[str, str] = {}
 
 

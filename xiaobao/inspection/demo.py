@@ -21,13 +21,19 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from xiaobao.core.demo import demo_password_hash
+from xiaobao.core.demo import OnItsOwnClock, demo_password_hash
 from xiaobao.core.masking import mask_text_keep_length
 from xiaobao.core.models import OrgUnit, User
 from xiaobao.core.roles import role_group
-from xiaobao.inspection import decisions, demo_data, scanning, services
+from xiaobao.inspection import decisions as inspection_decisions
+from xiaobao.inspection import demo_data, scanning, services
 from xiaobao.inspection.models import Finding, Interaction, Rule, ScanJob, ScoreSheet
-from xiaobao.workorders import services as workorder_services
+from xiaobao.workorders import services as workorders
+
+# each decision on the demo clock at its own moment: the work order it opens, the complaint it registers (through
+# the complaints module's receiver, which takes the time from the clock) and their audit rows carry its time
+decisions = OnItsOwnClock(inspection_decisions)
+workorder_services = OnItsOwnClock(workorders)
 
 COUNT = 3000  # what `make demo` loads (settings.INSPECTION_DEMO_TRANSCRIPTS; the tests load fewer)
 SEED = 2025
@@ -137,11 +143,9 @@ def load(*, now: datetime | None = None) -> dict:
     Interaction.objects.update(scanned_at=F("received_at"))
     _decide(inspector, now)
     _sample(inspector, now)
-    # rectification orders opened back-dated have timers already due: the worker's sweep would have fired
-    # them (督办 of the late ones), so run it once at load time rather than leave them pending in the past
-    from xiaobao.workflow import services as workflow
-
-    workflow.sweep_timers(now=now)
+    # The rectification orders and complaints opened back-dated have timers already due. They are left to the
+    # sweeps of the next loader in `load_demo` (`complaints.demo.settle_found`, which first handles the
+    # complaints these decisions registered, at their own times) or, loaded alone, to the worker's first sweep.
     return {
         "interactions": Interaction.objects.count(),
         "findings": Finding.objects.count(),

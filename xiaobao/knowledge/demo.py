@@ -21,11 +21,14 @@ from datetime import date, datetime, time, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from xiaobao.core.demo import OnItsOwnClock
 from xiaobao.core.models import OrgUnit, User
-from xiaobao.knowledge import services
+from xiaobao.knowledge import services as knowledge_services
 from xiaobao.knowledge.corpus import HERE, read, terms
 from xiaobao.knowledge.models import Category, Document, Term
 
+# each call on the demo clock at its own `now`: what the services stamp themselves carries the event's time
+services = OnItsOwnClock(knowledge_services)
 AUTHOR = "xiaobao"  # 李晓梅, 总公司消费者权益保护部
 HEAD_OFFICE = "HQ"
 REGULATION_FILES = ["regulations.json"]

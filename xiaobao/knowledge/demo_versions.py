@@ -18,10 +18,14 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from xiaobao.core.demo import OnItsOwnClock
 from xiaobao.core.models import User
-from xiaobao.knowledge import reminders, services
+from xiaobao.knowledge import reminders
+from xiaobao.knowledge import services as knowledge_services
 from xiaobao.knowledge.models import Document
 
+# each call on the demo clock at its own `now`: what the services stamp themselves carries the event's time
+services = OnItsOwnClock(knowledge_services)
 AUTHOR = "xiaobao"  # 李晓梅, 总公司消费者权益保护部 (hq_admin: edits and approves)
 
 
@@ -120,7 +124,11 @@ def load(*, now: datetime | None = None) -> dict:
         added += 1
     added += _faq_history(author, now)
     today = timezone.localdate(now)
+    scheduled = now - timedelta(days=30) + timedelta(hours=10)  # the review dates were set a month ago
     for days, policy in zip((12, 25, 60), policies[2:5], strict=True):
         if policy.review_due_on is None:
-            services.document_update(document=policy, actor=author, review_due_on=today + timedelta(days=days), now=now)
+            services.document_update(
+                document=policy, actor=author, review_due_on=today + timedelta(days=days), now=scheduled
+            )
+    # today's run of the reminder job (the worker's, at the reference moment) opens the reminders now due
     return {"versions": added, "reminders": reminders.review_reminders_sweep(now=now)}

@@ -19,12 +19,16 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from xiaobao.core.demo import OnItsOwnClock
 from xiaobao.core.models import OrgUnit, User
-from xiaobao.training import contest_selectors, services
+from xiaobao.training import contest_selectors
 from xiaobao.training import demo_data as D
+from xiaobao.training import services as training_services
 from xiaobao.training.models import AudienceGroup, ContestRound, Exam, Programme, Question, StaffMember
 from xiaobao.training.roster import COLUMNS, SHEET_NAME
 
+# each call on the demo clock at its own `now`: what the services stamp themselves carries the event's time
+services = OnItsOwnClock(training_services)
 ADMIN = "xiaobao"  # 李晓梅, head office's 消保部: runs the year's training
 
 

@@ -13,18 +13,19 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from xiaobao.core import services as core_services
 from xiaobao.core.demo import demo_clock
 from xiaobao.core.models import User
 from xiaobao.core.workdays import Calendar
 from xiaobao.workflow import selectors, services
-from xiaobao.workflow.models import ProcessInstance
+from xiaobao.workflow.models import HumanTask, ProcessInstance, Timer
 
 PROCESS_KEY = "generic_approval"
 SWEEP_AT = time(0, 1)  # the worker sweeps every minute; one run just after midnight stands for a day's runs
@@ -106,13 +107,44 @@ class Timeline:
             due = when - swept >= self.step_sweep_gap or timezone.localtime(when).date() != (
                 timezone.localtime(swept).date()
             )
-            sweep(clock, when, at_until=due)
+            _sweep_when_due(clock, when, at_until=due)
             if due:
                 swept = when
             with demo_clock(when):  # rows the step's services stamp themselves carry the step's time
                 step(when)
             clock = when
-        sweep(clock, until)
+        _sweep_when_due(clock, until)
+
+
+def _sweep_when_due(since: datetime, until: datetime, *, at_until: bool = True) -> None:
+    """`sweep(since, until)`, leaving out the runs before anything falls due: a run with nothing due writes
+    nothing, and a year of demo steps would otherwise pay the sweep's queries thousands of times for nothing.
+    The runs from the first due moment on are the same runs `sweep` makes, so the data is the same."""
+    soonest = _soonest_due()
+    if soonest is None or soonest > until:
+        return
+    sweep(max(since, soonest - timedelta(microseconds=1)), until, at_until=at_until)
+
+
+def _soonest_due() -> datetime | None:
+    """The first moment a sweep would act on: an open task's reminder or deadline not yet marked, or a pending
+    timer. One plain statement: the demo asks before every step."""
+    task, timer = HumanTask._meta, Timer._meta
+    sql = (
+        f"SELECT MIN(remind_at) FROM {task.db_table} WHERE status = %s AND reminded_at IS NULL "  # noqa: S608
+        f"UNION ALL SELECT MIN(due_at) FROM {task.db_table} WHERE status = %s AND overdue_at IS NULL "
+        f"UNION ALL SELECT MIN(fire_at) FROM {timer.db_table} WHERE status = %s"
+    )
+    open_, pending = HumanTask.Status.OPEN, Timer.Status.PENDING
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [open_, open_, pending])
+        values = [row[0] for row in cursor.fetchall() if row[0] is not None]
+    moments = []
+    for value in values:
+        if isinstance(value, str):  # SQLite hands back the stored text
+            value = parse_datetime(value)
+        moments.append(value if timezone.is_aware(value) else timezone.make_aware(value, UTC))
+    return min(moments, default=None)
 
 
 # --- the generic approvals ---------------------------------------------------------------------

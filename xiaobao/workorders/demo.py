@@ -1,17 +1,23 @@
-"""Demo data for work orders (工单): a year of head office's orders to its branches, in every state.
+"""Demo data for work orders (工单): head office's orders to its branches over the story's two years.
 
 Issued and walked through `workorders.services` only, with an injected `now`, so each order has its
 real process, task rows, timers, feedback rounds, evidence files, history, audit rows and
-notifications. The timeline is dated back from the real now and replayed in date order with the
-periodic sweep in between (`workflow.demo.Timeline`), so the orders that went overdue were
-supervised (督办) and escalated to head office by the process's own timers, on the days they would
-have been:
+notifications. The timeline is replayed in date order on the demo clock with the periodic sweep in
+between (`workflow.demo.Timeline`), so the orders that went overdue were supervised (督办) and
+escalated to head office by the process's own timers, on the days they would have been.
 
-- the year's 3·15 education week, to every branch and four sub-branches — all closed, one after a
-  returned round, one (唐山) only after 督办 and escalation;
-- last quarter's complaint-data 报送 — closed, one branch having refused it once (resent);
+The complete year (`COMPLETE_YEAR`), every order closed:
+- its 3·15 education week, to every branch and four sub-branches — one closed after a returned round,
+  one (唐山) only after 督办 and escalation;
+- the four quarterly complaint-data 报送;
+- the annual 消保自查 — 北京 after a return, 河北 after 督办 and escalation;
+- a rectification (整改) traced from a complaint's root cause, reported late after 督办;
+- the next year's work-plan 报送.
+
+The current year, dated back from the load's day:
+- its 3·15 campaign once it is over, and last quarter's 报送 — one branch having refused it once (resent);
 - the annual 消保自查 — one branch closed after a return, one waiting for review, one escalated;
-- a rectification (整改) traced from a complaint's root cause — overdue and supervised;
+- a rectification — overdue and supervised;
 - next year's work-plan 报送 — just issued: accepted, reported, not yet accepted;
 - a 督办事项 waiting to be accepted, an order refused yesterday, and one withdrawn.
 """
@@ -26,6 +32,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from xiaobao.core.demo import COMPLETE_YEAR
 from xiaobao.core.models import OrgUnit, User
 from xiaobao.core.workdays import Calendar
 from xiaobao.workflow.demo import Timeline, docx_file, moment, working_days_before
@@ -202,13 +209,17 @@ def _last_quarter(today: date) -> tuple[date, str]:
     start = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
     if (today - start).days < 25:  # this quarter's 报送 is not done yet: take the previous one
         start = date(start.year - 1, 10, 1) if start.month == 1 else date(start.year, start.month - 3, 1)
+    return start, _reported_period(start)
+
+
+def _reported_period(start: date) -> str:
+    """The quarter reported by the 报送 issued in the quarter starting `start`: the one before it."""
     reported_year, reported_q = (start.year - 1, 4) if start.month == 1 else (start.year, (start.month - 1) // 3)
-    return start, f"{reported_year}年第{'一二三四'[reported_q - 1]}季度"
+    return f"{reported_year}年第{'一二三四'[reported_q - 1]}季度"
 
 
-def _education(s: Script, t: Timeline, c: Clock) -> None:
-    year = _education_year(c.today)
-    key = "education"
+def _education(s: Script, t: Timeline, c: Clock, year: int) -> None:
+    key = f"education-{year}"
     units = ["BJ", "TJ", "HB", "BJ-CY", "TJ-BH", "HB-SJZ", "HB-TS"]
     notice = f"关于开展{year}年“3·15”金融消费者权益保护教育宣传周活动的通知.docx"
     issued = c.calendar.next_working_day(date(year, 2, 26))
@@ -322,10 +333,16 @@ def _education(s: Script, t: Timeline, c: Clock) -> None:
     )
 
 
-def _quarterly_submission(s: Script, t: Timeline, c: Clock) -> None:
-    start, period = _last_quarter(c.today)
+def _quarterly_submission(s: Script, t: Timeline, c: Clock, start: date, period: str, *, refused: bool) -> None:
+    """The quarterly complaint-data 报送 issued in the quarter starting `start`; `refused`: 河北 refuses it once."""
     issued = c.calendar.next_working_day(start + timedelta(days=7))
-    key = "submission"
+    key = f"submission-{start:%Y-%m}"
+    # the figures move a little from quarter to quarter
+    shift = (start.month // 3) % 3 - 1
+    rows = {
+        code: (tuple(n + shift for n in sources), tuple(max(n + shift, 0) for n in lines))
+        for code, (sources, lines) in SUBMISSION_ROWS.items()
+    }
     t.at(
         moment(issued, 10, 0),
         s.issue(
@@ -340,10 +357,10 @@ def _quarterly_submission(s: Script, t: Timeline, c: Clock) -> None:
 
     def table(code: str) -> Callable[[], list]:
         name = f"{s.units[code].name}{period}消费投诉数据报送表.xlsx"
-        return lambda: [xlsx_file(name, s.units[code].name, period, *SUBMISSION_ROWS[code])]
+        return lambda: [xlsx_file(name, s.units[code].name, period, *rows[code])]
 
     def text(code: str) -> str:
-        sources, lines = SUBMISSION_ROWS[code]
+        sources, lines = rows[code]
         return (
             f"{period}共受理消费投诉{sum(sources)}件（直接受理{sources[0]}件、监管转办{sources[1]}件、银保信平台转办"
             f"{sources[2]}件），其中理赔类{lines[0]}件、销售类{lines[1]}件，已全部按时办结，数据报送表见附件。"
@@ -355,6 +372,11 @@ def _quarterly_submission(s: Script, t: Timeline, c: Clock) -> None:
     t.at(c.after(issued, 1, 9, 10), s.accept(key, "TJ"))
     t.at(c.after(issued, 4, 15, 0), s.report(key, "TJ", text("TJ"), table("TJ")))
     t.at(c.after(issued, 5, 10, 0), s.review(key, "TJ", approved=True, comment="验收通过。"))
+    if not refused:
+        t.at(c.after(issued, 1, 9, 30), s.accept(key, "HB"))
+        t.at(c.after(issued, 4, 16, 30), s.report(key, "HB", text("HB"), table("HB")))
+        t.at(c.after(issued, 5, 9, 40), s.review(key, "HB", approved=True, comment="验收通过。"))
+        return
     # 河北 refuses it once (an outdated template), head office fixes it and sends it again.
     t.at(
         moment(issued, 16, 30),
@@ -438,6 +460,148 @@ def _rectification(s: Script, t: Timeline, c: Clock) -> None:
     t.at(c.ago(11, 9, 30), s.accept(key, "TJ-BH"))  # overdue since: supervised, escalation pending
 
 
+def _settled_self_check(s: Script, t: Timeline, c: Clock, year: int) -> None:
+    """The year's 消保自查, all closed by the year's end: 北京 after one returned round, 河北 only after 督办 and
+    escalation (its report came in late)."""
+    key = f"self_check-{year}"
+    issued = c.calendar.next_working_day(date(year, 11, 3))
+    checklist = f"{year}年度消费者权益保护工作自查清单.docx"
+    t.at(
+        moment(issued, 9, 30),
+        s.issue(
+            key,
+            units=["BJ", "TJ", "HB"],
+            title=f"{year}年度消费者权益保护工作自查",
+            kind=K.SELF_CHECK,
+            content=SELF_CHECK_CONTENT,
+            due_days=15,
+            files=lambda: [docx_file(checklist, checklist.removesuffix(".docx"), SELF_CHECK_CONTENT.split("\n"))],
+        ),
+    )
+
+    def report(code: str, text: str) -> Callable:
+        name = f"{s.units[code].name}{year}年度消保工作自查报告.docx"
+        return s.report(key, code, text, lambda: [docx_file(name, name.removesuffix(".docx"), [text])])
+
+    bj = "北京分公司自查发现问题2项：1. 1款产品宣传折页未经消保审查；2. 海淀营业部未在显著位置公示投诉电话。均已整改完毕。"
+    c.chain(
+        t,
+        issued,
+        [
+            (1, "09:10", s.accept(key, "BJ")),
+            (9, "16:00", report("BJ", bj)),
+            (1, "10:30", s.review(key, "BJ", approved=False, comment="请补充整改前后对比照片及折页送审记录。")),
+            (2, "15:20", s.report(key, "BJ", "已补充整改前后对比照片及折页送审记录，请审核。")),
+            (1, "10:00", s.review(key, "BJ", approved=True, comment="补充材料完整，验收通过。")),
+        ],
+    )
+    tj = "天津分公司自查覆盖本部及下辖机构，发现问题1项：适老化服务设施登记不全，已完成整改。"
+    c.chain(
+        t,
+        issued,
+        [
+            (1, "10:20", s.accept(key, "TJ")),
+            (12, "17:00", report("TJ", tj)),
+            (1, "09:40", s.review(key, "TJ", approved=True, comment="验收通过。")),
+        ],
+    )
+    # 河北 misses the deadline: supervised the next day, escalated three working days later, then reports
+    hb = "因河北分公司下辖中心支公司较多，自查底稿汇总延迟。自查发现问题3项：投诉溯源台账不完整、个别网点双录抽检不足、第三方合作机构回访缺失，均已制定整改计划。"
+    c.chain(
+        t,
+        issued,
+        [
+            (1, "09:00", s.accept(key, "HB")),
+            (21, "15:30", report("HB", hb)),
+            (1, "09:20", s.review(key, "HB", approved=True, comment="同意验收。请河北分公司今后按期报送。")),
+        ],
+    )
+
+
+SETTLED_RECTIFICATION_CONTENT = """客户李某通过官方APP投诉，反映我司北京朝阳支公司在其重大疾病保险理赔中多次要求补充材料、未一次性告知，理赔时效超过合同约定。该投诉已办结，经溯源分析，问题根因为：理赔资料清单未按险种细化，柜面人员对一次性告知要求执行不到位。
+请朝阳支公司：（一）按险种细化理赔资料一次性告知清单并在柜面、官方APP公示；（二）组织理赔及柜面人员专题培训；（三）在期限内反馈整改报告及佐证材料。"""
+
+
+def _settled_rectification(s: Script, t: Timeline, c: Clock, year: int) -> None:
+    """A rectification traced from a complaint's root cause: reported late (督办 first), then closed."""
+    key = f"rectification-{year}"
+    issued = c.calendar.next_working_day(date(year, 6, 9))
+    t.at(
+        moment(issued, 14, 0),
+        s.issue(
+            key,
+            units=["BJ-CY"],
+            title="投诉溯源整改：朝阳支公司理赔资料未一次性告知投诉",
+            kind=K.RECTIFICATION,
+            content=SETTLED_RECTIFICATION_CONTENT,
+            priority=P.HIGH,
+            due_days=10,
+        ),
+    )
+    c.chain(
+        t,
+        issued,
+        [
+            (1, "09:30", s.accept(key, "BJ-CY")),
+            (11, "16:10", s.report(key, "BJ-CY", "已按险种细化理赔资料清单并公示，完成专题培训2场，整改报告见附件。")),
+            (1, "10:00", s.review(key, "BJ-CY", approved=True, comment="整改到位，验收通过。")),
+        ],
+    )
+
+
+def _settled_plan(s: Script, t: Timeline, c: Clock, year: int) -> None:
+    """The next year's work-plan 报送, issued in December and accepted by the year's end."""
+    key, plan_year = f"plan-{year}", year + 1
+    issued = c.calendar.next_working_day(date(year, 12, 1))
+    t.at(
+        moment(issued, 10, 0),
+        s.issue(
+            key,
+            units=["BJ", "TJ", "HB"],
+            title=f"报送{plan_year}年度消费者权益保护工作计划",
+            kind=K.SUBMISSION,
+            content=PLAN_CONTENT.format(year=plan_year),
+            due_days=15,
+        ),
+    )
+    text = "工作计划已经分公司消保工作领导小组审议通过，请审阅。"
+    for code, lag in (("BJ", 8), ("TJ", 6), ("HB", 10)):
+        c.chain(
+            t,
+            issued,
+            [
+                (1, "09:30", s.accept(key, code)),
+                (lag, "16:00", s.report(key, code, text)),
+                (1, "10:30", s.review(key, code, approved=True, comment="验收通过。")),
+            ],
+        )
+
+
+def _settled_year(s: Script, t: Timeline, c: Clock, year: int) -> None:
+    """The story's complete year: its 3·15 campaign, its four quarterly 报送, its 自查, a rectification and the
+    next year's plan, every order closed (some after 督办)."""
+    _education(s, t, c, year)
+    for month in (1, 4, 7, 10):
+        start = date(year, month, 1)
+        _quarterly_submission(s, t, c, start, _reported_period(start), refused=False)
+    _settled_self_check(s, t, c, year)
+    _settled_rectification(s, t, c, year)
+    _settled_plan(s, t, c, year)
+
+
+def _current_year(s: Script, t: Timeline, c: Clock) -> None:
+    """The year in progress up to today: its 3·15 campaign once it is over, the last quarter's 报送, and the
+    open, overdue and supervised orders dated back from today."""
+    if _education_year(c.today) > COMPLETE_YEAR:
+        _education(s, t, c, _education_year(c.today))
+    start, period = _last_quarter(c.today)
+    if start.year > COMPLETE_YEAR:
+        _quarterly_submission(s, t, c, start, period, refused=True)
+    _self_check(s, t, c)
+    _rectification(s, t, c)
+    _recent(s, t, c)
+
+
 def _recent(s: Script, t: Timeline, c: Clock) -> None:
     plan_year = c.today.year + 1
     t.at(
@@ -519,7 +683,7 @@ def load(*, now: datetime | None = None) -> dict:
     units = {u.code: u for u in OrgUnit.objects.all()}
     script = Script(people[ISSUER], {code: people[name] for code, name in OFFICERS.items()}, units)
     clock, timeline = Clock(now), Timeline()
-    for part in (_education, _quarterly_submission, _self_check, _rectification, _recent):
-        part(script, timeline, clock)
+    _settled_year(script, timeline, clock, COMPLETE_YEAR)
+    _current_year(script, timeline, clock)
     timeline.play(now)
     return {"orders": WorkOrder.objects.count()}
