@@ -46,6 +46,7 @@ from xiaobao.core.api_errors import BusinessRuleError
 from xiaobao.core.masking import mask_text
 from xiaobao.core.models import User
 from xiaobao.core.views import serve_attachment
+from xiaobao.workflow import labels
 from xiaobao.workflow import selectors as workflow_selectors
 from xiaobao.workflow.messages import put_on_form
 from xiaobao.workflow.page_actions import ObjectPage, forbid
@@ -117,8 +118,9 @@ def _personal(complaint: Complaint, revealed: dict) -> list[dict]:
 
 
 def _history(user, complaint: Complaint) -> list:
-    """The timeline, its comments masked: a note typed at a step may carry a phone or ID number."""
-    steps = list(selectors.timeline(user, complaint).select_related("actor"))
+    """The timeline with its changes as labelled business fields (never raw process variables), its comments
+    masked: a note typed at a step may carry a phone or ID number."""
+    steps = labels.label_history(selectors.timeline(user, complaint).select_related("actor"))
     for step in steps:
         step.comment = mask_text(step.comment)
     return steps
