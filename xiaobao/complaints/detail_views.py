@@ -10,6 +10,8 @@ the look.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
@@ -123,6 +125,8 @@ def _history(user, complaint: Complaint) -> list:
     steps = labels.label_history(selectors.timeline(user, complaint).select_related("actor"))
     for step in steps:
         step.comment = mask_text(step.comment)
+        # a free-text variable (回访情况, 溯源分析) may carry them too
+        step.fields = [replace(c, before=mask_text(c.before), after=mask_text(c.after)) for c in step.fields]
     return steps
 
 
