@@ -150,6 +150,9 @@ TEMPLATES = [
     },
 ]
 
+# every select's empty entry says what to choose ("请选择审查员"), never a row of dashes (issue 21)
+FORM_RENDERER = "xiaobao.core.form_renderer.FormRenderer"
+
 # --- database ---------------------------------------------------------------------
 SQLITE_PATH = VAR_DIR / "xiaobao.sqlite3"
 DATABASES = {

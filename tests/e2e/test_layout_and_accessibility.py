@@ -67,10 +67,12 @@ def main_pages(w) -> dict[str, list[tuple[str, str]]]:
             ("workorder-list", reverse("workorders:list")),
             ("inbox", reverse("workflow:inbox")),
             ("knowledge-search", reverse("knowledge:search") + "?q=双录"),
+            ("knowledge-directory", reverse("knowledge:search")),
             ("notifications", reverse("core:notifications")),
         ],
         w.reviewer.username: [("review-detail", w.review.get_absolute_url())],
-        w.hq_admin.username: [("cockpit", reverse("indicators:dashboard"))],
+        w.hq_admin.username: [("cockpit", reverse("indicators:dashboard")), ("exams", reverse("training:exams"))],
+        w.inspector.username: [("inspection-workbench", reverse("inspection:list") + "?status=")],
     }
 
 

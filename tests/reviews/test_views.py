@@ -641,7 +641,9 @@ def test_the_list_searches_by_product_department_status_and_type(people, as_user
     def listed(query: str) -> set[str]:
         html = client.get(f"/reviews/?box=all&{query}").content.decode()
         return set(
-            re.findall(r'<td><a href="/reviews/\d+/">[^<]*</a></td>\s*<td><a href="/reviews/\d+/">([^<]+)<', html)
+            re.findall(
+                r'<td[^>]*><a href="/reviews/\d+/">[^<]*</a></td>\s*<td[^>]*><a href="/reviews/\d+/">([^<]+)<', html
+            )
         )
 
     assert listed("q=颐享") == {"养老年金审查"}

@@ -10,6 +10,8 @@ the look.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
@@ -48,6 +50,7 @@ from xiaobao.core.models import User
 from xiaobao.core.views import serve_attachment
 from xiaobao.ui.messages import put_on_form
 from xiaobao.ui.page_actions import ObjectPage, forbid
+from xiaobao.workflow import labels
 from xiaobao.workflow import selectors as workflow_selectors
 
 
@@ -117,10 +120,13 @@ def _personal(complaint: Complaint, revealed: dict) -> list[dict]:
 
 
 def _history(user, complaint: Complaint) -> list:
-    """The timeline, its comments masked: a note typed at a step may carry a phone or ID number."""
-    steps = list(selectors.timeline(user, complaint).select_related("actor"))
+    """The timeline with its changes as labelled business fields (never raw process variables), its comments
+    masked: a note typed at a step may carry a phone or ID number."""
+    steps = labels.label_history(selectors.timeline(user, complaint).select_related("actor"))
     for step in steps:
         step.comment = mask_text(step.comment)
+        # a free-text variable (回访情况, 溯源分析) may carry them too
+        step.fields = [replace(c, before=mask_text(c.before), after=mask_text(c.after)) for c in step.fields]
     return steps
 
 

@@ -25,6 +25,7 @@ class FindingFilterForm(forms.Form):
     date_from = forms.DateField(required=False)
     date_to = forms.DateField(required=False)
     q = forms.CharField(required=False, max_length=100)
+    sort = forms.CharField(required=False, max_length=30)  # a column key; the selector ignores unknown ones
 
 
 class ReasonForm(forms.Form):

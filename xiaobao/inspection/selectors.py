@@ -10,10 +10,11 @@ from __future__ import annotations
 import itertools
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 
+from xiaobao.core import sorting
 from xiaobao.core.models import OrgUnit
 from xiaobao.inspection.models import (
     Finding,
@@ -90,8 +91,10 @@ def _unit(rows, filters: dict, field: str = "org_unit"):
 
 
 def findings_visible_to(user, filters: dict | None = None) -> QuerySet[Finding]:
-    """Findings the user may see, most severe first. filters: status (or "undecided"), severity, rule (id),
-    agent (id), org_unit (id, with its subtree), channel, kind, date_from/date_to (interaction start), q."""
+    """Findings the user may see: undecided ones first (what the inspector acts on), then by severity, newest
+    first; or by a whitelisted column (`sort`: a FINDING_SORT_KEYS key, "-" for descending; an unknown key keeps
+    the default). filters: status (or "undecided"), severity, rule (id), agent (id), org_unit (id, with its
+    subtree), channel, kind, date_from/date_to (interaction start), q."""
     filters = filters or {}
     rows = _findings(user).select_related("rule", "interaction", "agent", "org_unit")
     status = filters.get("status")
@@ -111,7 +114,40 @@ def findings_visible_to(user, filters: dict | None = None) -> QuerySet[Finding]:
     if filters.get("q"):
         term = str(filters["q"]).strip()
         rows = rows.filter(Q(interaction__source_id__icontains=term) | Q(evidence__icontains=term))
-    return rows.order_by("-severity", "-created_at", "-id")
+    undecided_first = Case(
+        When(status__in=Finding.UNDECIDED, then=Value(0)), default=Value(1), output_field=IntegerField()
+    )
+    rows = rows.order_by(undecided_first.asc(), "-severity", "-created_at", "-id")
+    return sorting.apply_sort(rows, filters.get("sort"), FINDING_SORT_KEYS)
+
+
+# Columns the lists may be sorted by (core/sorting.py); anything else in `sort` is ignored.
+FINDING_SORT_KEYS = {
+    "severity": ("severity",),
+    "rule": ("rule__code",),
+    "source_id": ("interaction__source_id",),
+    "started_at": ("interaction__started_at",),
+    "org_unit": ("org_unit__path",),
+    "status": ("status",),
+}
+INTERACTION_SORT_KEYS = {
+    "source_id": ("source_id",),
+    "kind": ("kind",),
+    "channel": ("channel",),
+    "purpose": ("purpose",),
+    "agent": ("agent_code",),
+    "started_at": ("started_at",),
+    "finding_count": ("finding_count",),
+}
+CALL_TASK_SORT_KEYS = {
+    "purpose": ("purpose",),
+    "ref": ("ref",),
+    "org_unit": ("org_unit__path",),
+    "due_on": ("due_on",),
+    "status": ("status",),
+    "attempts": ("attempts",),
+    "next_call_at": ("next_call_at",),
+}
 
 
 def get_finding_for_user(user, pk: int) -> Finding:
@@ -124,8 +160,8 @@ def get_finding_for_user(user, pk: int) -> Finding:
 
 
 def interactions_visible_to(user, filters: dict | None = None) -> QuerySet[Interaction]:
-    """Interactions the user may see, newest first. filters: kind, channel, purpose, agent, org_unit,
-    date_from/date_to, with_findings (bool), q (source id)."""
+    """Interactions the user may see, newest first, or by a whitelisted column (`sort`, INTERACTION_SORT_KEYS).
+    filters: kind, channel, purpose, agent, org_unit, date_from/date_to, with_findings (bool), q (source id)."""
     filters = filters or {}
     rows = _interactions(user).select_related("agent", "org_unit")
     for key in ("kind", "channel", "purpose", "agent"):
@@ -137,7 +173,7 @@ def interactions_visible_to(user, filters: dict | None = None) -> QuerySet[Inter
         rows = rows.filter(finding_count__gt=0)
     if filters.get("q"):
         rows = rows.filter(source_id__icontains=str(filters["q"]).strip())
-    return rows.order_by("-started_at", "-id")
+    return sorting.apply_sort(rows.order_by("-started_at", "-id"), filters.get("sort"), INTERACTION_SORT_KEYS)
 
 
 def get_interaction_for_user(user, pk: int) -> Interaction:
@@ -310,7 +346,9 @@ def figures_watermark() -> tuple:
 
 
 def call_tasks_visible_to(user, filters: dict | None = None):
-    """Outbound call tasks in the user's scope (inspection.view_calltask), filtered by purpose and status."""
+    """Outbound call tasks in the user's scope (inspection.view_calltask), filtered by purpose and status: those
+    still to call first, the earliest 应回访日期 first, then the finished ones newest first; or by a whitelisted
+    column (`sort`, CALL_TASK_SORT_KEYS)."""
     from xiaobao.inspection.models import CallTask
 
     filters = filters or {}
@@ -319,7 +357,8 @@ def call_tasks_visible_to(user, filters: dict | None = None):
         rows = rows.filter(purpose=filters["purpose"])
     if filters.get("status"):
         rows = rows.filter(status=filters["status"])
-    return rows
+    default = sorting.action_first(Q(status__in=CallTask.OPEN), due="due_on", recent="created_at")
+    return sorting.apply_sort(rows.order_by(*default), filters.get("sort"), CALL_TASK_SORT_KEYS)
 
 
 def outbound_batches_visible_to(user):

@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -40,11 +41,12 @@ def outbound_home(request):
 
 def _home(request, *, policy_form=None, policy_errors=(), status: int = 200):
     _need(request.user, VIEW)
-    filters = {k: request.GET.get(k, "") for k in ("purpose", "status")}
+    filters = {k: request.GET.get(k, "")[:40] for k in ("purpose", "status", "sort")}
     tasks = selectors.call_tasks_visible_to(request.user, filters)
     counts = {
         row["status"]: row["n"]
         for row in selectors.call_tasks_visible_to(request.user, {"purpose": filters["purpose"]})
+        .order_by()  # the list's order would otherwise join the GROUP BY
         .values("status")
         .annotate(n=Count("pk"))
     }
@@ -53,6 +55,7 @@ def _home(request, *, policy_form=None, policy_errors=(), status: int = 200):
         "inspection/outbound.html",
         {
             "page": Paginator(tasks, 50).get_page(request.GET.get("page")),
+            "query": urlencode({k: v for k, v in filters.items() if v}),
             "counts": [(label, counts.get(value, 0)) for value, label in CallTask.Status.choices],
             "filters": filters,
             "purposes": CallTask.Purpose.choices,

@@ -19,6 +19,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
+from xiaobao.core import sorting
 from xiaobao.core.models import Role
 from xiaobao.core.scope import scope_for
 from xiaobao.knowledge.models import Category, Document, DocumentVersion
@@ -81,6 +82,33 @@ def documents_for(user, *, action: str = "view") -> QuerySet[Document]:
     else:
         raise ValueError(f"unknown action {action!r}")
     return rows.select_related("org_unit", "category", "current_version", "owner")
+
+
+# Columns the document list may be sorted by (core/sorting.py); anything else in `sort` is ignored.
+DOCUMENT_SORT_KEYS = {
+    "title": ("title",),
+    "kind": ("kind",),
+    "number": ("number",),
+    "category": ("category__sort", "category__name"),
+    "effective_from": ("effective_from",),
+    "updated_at": ("updated_at",),
+}
+
+
+def documents_listed(user, filters: dict | None = None) -> QuerySet[Document]:
+    """知识目录: the documents the user may read, newest change first (a document has no state to act on), or
+    by a whitelisted column (`sort`, DOCUMENT_SORT_KEYS). filters: kind, policy_status, category (id),
+    date_from/date_to (生效日期) — the search page's filters, applied in SQL."""
+    filters = filters or {}
+    rows = documents_for(user)
+    for key in ("kind", "policy_status", "category"):
+        if filters.get(key):
+            rows = rows.filter(**{key: filters[key]})
+    if filters.get("date_from"):
+        rows = rows.filter(effective_from__gte=filters["date_from"])
+    if filters.get("date_to"):
+        rows = rows.filter(effective_from__lte=filters["date_to"])
+    return sorting.apply_sort(rows.order_by("-updated_at", "-id"), filters.get("sort"), DOCUMENT_SORT_KEYS)
 
 
 def documents_in_reach(user) -> QuerySet[Document]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.http import urlencode
@@ -24,6 +25,7 @@ from xiaobao.knowledge.search.engine import FILTER_KEYS, MAX_OFFSET
 from xiaobao.knowledge.search.query_fields import QueryFormField
 
 PAGE_SIZE = 10
+DIRECTORY_PAGE_SIZE = 20
 MAX_PAGE = MAX_OFFSET // PAGE_SIZE
 ASK_LIMIT = 5
 
@@ -40,6 +42,7 @@ class SearchForm(forms.Form):
     date_from = forms.DateField(required=False)
     date_to = forms.DateField(required=False)
     history = forms.BooleanField(required=False)
+    sort = forms.CharField(required=False, max_length=30)  # the directory's column key; unknown ones are ignored
     page = forms.IntegerField(required=False, min_value=1, max_value=MAX_PAGE)
 
     def __init__(self, *args, **kwargs):
@@ -84,6 +87,9 @@ def search_page(request):
         )
     pages = min(MAX_PAGE, -(-result.total // PAGE_SIZE)) if result else 0
     kept = {k: v for k, v in request.GET.items() if k != "page" and v}
+    directory = None
+    if result is None:  # no question asked: the directory of what the reader may open, filtered and sortable
+        directory = Paginator(selectors.documents_listed(request.user, data), DIRECTORY_PAGE_SIZE).get_page(number)
     context = {
         "form": form,
         "query": query,
@@ -94,6 +100,8 @@ def search_page(request):
         "next_url": f"?{urlencode({**kept, 'page': number + 1})}" if result and number < pages else "",
         "can_write": request.user.has_perm(selectors.CHANGE_PERMISSION),
         "new_url": reverse("knowledge:new"),
+        "directory": directory,
+        "kept": urlencode(kept),
     }
     return render(request, "knowledge/search.html", context)
 

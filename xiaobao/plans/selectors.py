@@ -24,7 +24,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from xiaobao.core import sorting
+from xiaobao.core import names, sorting
 from xiaobao.core.models import PATH_STEP, Attachment, OrgUnit
 from xiaobao.core.scope import scope_for
 from xiaobao.plans.models import Activity, Plan, PlanTask
@@ -119,8 +119,13 @@ def get_plan_for_user(user, pk: int, *, for_write: bool = False) -> Plan:
     return plan
 
 
-def goals(plan: Plan) -> QuerySet:
-    return plan.goals.all()
+def goals(plan: Plan) -> list:
+    """A plan's goals, each with `indicator_name`: its indicator's name (the code when no indicator has it)."""
+    rows = list(plan.goals.all())
+    found = names.names(names.INDICATOR, (goal.indicator_code for goal in rows))
+    for goal in rows:
+        goal.indicator_name = found.get(goal.indicator_code, goal.indicator_code)
+    return rows
 
 
 def tasks(plan: Plan) -> QuerySet[PlanTask]:

@@ -29,6 +29,7 @@ from xiaobao.plans import selectors, services
 from xiaobao.plans.forms import GoalForm, PlanFilterForm, PlanForm, ReasonForm, SummaryForm, TaskForm
 from xiaobao.plans.models import Plan
 from xiaobao.ui.messages import put_on_form, refusal_message
+from xiaobao.workflow import labels
 from xiaobao.workflow import selectors as workflow_selectors
 
 PAGE_SIZE = 50
@@ -160,7 +161,7 @@ def _detail_context(request, plan: Plan, **forms) -> dict:
         "tasks": selectors.tasks_progress(user, plan),
         "participating": list(selectors.participating_units(plan)),
         "material": list(selectors.attachments(plan)),
-        "history": workflow_selectors.timeline_for_object(user, plan).select_related("actor"),
+        "history": labels.label_history(workflow_selectors.timeline_for_object(user, plan).select_related("actor")),
         "instances": list(workflow_selectors.instances_for_object(user, plan)),
         "task": task,
         "editable": editable,

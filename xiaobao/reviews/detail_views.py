@@ -45,6 +45,7 @@ from xiaobao.reviews.rules import may_take
 from xiaobao.reviews.views import page_field_names
 from xiaobao.ui.messages import put_on_form, refusal_message
 from xiaobao.ui.page_actions import ObjectPage, forbid
+from xiaobao.workflow import labels
 from xiaobao.workflow import selectors as workflow_selectors
 
 # --- detail and workspace -------------------------------------------------------------------------
@@ -114,7 +115,7 @@ def _detail_context(request, review: Review, **forms) -> dict:
         "preview": next((f for f in material if f.kind in PREVIEW_KINDS), None),
         "data_rows": _data_rows(review),
         "checked": _checked(review),
-        "history": workflow_selectors.timeline_for_object(user, review).select_related("actor"),
+        "history": labels.label_history(workflow_selectors.timeline_for_object(user, review).select_related("actor")),
         "instances": list(workflow_selectors.instances_for_object(user, review)),
         "assign_form": forms.get("assign_form")
         or AssignForm(

@@ -106,14 +106,44 @@ def drawable(*, topic: str = "", difficulty: str = "", kind: str = "") -> QueryS
 
 
 def exams_for(user, filters: dict | None = None) -> QuerySet[Exam]:
-    """Exams the user manages (their subtree), with counts of attempts."""
+    """Exams the user manages (their subtree), with counts of attempts: drafts and published ones first, the one
+    closing soonest first, then those ended, newest first; or by a whitelisted column (`sort`, EXAM_SORT_KEYS)."""
     rows = Exam.objects.visible_to(user).select_related("org_unit", "owner", "course")
     filters = filters or {}
     if filters.get("status"):
         rows = rows.filter(status=filters["status"])
-    return rows.annotate(
+    rows = rows.annotate(
         sat=Count("attempts__staff", distinct=True, filter=~Q(attempts__status=Attempt.Status.IN_PROGRESS)),
     )
+    default = sorting.action_first(~Q(status=Exam.Status.CLOSED), due="closes_at", recent="opens_at")
+    return sorting.apply_sort(rows.order_by(*default), filters.get("sort"), EXAM_SORT_KEYS)
+
+
+# Columns the training lists may be sorted by (core/sorting.py); anything else in `sort` is ignored.
+EXAM_SORT_KEYS = {
+    "title": ("title",),
+    "paper_mode": ("paper_mode",),
+    "opens_at": ("opens_at",),
+    "closes_at": ("closes_at",),
+    "status": ("status",),
+    "sat": ("sat",),
+}
+SESSION_SORT_KEYS = {
+    "title": ("title",),
+    "held_on": ("held_on",),
+    "mode": ("mode",),
+    "org_unit": ("org_unit__path",),
+    "audience_group": ("audience_group",),
+    "person_times": ("person_times",),
+}
+ASSIGNMENT_SORT_KEYS = {
+    "staff": ("staff__employee_no",),
+    "org_unit": ("staff__org_unit__path",),
+    "course": ("course__title",),
+    "due_on": ("due_on",),
+    "status": ("status",),
+    "assigned_at": ("assigned_at",),
+}
 
 
 def get_exam_for_user(user, pk: int, *, for_write: bool = False) -> Exam:
@@ -250,7 +280,8 @@ def sessions_for(user, filters: dict | None = None) -> QuerySet[Session]:
         rows = rows.filter(audience_group=filters["group"])
     if filters.get("programme"):
         rows = rows.filter(programme=filters["programme"])
-    return rows.order_by("-held_on", "-id")  # a GROUP BY query drops Meta.ordering
+    # a GROUP BY query drops Meta.ordering; a session has no state to act on, so the newest first
+    return sorting.apply_sort(rows.order_by("-held_on", "-id"), filters.get("sort"), SESSION_SORT_KEYS)
 
 
 def get_session_for_user(user, pk: int, *, for_write: bool = False) -> Session:
@@ -266,14 +297,15 @@ def session_for_check_in(code: str) -> Session | None:
 
 
 def assignments_for(user, filters: dict | None = None) -> QuerySet[TrainingAssignment]:
-    """Targeted-training assignments of the people in the user's scope (by the person's unit)."""
+    """Targeted-training assignments of the people in the user's scope (by the person's unit), unfinished first
+    by the nearest deadline; or by a whitelisted column (`sort`, ASSIGNMENT_SORT_KEYS)."""
     rows = TrainingAssignment.objects.visible_to(user).select_related("staff", "staff__org_unit", "course", "exam")
     filters = filters or {}
     if filters.get("staff"):
         rows = rows.filter(staff__employee_no=filters["staff"])
     if filters.get("status"):
         rows = rows.filter(status=filters["status"])
-    return rows.order_by(*_unfinished_first())
+    return sorting.apply_sort(rows.order_by(*_unfinished_first()), filters.get("sort"), ASSIGNMENT_SORT_KEYS)
 
 
 def _unfinished_first() -> list:

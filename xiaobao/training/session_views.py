@@ -13,6 +13,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -126,12 +127,19 @@ def sessions(request):
     filters = {
         "year": year,
         "programme": int(request.GET["programme"]) if request.GET.get("programme", "").isdigit() else 0,
+        "sort": request.GET.get("sort", "")[:30],
     }
     page = Paginator(selectors.sessions_for(request.user, filters), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "training/sessions.html",
-        {"page": page, "year": year, "can_add": request.user.has_perm("training.add_session")},
+        {
+            "page": page,
+            "year": year,
+            "filters": filters,
+            "query": urlencode({k: v for k, v in filters.items() if v}),
+            "can_add": request.user.has_perm("training.add_session"),
+        },
     )
 
 

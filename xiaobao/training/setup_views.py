@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -66,12 +67,18 @@ def assignments(request):
         "status": request.GET.get("status", "")
         if request.GET.get("status") in TrainingAssignment.Status.values
         else "",
+        "sort": request.GET.get("sort", "")[:30],
     }
     page = Paginator(selectors.assignments_for(request.user, filters), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "training/assignments.html",
-        {"page": page, "filters": filters, "statuses": TrainingAssignment.Status.choices},
+        {
+            "page": page,
+            "filters": filters,
+            "query": urlencode({k: v for k, v in filters.items() if v}),
+            "statuses": TrainingAssignment.Status.choices,
+        },
     )
 
 

@@ -18,6 +18,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -198,8 +199,22 @@ def bank_export(request):
 @login_required
 def exams(request):
     _manager(request, "training.view_exam")
-    page = Paginator(selectors.exams_for(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "training/exams.html", {"page": page, "can_add": request.user.has_perm("training.add_exam")})
+    filters = {
+        "status": request.GET.get("status", "") if request.GET.get("status") in Exam.Status.values else "",
+        "sort": request.GET.get("sort", "")[:30],
+    }
+    page = Paginator(selectors.exams_for(request.user, filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "training/exams.html",
+        {
+            "page": page,
+            "filters": filters,
+            "query": urlencode({k: v for k, v in filters.items() if v}),
+            "statuses": Exam.Status.choices,
+            "can_add": request.user.has_perm("training.add_exam"),
+        },
+    )
 
 
 def _parse_rules(text: str) -> list[dict]:

@@ -23,12 +23,26 @@ PAGES = {
     "reviews": "reviews:list",
     "workorders": "workorders:list",
     "plans": "plans:list",
+    "inspection": "inspection:list",
+    "interactions": "inspection:interactions",
+    "outbound": "inspection:outbound",
+    "assignments": "training:assignments",
+    "exams": "training:exams",
+    "sessions": "training:sessions",
+    "knowledge": "knowledge:search",
 }
 PAGE_LABELS = {
     "complaints": gettext_lazy("投诉管理"),
     "reviews": gettext_lazy("消保审查"),
     "workorders": gettext_lazy("工单管理"),
     "plans": gettext_lazy("方案管理"),
+    "inspection": gettext_lazy("质检工作台"),
+    "interactions": gettext_lazy("服务交互"),
+    "outbound": gettext_lazy("外呼回访"),
+    "assignments": gettext_lazy("定向培训"),
+    "exams": gettext_lazy("考试"),
+    "sessions": gettext_lazy("培训场次"),
+    "knowledge": gettext_lazy("知识中心"),
 }
 MAX_PER_PAGE = 20
 NAME_MAX = 60

@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from xiaobao.core.forms import choose
 from xiaobao.workflow import error_codes as codes
 from xiaobao.workflow.exceptions import WorkflowError
 
@@ -25,7 +26,8 @@ def _field_for(spec: dict) -> forms.Field:
     if kind == "date":
         return forms.DateField(label=label, required=required, widget=forms.DateInput(attrs={"type": "date"}))
     if kind == "enum":
-        choices = [("", "---------")] if not required else []
+        # an empty first entry even when required: the browser then asks for a choice instead of sending the first
+        choices = [("", choose(label))]
         return forms.ChoiceField(label=label, required=required, choices=choices + [tuple(c) for c in spec["choices"]])
     if kind == "text":
         return forms.CharField(label=label, required=required, widget=forms.Textarea(attrs={"rows": 3}))

@@ -199,22 +199,50 @@ class Change:
     after: str
 
 
-def present_changes(process_key: str, changes: dict, *, form: list | None = None) -> list[Change]:
-    """A history row's {variable: {before, after}} as labelled changes."""
-    pairs = {k: v for k, v in (changes or {}).items() if isinstance(v, dict) and {"before", "after"} <= set(v)}
-    form_labels = {f.get("id"): f.get("label") or f.get("id") for f in form or [] if f.get("id")}
-    rows = _shown(process_key, pairs, form_labels)
+def _pairs(changes) -> dict:
+    return {k: v for k, v in (changes or {}).items() if isinstance(v, dict) and {"before", "after"} <= set(v)}
 
-    def values_of(pair):
-        out = []
-        for side in (pair.get("before"), pair.get("after")):
-            out.extend(side if isinstance(side, (list, tuple)) else [side])
-        return out
 
-    names = _resolved(rows, values_of)
+def _form_labels(form) -> dict:
+    return {f.get("id"): f.get("label") or f.get("id") for f in form or [] if f.get("id")}
+
+
+def _pair_values(pair) -> list:
+    out = []
+    for side in (pair.get("before"), pair.get("after")):
+        out.extend(side if isinstance(side, (list, tuple)) else [side])
+    return out
+
+
+def _changes(rows, names: dict) -> list[Change]:
     out = []
     for name, label, pair, variable in rows:
         before, after = _text(pair.get("before"), variable, names), _text(pair.get("after"), variable, names)
         if before != after:  # a variable set to nothing at the start, or a change people cannot see
             out.append(Change(name, label, before, after))
     return out
+
+
+def present_changes(process_key: str, changes: dict, *, form: list | None = None) -> list[Change]:
+    """A history row's {variable: {before, after}} as labelled changes."""
+    rows = _shown(process_key, _pairs(changes), _form_labels(form))
+    return _changes(rows, _resolved(rows, _pair_values))
+
+
+def label_history(steps, *, process_key: str | None = None) -> list:
+    """History rows (workflow Transitions) as people read them: each gets `fields`, its changes as labelled
+    business fields. A business object's timeline may mix processes (a complaint's and its rectification
+    order's), so each row is read by its own process unless `process_key` is given; a row's task form
+    labels its fields. Ids are resolved to names in one query per kind for the whole list, however long."""
+    steps = list(steps)
+    prepared, everything = [], []
+    for step in steps:
+        key = process_key or step.instance.definition.key
+        form = step.task.form if step.task_id else None
+        rows = _shown(key, _pairs(step.changes), _form_labels(form)) if step.changes else []
+        prepared.append((step, rows))
+        everything.extend(rows)
+    names = _resolved(everything, _pair_values)
+    for step, rows in prepared:
+        step.fields = _changes(rows, names)
+    return steps

@@ -96,12 +96,7 @@ def _panel_context(request, task: HumanTask, *, form=None, reassign_form=None, n
 
 def _labelled(history, instance) -> list:
     """History rows, each with its data changes as labelled business fields (`step.fields`)."""
-    rows = list(history)
-    key = instance.definition.key
-    for step in rows:
-        form = step.task.form if step.task_id else None
-        step.fields = labels.present_changes(key, step.changes, form=form) if step.changes else []
-    return rows
+    return labels.label_history(history, process_key=instance.definition.key)
 
 
 def _business_object(instance):

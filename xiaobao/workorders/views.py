@@ -25,6 +25,7 @@ from xiaobao.core.api_errors import BusinessRuleError
 from xiaobao.core.views import serve_attachment
 from xiaobao.ui.messages import put_on_form
 from xiaobao.ui.page_actions import ObjectPage
+from xiaobao.workflow import labels
 from xiaobao.workflow import selectors as workflow_selectors
 from xiaobao.workorders import selectors, services
 from xiaobao.workorders.exports import orders_workbook
@@ -204,7 +205,9 @@ def _detail_context(request, order: WorkOrder, **forms) -> dict:
         "now": now,
         "rounds": [(item, evidence.get(item.round, [])) for item in selectors.feedbacks(order)],
         "material": material,
-        "history": workflow_selectors.timeline_for_object(request.user, order).select_related("actor"),
+        "history": labels.label_history(
+            workflow_selectors.timeline_for_object(request.user, order).select_related("actor")
+        ),
         "instances": list(workflow_selectors.instances_for_object(request.user, order)),
         "parent_visible": _parent_visible(request.user, order),
         "due_passed": order.due_at < now,
