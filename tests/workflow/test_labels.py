@@ -68,3 +68,12 @@ def test_changes_read_before_and_after(cast, declared):
     changes = {"holder_id": {"before": None, "after": cast.officer_b.pk}, "object_id": {"before": 1, "after": 2}}
     (change,) = labels.present_changes(declared, changes)
     assert (change.label, change.before, change.after) == ("办理人", "—", str(cast.officer_b))
+
+
+def test_free_text_a_step_recorded_shows_personal_data_masked():
+    note = "已联系客户13812345678，身份证110101199003071234，保单P2026000123456"
+    shown = labels.format_value(note)
+    assert "13812345678" not in shown and "110101199003071234" not in shown
+    assert "138****5678" in shown
+    assert "P2026000123456" in shown  # business numbers stay readable
+    assert labels.format_value({"备注": "电话13812345678"}) == "备注：电话138****5678"

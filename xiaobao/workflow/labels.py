@@ -32,6 +32,8 @@ from django.utils import formats, timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
+from xiaobao.core.masking import mask_text
+
 TEXT, DATETIME, DATE, BOOLEAN, USER, ORG_UNIT, CHOICE = "text", "datetime", "date", "boolean", "user", "org", "choice"
 
 DATETIME_FORMAT = "Y-m-d H:i"
@@ -115,7 +117,9 @@ def format_value(value, kind: str = TEXT, choices: dict | None = None) -> str:
         return "、".join(format_value(item, kind, choices) for item in value)
     if isinstance(value, dict):
         return "；".join(f"{key}：{format_value(item)}" for key, item in value.items())
-    return str(value)
+    # free text a step recorded (a 回访 note, a comment) may hold an ID, card or mobile number: shown masked, as
+    # everywhere else personal data is shown
+    return mask_text(str(value))
 
 
 def _users(ids: set) -> dict:
