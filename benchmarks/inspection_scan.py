@@ -34,7 +34,8 @@ django.setup()
 
 import ahocorasick  # noqa: E402
 
-from xiaobao.inspection import demo_data, scanner, scanning  # noqa: E402
+from xiaobao.demo import inspection_data as demo_data  # noqa: E402
+from xiaobao.inspection import scanner, scanning  # noqa: E402
 
 ROUNDS = 3
 

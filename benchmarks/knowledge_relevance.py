@@ -60,9 +60,9 @@ def main() -> None:
     try:
         from tests.knowledge import relevance_set, relevance_set_agents, relevance_set_heldout
         from tests.knowledge.relevance_eval import measure
-        from xiaobao.core import demo as core_demo
         from xiaobao.core.models import User
-        from xiaobao.knowledge import demo
+        from xiaobao.demo import core as core_demo
+        from xiaobao.demo import knowledge as demo
 
         core_demo.load()
         demo.load(history=False)

@@ -263,8 +263,8 @@ def generate(site: Site, rows: int, now, *, seed: int = 20261207) -> dict:
 
 def seed_documents(site: Site, count: int, now) -> int:
     """`count` FAQ documents through the service (published and indexed), drawn from the shipped corpus's FAQ."""
+    from xiaobao.demo.knowledge_corpus import __file__ as corpus_init
     from xiaobao.knowledge import services
-    from xiaobao.knowledge.corpus import __file__ as corpus_init
 
     corpus = Path(corpus_init).parent
     items = []

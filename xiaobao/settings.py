@@ -108,6 +108,10 @@ INSTALLED_APPS = [
     "xiaobao.indicators",
     "xiaobao.web",
 ]
+# The demo institution and its `load_demo` command exist only where a demo or the tests run (issue 16).
+if DEMO or TESTING:
+    INSTALLED_APPS.append("xiaobao.demo")
+
 
 MIDDLEWARE = [
     "xiaobao.core.health.HealthMiddleware",  # first: probes skip host checks, redirects, sessions

@@ -13,12 +13,12 @@ from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from xiaobao.web.management.commands.load_demo import LOADERS
 
 from xiaobao.complaints import selectors
-from xiaobao.complaints.demo_data import SPECS
 from xiaobao.complaints.models import Complaint, Extension
 from xiaobao.core.models import AuditEntry, Notification, User
-from xiaobao.web.management.commands.load_demo import LOADERS
+from xiaobao.demo.complaints_data import SPECS
 from xiaobao.workflow.models import HumanTask, ProcessInstance, Timer, Transition
 from xiaobao.workorders.models import WorkOrder
 
@@ -53,7 +53,7 @@ def user(name: str) -> User:
 def test_the_command_loads_the_complaints_after_the_work_orders(loaded):
     names = [name for name, _path in LOADERS]
     assert names.index("workorders") < names.index("complaints")
-    assert dict(LOADERS)["complaints"] == "xiaobao.complaints.demo.load"
+    assert dict(LOADERS)["complaints"] == "xiaobao.demo.complaints.load"
     # the stories (every state) and, on top, the ordinary flow since the start of last year (test_year.py)
     assert 50 <= len(SPECS) <= 70
     assert Complaint.objects.count() >= len(SPECS) + 200
@@ -198,9 +198,10 @@ def test_head_office_counts_every_complaint_with_realistic_rates(loaded):
 
 
 def test_the_emergency_plan_rule_names_the_plan_in_the_knowledge_demo_corpus(loaded):
-    from xiaobao.complaints import demo, rules
-    from xiaobao.knowledge.corpus import read
-    from xiaobao.knowledge.demo import POLICY_FILES
+    from xiaobao.complaints import rules
+    from xiaobao.demo import complaints as demo
+    from xiaobao.demo.knowledge import POLICY_FILES
+    from xiaobao.demo.knowledge_corpus import read
 
     number = rules.rule("major.emergency_plan")["number"]
     assert number == demo.EMERGENCY_PLAN != rules.DEFAULTS["major.emergency_plan"]["number"]

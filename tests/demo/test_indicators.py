@@ -76,7 +76,8 @@ def test_the_training_year_adds_up_to_the_published_figures(loaded):
     from django.contrib.auth import get_user_model
     from django.db.models import Sum
 
-    from xiaobao.training import contest_selectors, demo_data
+    from xiaobao.demo import training_data as demo_data
+    from xiaobao.training import contest_selectors
     from xiaobao.training import selectors as training
 
     admin = get_user_model().objects.get(username="xiaobao")
@@ -114,7 +115,7 @@ def test_every_training_attendee_was_examined_on_the_sessions_course(loaded):
 def test_coverage_leaves_out_only_the_december_joiners(loaded):
     from django.contrib.auth import get_user_model
 
-    from xiaobao.training import demo_data
+    from xiaobao.demo import training_data as demo_data
     from xiaobao.training import selectors as training
     from xiaobao.training.coverage import coverage
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 
-from xiaobao.inspection import demo
+from xiaobao.demo import inspection as demo
 from xiaobao.inspection.models import Finding, Interaction, ManualReview
 from xiaobao.workorders.models import WorkOrder
 
@@ -59,7 +59,7 @@ def test_samples_are_drawn_and_some_scored(data):
 
 
 def test_outbound_revisits_hold_every_state_a_week_of_robot_calls_leaves(data):
-    from xiaobao.core.demo import reference_moment
+    from xiaobao.demo.core import reference_moment
     from xiaobao.inspection.models import CallTask, OutboundBatch
 
     policies = CallTask.objects.filter(purpose=CallTask.Purpose.POLICY_REVISIT)

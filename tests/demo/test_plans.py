@@ -1,4 +1,4 @@
-"""The plans demo (`xiaobao.plans.demo.load`): the seed year's plans through the real services, and the
+"""The plans demo (`xiaobao.demo.plans.load`): the seed year's plans through the real services, and the
 activity records adding up exactly to the seed year's published education figures.
 
 The demo is loaded once for the package (tests/demo/conftest.py), inside a transaction rolled back at the end.
@@ -11,7 +11,8 @@ from datetime import date
 import pytest
 
 from xiaobao.core.models import User
-from xiaobao.plans import demo, selectors
+from xiaobao.demo import plans as demo
+from xiaobao.plans import selectors
 from xiaobao.plans.models import Activity, Plan
 from xiaobao.workflow.models import ProcessInstance
 

@@ -1,4 +1,4 @@
-"""The reviews demo (`xiaobao.reviews.demo.load`, run by `manage.py load_demo`): the seed year's reviews
+"""The reviews demo (`xiaobao.demo.reviews.load`, run by `manage.py load_demo`): the seed year's reviews
 through the real services — about 150 over the eight types, 50 substantive opinions all finally adopted,
 verification orders opened and closed, objections settled by re-review and by the committee — and the
 statistics agree with the list.
@@ -14,7 +14,8 @@ import pytest
 from django.core.management import call_command
 
 from xiaobao.core.models import User
-from xiaobao.reviews import demo, selectors
+from xiaobao.demo import reviews as demo
+from xiaobao.reviews import selectors
 from xiaobao.reviews.models import FormType, Objection, Opinion, Review
 from xiaobao.workflow import selectors as workflow_selectors
 from xiaobao.workflow.models import ProcessInstance, Timer

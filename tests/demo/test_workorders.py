@@ -12,8 +12,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from xiaobao.core.demo import COMPLETE_YEAR, DEMO_USERS
 from xiaobao.core.models import Attachment, AuditEntry, Notification, OrgUnit, Role, User
+from xiaobao.demo.core import COMPLETE_YEAR, DEMO_USERS
 from xiaobao.workflow import selectors as workflow_selectors
 from xiaobao.workflow.models import HumanTask, ProcessInstance, Timer, Transition
 from xiaobao.workorders.models import Feedback, WorkOrder

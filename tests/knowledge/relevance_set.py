@@ -2,7 +2,7 @@
 
 Documents are named by title (the demo corpus's stable key; an FAQ's title is its question). A question
 may have several right answers; each counts. Kept fixed: to raise the figures, improve the dictionary and
-the synonyms in `xiaobao/knowledge/corpus/terms.py`, never these questions.
+the synonyms in `xiaobao/demo/knowledge_corpus/terms.py`, never these questions.
 """
 
 QUESTIONS: list[tuple[str, tuple[str, ...]]] = [

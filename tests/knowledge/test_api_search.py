@@ -186,7 +186,7 @@ def test_schema_names_the_endpoints(cast):
 
 def test_an_article_of_a_long_law_is_the_hit_named_linked_and_quoted(cast, kb):
     from tests.knowledge.conftest import create
-    from xiaobao.knowledge.corpus import HERE
+    from xiaobao.demo.knowledge_corpus import HERE
 
     law = create(
         cast,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from xiaobao.knowledge.corpus import HERE
+from xiaobao.demo.knowledge_corpus import HERE
 from xiaobao.knowledge.search import passages, rerank, tolerance
 
 INSURANCE_LAW = (HERE / "laws" / "insurance_law.txt").read_text(encoding="utf-8")

@@ -152,8 +152,9 @@ def test_archiving_cancels_a_pending_approval(cast, policy):
 
 
 def test_the_demo_history_loads_once(db):
-    from xiaobao.core import demo as core_demo
-    from xiaobao.knowledge import demo, demo_versions
+    from xiaobao.demo import core as core_demo
+    from xiaobao.demo import knowledge as demo
+    from xiaobao.demo import knowledge_versions as demo_versions
 
     core_demo.load()
     first = demo.load()  # the corpus, then demo_versions.load() at its end

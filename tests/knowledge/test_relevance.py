@@ -14,10 +14,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from tests.knowledge.relevance_set import QUESTIONS
-from xiaobao.core import demo as core_demo
 from xiaobao.core.models import User
-from xiaobao.knowledge import demo
-from xiaobao.knowledge.corpus import read
+from xiaobao.demo import core as core_demo
+from xiaobao.demo import knowledge as demo
+from xiaobao.demo.knowledge_corpus import read
 from xiaobao.knowledge.models import Category, Document, DocumentVersion, Term
 from xiaobao.knowledge.search import search
 

@@ -16,9 +16,9 @@ from django.db import connection, transaction
 
 from tests.knowledge import relevance_set, relevance_set_agents, relevance_set_heldout
 from tests.knowledge.relevance_eval import calibrate, measure, measure_search
-from xiaobao.core import demo as core_demo
 from xiaobao.core.models import User
-from xiaobao.knowledge import demo
+from xiaobao.demo import core as core_demo
+from xiaobao.demo import knowledge as demo
 from xiaobao.knowledge.models import Document
 from xiaobao.knowledge.search import engine
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from xiaobao.core.demo import DEMO_PASSWORD, DEMO_USERS
+from xiaobao.demo.core import DEMO_PASSWORD, DEMO_USERS
 
 
 class Command(BaseCommand):

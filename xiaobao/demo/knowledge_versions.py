@@ -18,8 +18,8 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from xiaobao.core.demo import OnItsOwnClock
 from xiaobao.core.models import User
+from xiaobao.demo.core import OnItsOwnClock
 from xiaobao.knowledge import reminders
 from xiaobao.knowledge import services as knowledge_services
 from xiaobao.knowledge.models import Document

@@ -1,4 +1,4 @@
-"""The knowledge demo corpus: data only (texts, numbers, dates), loaded by `xiaobao.knowledge.demo`.
+"""The knowledge demo corpus: data only (texts, numbers, dates), loaded by `xiaobao.demo.knowledge`.
 
 - `terms.py`: the search dictionary (domain words for the segmenter, synonym groups for query expansion);
 - `regulations.json`: real public laws and regulatory documents, by their real titles, each with our own short

@@ -21,9 +21,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from xiaobao.core import services as core_services
-from xiaobao.core.demo import demo_clock
 from xiaobao.core.models import User
 from xiaobao.core.workdays import Calendar
+from xiaobao.demo.core import demo_clock
 from xiaobao.workflow import selectors, services
 from xiaobao.workflow.models import HumanTask, ProcessInstance, Timer
 
@@ -335,3 +335,28 @@ def load(*, now: datetime | None = None) -> dict:
             )
     timeline.play(now)
     return {"approvals": len(APPROVALS)}
+
+
+class Clock:
+    """Demo dates: fixed days of a year (moved to the next working day) or N working days before today."""
+
+    def __init__(self, now: datetime):
+        self.now = now
+        self.today = timezone.localtime(now).date()
+        self.calendar = Calendar.load()
+
+    def chain(self, timeline: Timeline, start: date, steps: list[tuple[int, str, Callable]]) -> None:
+        """Steps on working days: each (working days after the previous step's day, "HH:MM", step), the
+        first counted from `start` (0: `start` itself, or the next working day)."""
+        day = self.calendar.next_working_day(start)
+        for offset, clock, step in steps:
+            day = self.calendar.add_working_days(day, offset).date
+            hour, minute = map(int, clock.split(":"))
+            timeline.at(moment(day, hour, minute), step)
+
+    def after(self, day: date, working_days: int, hour: int, minute: int = 0) -> datetime:
+        return moment(self.calendar.add_working_days(day, working_days).date, hour, minute)
+
+    def ago(self, working_days: int, hour: int, minute: int = 0) -> datetime:
+        when = moment(working_days_before(self.today, working_days, self.calendar), hour, minute)
+        return min(when, self.now - timedelta(minutes=5))

@@ -7,24 +7,24 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from xiaobao.core.demo import demo_clock, reference_moment
+from xiaobao.demo.core import demo_clock, reference_moment
 
 # Layer order (DESIGN.md): each module's demo builds on the ones below it. Named by dotted path, as
 # urls.py includes the apps' URLconfs, so this command does not import the apps (nor their engine).
 LOADERS = [
-    ("core", "xiaobao.core.demo.load"),
-    ("workflow", "xiaobao.workflow.demo.load"),
-    ("workorders", "xiaobao.workorders.demo.load"),
-    ("complaints", "xiaobao.complaints.demo.load"),
-    ("reviews", "xiaobao.reviews.demo.load"),
-    ("plans", "xiaobao.plans.demo.load"),
-    ("knowledge", "xiaobao.knowledge.demo.load"),
-    ("inspection", "xiaobao.inspection.demo.load"),
+    ("core", "xiaobao.demo.core.load"),
+    ("workflow", "xiaobao.demo.workflow.load"),
+    ("workorders", "xiaobao.demo.workorders.load"),
+    ("complaints", "xiaobao.demo.complaints.load"),
+    ("reviews", "xiaobao.demo.reviews.load"),
+    ("plans", "xiaobao.demo.plans.load"),
+    ("knowledge", "xiaobao.demo.knowledge.load"),
+    ("inspection", "xiaobao.demo.inspection.load"),
     # the complaints inspection found, handled at their own times; its sweeps fire what fell due since
-    ("complaints found by inspection", "xiaobao.complaints.demo.settle_found"),
-    ("outbound", "xiaobao.inspection.demo_outbound.load"),
-    ("training", "xiaobao.training.demo.load"),
-    ("indicators", "xiaobao.indicators.demo.load"),
+    ("complaints found by inspection", "xiaobao.demo.complaints.settle_found"),
+    ("outbound", "xiaobao.demo.inspection_outbound.load"),
+    ("training", "xiaobao.demo.training.load"),
+    ("indicators", "xiaobao.demo.indicators.load"),
 ]
 
 

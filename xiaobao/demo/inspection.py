@@ -21,12 +21,13 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from xiaobao.core.demo import OnItsOwnClock, demo_password_hash
 from xiaobao.core.masking import mask_text_keep_length
 from xiaobao.core.models import OrgUnit, User
 from xiaobao.core.roles import role_group
+from xiaobao.demo import inspection_data as demo_data
+from xiaobao.demo.core import OnItsOwnClock, demo_password_hash
 from xiaobao.inspection import decisions as inspection_decisions
-from xiaobao.inspection import demo_data, scanning, services
+from xiaobao.inspection import scanning, services
 from xiaobao.inspection.models import Finding, Interaction, Rule, ScanJob, ScoreSheet
 from xiaobao.workorders import services as workorders
 

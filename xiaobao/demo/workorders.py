@@ -32,10 +32,9 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from xiaobao.core.demo import COMPLETE_YEAR
 from xiaobao.core.models import OrgUnit, User
-from xiaobao.core.workdays import Calendar
-from xiaobao.workflow.demo import Timeline, docx_file, moment, working_days_before
+from xiaobao.demo.core import COMPLETE_YEAR
+from xiaobao.demo.workflow import Clock, Timeline, docx_file, moment
 from xiaobao.workorders import services
 from xiaobao.workorders.models import WorkOrder
 
@@ -172,31 +171,6 @@ class Script:
         return lambda now: services.workorder_cancel(
             order=self.orders[f"{key}:{code}"], actor=self.issuer, reason=reason, now=now
         )
-
-
-class Clock:
-    """Demo dates: fixed days of a year (moved to the next working day) or N working days before today."""
-
-    def __init__(self, now: datetime):
-        self.now = now
-        self.today = timezone.localtime(now).date()
-        self.calendar = Calendar.load()
-
-    def chain(self, timeline: Timeline, start: date, steps: list[tuple[int, str, Callable]]) -> None:
-        """Steps on working days: each (working days after the previous step's day, "HH:MM", step), the
-        first counted from `start` (0: `start` itself, or the next working day)."""
-        day = self.calendar.next_working_day(start)
-        for offset, clock, step in steps:
-            day = self.calendar.add_working_days(day, offset).date
-            hour, minute = map(int, clock.split(":"))
-            timeline.at(moment(day, hour, minute), step)
-
-    def after(self, day: date, working_days: int, hour: int, minute: int = 0) -> datetime:
-        return moment(self.calendar.add_working_days(day, working_days).date, hour, minute)
-
-    def ago(self, working_days: int, hour: int, minute: int = 0) -> datetime:
-        when = moment(working_days_before(self.today, working_days, self.calendar), hour, minute)
-        return min(when, self.now - timedelta(minutes=5))
 
 
 def _education_year(today: date) -> int:

@@ -27,7 +27,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from xiaobao.complaints import rules, services
-from xiaobao.complaints.demo_data import (
+from xiaobao.complaints.models import Category, Complaint, ComplaintRule
+from xiaobao.core.models import OrgUnit, User
+from xiaobao.core.workdays import Calendar
+from xiaobao.demo.complaints_data import (
     CH,
     FIRST_VOLUME_INDEX,
     GROUP,
@@ -42,11 +45,8 @@ from xiaobao.complaints.demo_data import (
     policy,
     volume,
 )
-from xiaobao.complaints.models import Category, Complaint, ComplaintRule
-from xiaobao.core.demo import COMPLETE_YEAR
-from xiaobao.core.models import OrgUnit, User
-from xiaobao.core.workdays import Calendar
-from xiaobao.workflow.demo import Timeline, moment
+from xiaobao.demo.core import COMPLETE_YEAR
+from xiaobao.demo.workflow import Timeline, moment
 
 HEAD_OFFICE = "xiaobao"  # 李晓梅, 总公司消费者权益保护部: regulator transfers, 核查 of branches' complaints
 SENIOR = "manager"  # 郑志强, 总经理室: approves the second extension (Art. 18)

@@ -21,10 +21,10 @@ from datetime import date, datetime, time, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from xiaobao.core.demo import OnItsOwnClock
 from xiaobao.core.models import OrgUnit, User
+from xiaobao.demo.core import OnItsOwnClock
+from xiaobao.demo.knowledge_corpus import HERE, read, terms
 from xiaobao.knowledge import services as knowledge_services
-from xiaobao.knowledge.corpus import HERE, read, terms
 from xiaobao.knowledge.models import Category, Document, Term
 
 # each call on the demo clock at its own `now`: what the services stamp themselves carries the event's time
@@ -219,7 +219,7 @@ def load(*, history: bool = True) -> dict:
     loader.materials()
     result = {"terms": added_terms, "documents": loader.added}
     if history:
-        from xiaobao.knowledge import demo_versions
+        from xiaobao.demo import knowledge_versions as demo_versions
 
         result.update(demo_versions.load())
     return result

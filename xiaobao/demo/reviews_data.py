@@ -9,8 +9,8 @@ import random
 from dataclasses import dataclass, field
 from datetime import date
 
-from xiaobao.core.demo import COMPLETE_YEAR
 from xiaobao.core.workdays import Calendar
+from xiaobao.demo.core import COMPLETE_YEAR
 
 YEAR = COMPLETE_YEAR  # the last complete year: the published figures (DOMAIN.md) re-enacted as its year
 REVIEWS = 153

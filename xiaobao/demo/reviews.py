@@ -26,12 +26,11 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from xiaobao.core.demo import demo_password_hash
 from xiaobao.core.models import OrgUnit, User
 from xiaobao.core.roles import role_group
 from xiaobao.core.workdays import Calendar
-from xiaobao.reviews import services
-from xiaobao.reviews.demo_data import (
+from xiaobao.demo.core import demo_password_hash
+from xiaobao.demo.reviews_data import (
     ATTENDEES,
     CLERKS,
     COMMITTEE,
@@ -46,10 +45,10 @@ from xiaobao.reviews.demo_data import (
     form_data,
     plan_year,
 )
+from xiaobao.demo.workflow import Clock, Timeline, docx_file, moment
+from xiaobao.reviews import services
 from xiaobao.reviews.models import FormType, Objection, Opinion, Review
-from xiaobao.workflow.demo import Timeline, docx_file, moment
 from xiaobao.workorders import services as workorders
-from xiaobao.workorders.demo import Clock
 
 
 class Script:

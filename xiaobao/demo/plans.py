@@ -26,14 +26,13 @@ from datetime import date, datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from xiaobao.core.demo import COMPLETE_YEAR
 from xiaobao.core.models import OrgUnit, User
+from xiaobao.demo.core import COMPLETE_YEAR
+from xiaobao.demo.workflow import Clock, Timeline, docx_file, moment
 from xiaobao.plans import services
 from xiaobao.plans.models import Activity, Plan, PlanTask
-from xiaobao.workflow.demo import Timeline, docx_file, moment
 from xiaobao.workorders import selectors as workorder_selectors
 from xiaobao.workorders import services as workorders
-from xiaobao.workorders.demo import Clock
 
 YEAR = COMPLETE_YEAR  # the last complete year: the published figures (DOMAIN.md) re-enacted as its year
 ADMIN = "xiaobao"  # 李晓梅, 总公司消费者权益保护部

@@ -19,10 +19,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from xiaobao.core.demo import OnItsOwnClock
 from xiaobao.core.models import OrgUnit, User
+from xiaobao.demo import training_data as D
+from xiaobao.demo.core import OnItsOwnClock
 from xiaobao.training import contest_selectors
-from xiaobao.training import demo_data as D
 from xiaobao.training import services as training_services
 from xiaobao.training.models import AudienceGroup, ContestRound, Exam, Programme, Question, StaffMember
 from xiaobao.training.roster import COLUMNS, SHEET_NAME

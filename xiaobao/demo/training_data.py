@@ -9,7 +9,7 @@ loader (`demo.py`) makes the records add up to the totals exactly.
 
 from __future__ import annotations
 
-from xiaobao.core.demo import COMPLETE_YEAR
+from xiaobao.demo.core import COMPLETE_YEAR
 
 YEAR = COMPLETE_YEAR  # the published year the whole demo re-enacts (plans, reviews and indicators use the same)
 

@@ -15,8 +15,8 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from xiaobao.core.demo import COMPLETE_YEAR, demo_clock
 from xiaobao.core.models import OrgUnit, User
+from xiaobao.demo.core import COMPLETE_YEAR, demo_clock
 from xiaobao.indicators import periods, services
 from xiaobao.indicators.models import IndicatorDefinition, IndicatorValue
 
