@@ -134,9 +134,16 @@ def test_the_measure_fails_a_search_that_ranks_badly(agent, monkeypatch):
     assert worse["mrr@10"] < better["mrr@10"]
 
 
-# Met on PostgreSQL (set 2: MRR@10 0.86, article 0.75, no-answer 0.81 / 1.0), not yet on SQLite (0.84, 0.72).
+# Not met on SQLite (set 2: MRR@10 0.84, article 0.72). On PostgreSQL the article figure sits on the goal: 0.753
+# in the helper's run, 0.734 in the full suite after the other branches of stop 28 merged, so it is not claimed met
+# there either; the test turns strict on PostgreSQL once the figure clears the goal with room.
 @pytest.mark.xfail(
     connection.vendor == "sqlite", strict=True, reason="issue 18 goals not met on SQLite yet: see the printed figures"
+)
+@pytest.mark.xfail(
+    connection.vendor != "sqlite",
+    strict=False,
+    reason="issue 18's article goal is borderline on PostgreSQL (0.73-0.75)",
 )
 def test_the_goals_of_issue_18(figures):
     assert figures["mrr@10"] >= GOALS["mrr@10"]
