@@ -13,7 +13,7 @@ from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 from django.utils.module_loading import import_string
-from xiaobao.web.management.commands.load_demo import LOADERS
+from xiaobao.demo.management.commands.load_demo import LOADERS
 
 from xiaobao.complaints import selectors
 from xiaobao.complaints.models import Complaint, Extension
