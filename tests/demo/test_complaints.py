@@ -13,12 +13,12 @@ from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 from django.utils.module_loading import import_string
-from xiaobao.demo.management.commands.load_demo import LOADERS
 
 from xiaobao.complaints import selectors
 from xiaobao.complaints.models import Complaint, Extension
 from xiaobao.core.models import AuditEntry, Notification, User
 from xiaobao.demo.complaints_data import SPECS
+from xiaobao.demo.management.commands.load_demo import LOADERS
 from xiaobao.workflow.models import HumanTask, ProcessInstance, Timer, Transition
 from xiaobao.workorders.models import WorkOrder
 
