@@ -32,6 +32,7 @@ from django.utils import timezone
 from xiaobao.complaints.models import ClockEvent, Complaint, Extension
 from xiaobao.complaints.rules import deadline as rule_deadline
 from xiaobao.complaints.rules import rule
+from xiaobao.core import calendar_cache
 from xiaobao.core.workdays import Calendar, DayUnit, Deadline
 
 LEVEL_RULES = {
@@ -80,7 +81,7 @@ def compute(
 ) -> Clock:
     """The clock of `complaint` from its recorded events (or `events`, to try a change before saving it)."""
     now = now or timezone.now()
-    calendar = calendar or Calendar.load()
+    calendar = calendar or calendar_cache.current()
     events = list(complaint.clock_events.all()) if events is None else events
     level = complaint.extension_level if level is None else level
     restarts = [e.started_at for e in events if e.kind == ClockEvent.Kind.NEW_FACTS]

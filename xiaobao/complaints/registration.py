@@ -24,7 +24,7 @@ from xiaobao.complaints import idempotency, notices, rules, selectors
 from xiaobao.complaints.models import Category, Complaint
 from xiaobao.complaints.rules import refusal
 from xiaobao.complaints.supervision import escalate_group, escalate_major
-from xiaobao.core import audit
+from xiaobao.core import audit, calendar_cache
 from xiaobao.core import services as core_services
 from xiaobao.core.crypto import blind_index
 from xiaobao.core.models import OrgUnit, User
@@ -139,7 +139,7 @@ def complaint_register(
         found = idempotency.registered_with(idempotency_key)
         if found is not None:
             return idempotency.replay(found, digest)
-    calendar = calendar or Calendar.load()
+    calendar = calendar or calendar_cache.current()
     complaint = _new_complaint(asked, actor=actor, now=now, calendar=calendar)
     complaint.idempotency_key, complaint.idempotency_digest = idempotency_key or None, digest
     try:
@@ -252,7 +252,7 @@ def complaint_activate(
     locked = Complaint.with_staged.select_for_update().get(pk=complaint.pk)
     if locked.import_state != Complaint.ImportState.PUBLISHED:
         return locked
-    _start(locked, actor=locked.registered_by, now=now or timezone.now(), calendar=calendar or Calendar.load())
+    _start(locked, actor=locked.registered_by, now=now or timezone.now(), calendar=calendar or calendar_cache.current())
     locked.import_state = ""
     locked.save(update_fields=["import_state"])
     return locked

@@ -2,9 +2,12 @@
 
 The calendar tables change a few times a year (the holiday schedule is entered each November),
 while every workflow step, work order, complaint and review that sets a due time needs the whole
-calendar (12 ms a load: the demo's reviews spent most of their time there). A save or delete of a CalendarDay
-or CalendarYear in this process drops the cached copy; other processes (web workers, the Celery
-worker) pick the change up within MAX_AGE seconds. While this thread's transaction holds an
+calendar (12 ms a load: the demo's reviews spent most of their time there). Each use checks a fingerprint of the
+calendar rows (one aggregate over the two small tables, a fraction of a millisecond): a holiday schedule published
+or a day's kind changed by any process — web worker, Celery worker, a bulk write that sends no signal — is seen at
+the next deadline, so a statutory deadline is never counted on a calendar another process has already replaced. A
+save or delete in this process also drops the copy at once, and a copy is reloaded after MAX_AGE seconds whatever
+its fingerprint (a day's date edited in place, which the fingerprint does not see). While this thread's transaction holds an
 uncommitted calendar edit, nothing is cached: a copy read inside it could outlive a rollback. That
 transaction is recognised by its outermost atomic block, so once it has ended — committed or rolled
 back — caching resumes (a rollback has no hook to tell us; the block simply is no longer there).
@@ -24,7 +27,7 @@ from xiaobao.core.workdays import Calendar
 MAX_AGE = 60.0
 
 _lock = threading.Lock()
-_cached: tuple[float, Calendar] | None = None
+_cached: tuple[float, tuple, Calendar] | None = None
 _local = threading.local()  # .edit_block: the outermost atomic block holding an uncommitted edit
 
 
@@ -38,17 +41,37 @@ def _in_edit_transaction() -> bool:
     return False
 
 
+def fingerprint() -> tuple:
+    """What a calendar copy depends on: how many days and years there are, the newest of each, and which days are
+    holidays and which worked weekends, and which years are complete (sums of ids and years by kind)."""
+    from django.db.models import Case, Count, IntegerField, Max, Sum, When
+
+    def by(field, **condition):
+        return Sum(Case(When(then=field, **condition), default=0, output_field=IntegerField()))
+
+    days = CalendarDay.objects.aggregate(
+        n=Count("id"),
+        top=Max("id"),
+        holidays=by("id", kind=CalendarDay.Kind.HOLIDAY),
+        worked=by("id", kind=CalendarDay.Kind.WORKDAY),
+    )
+    years = CalendarYear.objects.aggregate(n=Count("id"), top=Max("id"), complete=by("year", complete=True))
+    return (*days.values(), *years.values())
+
+
 def current() -> Calendar:
-    """The calendar for deadlines: the cached copy if it is fresh, else loaded (and cached when safe)."""
+    """The calendar for deadlines: the cached copy while the calendar rows are as it was read from, else loaded
+    (and cached when safe)."""
     global _cached
     if _in_edit_transaction():
         return Calendar.load()
+    mark = fingerprint()
     found = _cached
-    if found is not None and time.monotonic() - found[0] < MAX_AGE:
-        return found[1]
+    if found is not None and found[1] == mark and time.monotonic() - found[0] < MAX_AGE:
+        return found[2]
     loaded = Calendar.load()
     with _lock:
-        _cached = (time.monotonic(), loaded)
+        _cached = (time.monotonic(), mark, loaded)
     return loaded
 
 

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from xiaobao.core import audit
+from xiaobao.core import audit, calendar_cache
 from xiaobao.core import services as core_services
 from xiaobao.core.models import OrgUnit, User
 from xiaobao.core.scope import scope_for
@@ -124,7 +124,7 @@ def workorder_issue(
     recipients = check_recipients(
         actor=actor, units=list(recipient_units), users=list(recipient_users), check_scope=check_permission
     )
-    calendar = Calendar.load()
+    calendar = calendar_cache.current()
     deadline = resolve_due(due_days=due_days, day_unit=day_unit, due_date=due_date, now=now, calendar=calendar)
     issuer_unit = issuer_unit or getattr(actor, "org_unit", None)
     if issuer_unit is None:
@@ -328,7 +328,7 @@ def workorder_resolve_refusal(
     task = ORDER.task(order, "refused")
     data: dict = {"resend": bool(resend), "comment": comment}
     if resend:
-        calendar = Calendar.load()
+        calendar = calendar_cache.current()
         if due_date is not None or due_days not in (None, ""):
             deadline = resolve_due(
                 due_days=due_days, day_unit=day_unit or order.day_unit, due_date=due_date, now=now, calendar=calendar
