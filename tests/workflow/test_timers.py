@@ -117,10 +117,15 @@ def _second_review(cast, applicant):
     return Timer.objects.get(instance=instance, element_id="review_overdue")
 
 
+def _calendar_loads(captured) -> list:
+    """Statements that read the calendar's days; the cache's fingerprint check (one COUNT aggregate) is not one."""
+    return [q for q in captured.captured_queries if "core_calendarday" in q["sql"] and "COUNT(" not in q["sql"].upper()]
+
+
 def test_the_calendar_is_read_once_not_per_step(cast, in_review, applicant):
     with CaptureQueriesContext(connection) as captured:
         _second_review(cast, applicant)
-    assert not [q for q in captured.captured_queries if "core_calendarday" in q["sql"]]
+    assert not _calendar_loads(captured)
 
 
 def test_a_calendar_edit_applies_to_the_next_deadline(cast, in_review, applicant):
@@ -143,4 +148,4 @@ def test_a_rolled_back_calendar_edit_does_not_stop_the_cache(transactional_db):
         workcalendar.current()
         with CaptureQueriesContext(connection) as captured:
             workcalendar.current()
-    assert not [q for q in captured.captured_queries if "core_calendarday" in q["sql"]]
+    assert not _calendar_loads(captured)
