@@ -10,9 +10,11 @@ from __future__ import annotations
 import io
 import re
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.db import models
 from django.db.models import Max
 from django.test import Client
@@ -22,6 +24,7 @@ from openpyxl import load_workbook
 
 from xiaobao.complaints.models import Complaint
 from xiaobao.core.models import Attachment, AuditEntry, Notification, OrgUnit, User
+from xiaobao.demo.core import DEMO_USERS
 from xiaobao.indicators import board_docx, workbook
 from xiaobao.indicators.models import IndicatorValue
 from xiaobao.plans.models import Activity
@@ -131,11 +134,12 @@ def stamped_between(start: datetime, end: datetime, app_labels: list[str]) -> di
     return found
 
 
-def test_training_and_knowledge_rows_carry_the_times_of_their_events(loaded):
-    """Their demos date each row at its event (a session's day, a document's publication), not at the story's
-    reference moment, which is only the time of what happens on the load's day."""
+def test_rows_of_the_directly_driven_demos_carry_the_times_of_their_events(loaded):
+    """These demos date each row at its event (a session's day, a document's publication, the sweep that computed a
+    period's figures and raised its alerts, a rule's publication, a sample's draw and scores, the scan of what
+    arrived), not at the story's reference moment, which is only the time of what happens on the load's day."""
     moment = reference(loaded)
-    assert not stamped_between(moment, moment, ["training", "knowledge"])
+    assert not stamped_between(moment, moment, ["training", "knowledge", "indicators", "inspection"])
 
 
 def test_the_complaints_quality_inspection_found_are_registered_when_found(loaded):
@@ -239,3 +243,19 @@ def test_the_board_report_prints_figures_as_people_write_them(loaded, admin):
     assert "99.28%" in cells
     assert not any("56.3200" in c for c in cells) and "56.3200" not in text
     assert "5,010 人次" in cells
+
+
+# --- the README's module tour ---------------------------------------------------------------------------------------
+
+
+def test_the_readme_tour_says_where_each_demo_login_looks_first():
+    """Point 5: the README's demo tour has a row for every demo login, with where to look and the story it shows."""
+    readme = (Path(settings.BASE_DIR) / "README.md").read_text(encoding="utf-8")
+    tour = readme.split("### Demo tour", 1)[1].split("\n#", 1)[0]
+    rows = {}
+    for line in tour.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and cells[0].startswith("`"):
+            rows[cells[0].strip("`")] = cells[1:]
+    assert set(rows) == {username for username, *_ in DEMO_USERS}
+    assert all(where and story for where, story in rows.values())

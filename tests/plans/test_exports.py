@@ -78,6 +78,8 @@ def test_report_page_for_a_plan_shows_units_and_totals(cast, as_user, running_pl
     assert response.status_code == 200
     assert 'data-testid="total-events" data-value="3"' in html
     assert 'data-testid="total-reach" data-value="32100"' in html
+    # counts as people write them, as in the Excel and Word outputs (issue 23 point 4)
+    assert '<span class="wo-total-n">32,100</span>' in html
     assert 'id="plan-charts"' in html
 
 

@@ -95,6 +95,7 @@ def test_list_shows_own_unit_activities_with_totals(cast, as_user, activity_a):
     html = as_user(cast.officer_a).get(reverse("plans:activities")).content.decode()
     assert f'data-activity-id="{activity_a.pk}"' in html
     assert 'data-testid="total-reach" data-value="1500"' in html
+    assert '<span class="wo-total-n">1,500</span>' in html
 
 
 def test_other_branch_does_not_see_the_activity(cast, as_user, activity_a):

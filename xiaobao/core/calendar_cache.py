@@ -43,20 +43,21 @@ def _in_edit_transaction() -> bool:
 
 def fingerprint() -> tuple:
     """What a calendar copy depends on: how many days and years there are, the newest of each, and which days are
-    holidays and which worked weekends, and which years are complete (sums of ids and years by kind)."""
-    from django.db.models import Case, Count, IntegerField, Max, Sum, When
+    holidays and which worked weekends, and which years are complete (sums of ids and years by kind).
 
-    def by(field, **condition):
-        return Sum(Case(When(then=field, **condition), default=0, output_field=IntegerField()))
-
-    days = CalendarDay.objects.aggregate(
-        n=Count("id"),
-        top=Max("id"),
-        holidays=by("id", kind=CalendarDay.Kind.HOLIDAY),
-        worked=by("id", kind=CalendarDay.Kind.WORKDAY),
+    One plain statement, not two ORM aggregates: it runs before every deadline, and compiling the aggregates cost
+    ten times what the database spends on them (a tenth of the demo's load went there)."""
+    day, year = CalendarDay._meta, CalendarYear._meta
+    sql = (
+        "SELECT COUNT(*), MAX(id), SUM(CASE WHEN kind = %s THEN id ELSE 0 END), "  # noqa: S608 - table names only
+        "SUM(CASE WHEN kind = %s THEN id ELSE 0 END), "
+        f"(SELECT COUNT(*) FROM {year.db_table}), (SELECT MAX(id) FROM {year.db_table}), "
+        f"(SELECT SUM(CASE WHEN complete = %s THEN year ELSE 0 END) FROM {year.db_table}) "
+        f"FROM {day.db_table}"
     )
-    years = CalendarYear.objects.aggregate(n=Count("id"), top=Max("id"), complete=by("year", complete=True))
-    return (*days.values(), *years.values())
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [CalendarDay.Kind.HOLIDAY, CalendarDay.Kind.WORKDAY, True])
+        return tuple(cursor.fetchone())
 
 
 def current() -> Calendar:

@@ -9,7 +9,7 @@ Safe to run twice: nothing is added when any collected value exists.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -109,8 +109,16 @@ def _years(today) -> range:
 
 
 def _on(day: date, now: datetime) -> datetime:
-    """10:00 on `day`, or `now` if that is later than now."""
-    return min(timezone.make_aware(datetime.combine(day, time(10, 0))), now)
+    """10:00 on `day`, or half an hour before now if that is later (a load in the year's first days)."""
+    return min(timezone.make_aware(datetime.combine(day, time(10, 0))), now - timedelta(minutes=30))
+
+
+def _last_computed(period: periods.Period, now: datetime) -> datetime:
+    """When the periodic sweep last recomputed `period`: it recomputes the current and the previous period of each
+    kind, so a period's figures stand as computed on the last day of the period after it (at 23:59), and those
+    of the current and previous periods as computed just before now."""
+    following = periods.containing(period.end + timedelta(days=1), period.kind)
+    return min(timezone.make_aware(datetime.combine(following.end, time(23, 59))), now - timedelta(minutes=1))
 
 
 def _targets(admin, units, now) -> int:
@@ -154,7 +162,9 @@ def load(*, now: datetime | None = None) -> dict:
     admin = User.objects.get(username=ADMIN)
     units = {u.code: u for u in OrgUnit.objects.filter(code__in=("HQ", *BRANCHES))}
     for period in _periods(today):
-        services.indicator_compute(period=period, now=now)
+        computed_at = _last_computed(period, now)
+        with demo_clock(computed_at):
+            services.indicator_compute(period=period, now=computed_at)
     # the complete year's figures are entered once its books are closed, in the new year's third week
     collected_at = _on(date(FIRST_YEAR + 1, 1, 20), now)
     with demo_clock(collected_at):
@@ -166,7 +176,10 @@ def load(*, now: datetime | None = None) -> dict:
     for kind in (periods.QUARTER, periods.YEAR):
         current = periods.containing(today, kind)
         for period in (periods.previous(current), current):
-            alerts["raised"] += services.alerts_evaluate(period=period, now=now)["raised"]
+            # raised by the sweep that last computed the period's figures; their work orders carry its time
+            evaluated_at = _last_computed(period, now)
+            with demo_clock(evaluated_at):
+                alerts["raised"] += services.alerts_evaluate(period=period, now=evaluated_at)["raised"]
     return {
         "values": IndicatorValue.objects.filter(is_current=True).count(),
         "collected": collected,

@@ -18,14 +18,16 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Max
 from django.utils import timezone
 
 from xiaobao.core.masking import mask_text_keep_length
 from xiaobao.core.models import OrgUnit, User
 from xiaobao.core.roles import role_group
+from xiaobao.core.workdays import Calendar
 from xiaobao.demo import inspection_data as demo_data
-from xiaobao.demo.core import OnItsOwnClock, demo_password_hash
+from xiaobao.demo.core import OnItsOwnClock, demo_clock, demo_password_hash
+from xiaobao.demo.workflow import moment, working_days_before
 from xiaobao.inspection import decisions as inspection_decisions
 from xiaobao.inspection import scanning, services
 from xiaobao.inspection.models import Finding, Interaction, Rule, ScanJob, ScoreSheet
@@ -35,6 +37,7 @@ from xiaobao.workorders import services as workorders
 # the complaints module's receiver, which takes the time from the clock) and their audit rows carry its time
 decisions = OnItsOwnClock(inspection_decisions)
 workorder_services = OnItsOwnClock(workorders)
+inspection_services = OnItsOwnClock(services)
 
 COUNT = 3000  # what `make demo` loads (settings.INSPECTION_DEMO_TRANSCRIPTS; the tests load fewer)
 SEED = 2025
@@ -133,8 +136,11 @@ def load(*, now: datetime | None = None) -> dict:
     with transaction.atomic():
         count = getattr(settings, "INSPECTION_DEMO_TRANSCRIPTS", COUNT)
         Interaction.objects.bulk_create(_interactions(agents, now, count), batch_size=500)
-    job = ScanJob.objects.create(kind=ScanJob.Kind.NEW, created_by=inspector, created_at=now)
-    scanning.scan_job_run(job_id=job.pk, now=now)
+    # the robot scans on receipt: the demo's one job stands for those scans, dated at the last arrival it took in
+    scanned_at = Interaction.objects.aggregate(last=Max("received_at"))["last"] or now
+    with demo_clock(scanned_at):
+        job = ScanJob.objects.create(kind=ScanJob.Kind.NEW, created_by=inspector, created_at=scanned_at)
+        scanning.scan_job_run(job_id=job.pk, now=scanned_at)
     # the robot scans on receipt: each finding dates from its interaction's arrival, not from this load
     from django.db.models import OuterRef, Subquery
 
@@ -187,8 +193,12 @@ def _decide(inspector: User, now: datetime) -> None:
         decisions.finding_escalate(finding=finding, actor=inspector, reason="涉及销售误导，请总公司定性。", now=when)
     contested = Finding.objects.filter(agent__username="agent", status=Finding.Status.OPEN).first()
     if contested:
+        # the agent contests it the day after the robot flagged it (or in the last hour before now)
         decisions.finding_contest(
-            finding=contested, actor=contested.agent, reason="客户先提到“保本”，我是在复述并纠正。", now=now
+            finding=contested,
+            actor=contested.agent,
+            reason="客户先提到“保本”，我是在复述并纠正。",
+            now=min(contested.created_at + timedelta(days=1), now - timedelta(hours=1)),
         )
     # one rectification carried through: accepted, reported, accepted by the inspector, closed
     for finding in confirmed[:1]:
@@ -206,34 +216,43 @@ def _decide(inspector: User, now: datetime) -> None:
         workorder_services.workorder_review(
             order=order, actor=inspector, approved=True, comment="整改到位。", now=when + timedelta(days=3)
         )
-    decisions.rectifications_sync(now=now)
-    # a rule changed: a draft published with a narrower phrase list, and the last month re-scanned
+        # the periodic sync marks the finding rectified at its order's closure
+        decisions.rectifications_sync(now=when + timedelta(days=3, minutes=1))
+    # a rule changed: a draft with a narrower phrase list, written two working days ago and published the next day
+    today = timezone.localdate(now)
     rule = Rule.objects.get(code="DEPOSIT-COMPARE")
     definition = dict(rule.current.definition)
     definition["phrases"] = [p for p in definition["phrases"] if p != "存款搬家"]
-    draft = services.rule_draft_save(
-        actor=inspector, rule=rule, definition=definition, note="删去易误报的“存款搬家”", now=now
+    draft = inspection_services.rule_draft_save(
+        actor=inspector,
+        rule=rule,
+        definition=definition,
+        note="删去易误报的“存款搬家”",
+        now=moment(working_days_before(today, 2), 15, 0),
     )
-    services.rule_publish(actor=inspector, version=draft, now=now)
+    inspection_services.rule_publish(actor=inspector, version=draft, now=moment(working_days_before(today, 1), 10, 0))
 
 
 def _sample(inspector: User, now: datetime) -> None:
     sheet = ScoreSheet.objects.filter(code="service-call").order_by("-version").first()
     month_end = (now - timedelta(days=30)).date()
-    drawn = services.sample_draw(
+    # drawn the working day after the period it samples, half of it scored over the next days
+    drawn_at = moment(Calendar.load().next_working_day(month_end + timedelta(days=1)), 9, 30)
+    drawn = inspection_services.sample_draw(
         actor=inspector,
         date_from=month_end - timedelta(days=60),
         date_to=month_end,
         per_agent=2,
         sheet=sheet,
         seed=7,
-        now=now,
+        now=drawn_at,
     )
-    for review in drawn[: len(drawn) // 2]:
+    for n, review in enumerate(drawn[: len(drawn) // 2]):
         hit = set(
             Finding.objects.filter(interaction=review.interaction)
             .exclude(status__in=(Finding.Status.WITHDRAWN, Finding.Status.DISMISSED))
             .values_list("rule__code", flat=True)
         )
         scores = {item["code"]: {"passed": item.get("rule", "") not in hit, "note": ""} for item in sheet.items}
-        services.review_score(actor=inspector, review=review, scores=scores, now=now)
+        scored_at = drawn_at + timedelta(days=1 + n // 4, hours=n % 4)
+        inspection_services.review_score(actor=inspector, review=review, scores=scores, now=scored_at)
