@@ -11,6 +11,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from tests.api_helpers import assert_error
 from xiaobao.complaints import error_codes as codes
 from xiaobao.complaints import rules, services
 from xiaobao.complaints.models import ClockEvent, Complaint, MajorReport
@@ -26,11 +27,6 @@ def client_for(user) -> APIClient:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
     return client
-
-
-def assert_error(response, status, code):
-    assert response.status_code == status, response.content
-    assert response.json()["error"] == code, response.json()
 
 
 @pytest.fixture

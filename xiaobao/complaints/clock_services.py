@@ -32,15 +32,14 @@ from xiaobao.core import services as core_services
 from xiaobao.core.models import User
 from xiaobao.workflow import selectors as workflow_selectors
 from xiaobao.workflow import services as workflow
+from xiaobao.workflow.objects import required_text
 
 __all__ = ["complaint_clock_resume", "complaint_clock_stop", "complaint_decline", "complaint_new_facts"]
 
 
 def _required(value, field: str, code: str, message: str, limit: int) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise refusal(code, message, field=field)
-    return value[:limit]
+    """A text the event needs (workflow.objects.required_text), cut to its column's length."""
+    return required_text(value, field=field, code=code, message=message)[:limit]
 
 
 def _check_running(complaint: Complaint, now: datetime, *, what: str) -> None:

@@ -21,11 +21,12 @@ from django.utils.translation import gettext_lazy
 
 from xiaobao.complaints import error_codes as codes
 from xiaobao.complaints.models import Category, Complaint, ComplaintRule, Extension, TaxonomyVersion
-from xiaobao.core.api_errors import BusinessRuleError
+from xiaobao.core.api_errors import BusinessRuleError, refusal
 from xiaobao.core.models import OrgUnit, User
 from xiaobao.core.scope import scope_for
 from xiaobao.core.workdays import Calendar, Deadline
 from xiaobao.core.workdays import due as deadline_after
+from xiaobao.workflow.objects import required_text
 
 CHANGE_PERMISSION = "complaints.change_complaint"
 ADD_PERMISSION = "complaints.add_complaint"
@@ -68,10 +69,6 @@ MAJOR_JOINT_IN_PERSON = 20
 # complaints made in person: at the counter, or the 面谈 channel (第十二条)
 IN_PERSON_CHANNELS = ("counter", "in_person")
 RECEIVED_SLACK = timedelta(minutes=5)  # clocks of the recording PC and the server differ a little
-
-
-def refusal(code: str, detail: str, *, field: str = "", status: int = 400) -> BusinessRuleError:
-    return BusinessRuleError(code, detail, fields={field: [code]} if field else None, status_code=status)
 
 
 _held = threading.local()  # .values: {code: value} while `rules_held` runs in this thread
@@ -244,13 +241,6 @@ def may_withdraw(actor: User, complaint: Complaint) -> bool:
 # --- extensions (Art. 18) --------------------------------------------------------------------------
 
 
-def _required(value, field: str, code: str, message: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise refusal(code, message, field=field)
-    return value
-
-
 def check_extension(
     complaint: Complaint, *, level, reason: str, approver, notice_method: str, now: datetime
 ) -> tuple[int, str, str]:
@@ -269,11 +259,14 @@ def check_extension(
         raise refusal(codes.EXTENSION_LIMIT, _("处理期限最多延长两次（最长60日）。"), field="level")
     if level != complaint.extension_level + 1:
         raise refusal(codes.EXTENSION_ORDER, _("须先按“情况复杂”延期一次，才能再延期。"), field="level")
-    reason = _required(reason, "reason", codes.REASON_REQUIRED, _("延期须说明理由。"))
+    reason = required_text(reason, field="reason", code=codes.REASON_REQUIRED, message=_("延期须说明理由。"))
     if approver is None:
         raise refusal(codes.APPROVER_REQUIRED, _("延期须写明审批人。"), field="approver")
-    notice_method = _required(
-        notice_method, "notice_method", codes.NOTICE_REQUIRED, _("延期须告知投诉人，请填写告知方式。")
+    notice_method = required_text(
+        notice_method,
+        field="notice_method",
+        code=codes.NOTICE_REQUIRED,
+        message=_("延期须告知投诉人，请填写告知方式。"),
     )
     if now > complaint.due_at:
         raise refusal(

@@ -51,6 +51,12 @@ class BusinessRuleError(exceptions.APIException):
             self.status_code = status_code
 
 
+def refusal(code: str, detail: str, *, field: str = "", status: int = 400) -> BusinessRuleError:
+    """A business rule's refusal in the API's shape: the app's code, the message, and the field it concerns (if
+    any) — every app's services and rules raise this one (they used to carry a copy each)."""
+    return BusinessRuleError(code, detail, fields={field: [code]} if field else None, status_code=status)
+
+
 def body(code: str, detail, fields: dict | None = None) -> dict:
     return {"error": code, "detail": str(detail), "fields": fields or {}}
 

@@ -17,6 +17,10 @@ from xiaobao.core.fields import EncryptedTextField
 from xiaobao.core.models import OrgScopedModel
 from xiaobao.core.scope import ScopedQuerySet
 
+# the outbound 回访 models live in their own module; imported here so Django registers them with this app
+# and the app's other modules import them from its `models`
+from xiaobao.inspection.models_outbound import CallTask, OutboundBatch  # noqa: F401
+
 
 class Interaction(OrgScopedModel):
     """服务交互: one call, chat, video session or 双录 recording, as its transcript. `org_unit` is the agent's unit."""
@@ -426,6 +430,3 @@ class ManualReview(OrgScopedModel):
 
     def __str__(self) -> str:
         return f"{self.period} · {self.interaction}"
-
-
-from xiaobao.inspection.models_outbound import CallTask, OutboundBatch  # noqa: E402, F401

@@ -8,14 +8,10 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 
-from xiaobao.core.api_errors import BusinessRuleError
+from xiaobao.core.api_errors import BusinessRuleError, refusal
 from xiaobao.core.models import OrgUnit
 from xiaobao.plans import error_codes as codes
 from xiaobao.plans.models import Activity, Plan, PlanTask
-
-
-def refusal(code: str, detail: str, *, field: str = "", status: int = 400) -> BusinessRuleError:
-    return BusinessRuleError(code, detail, fields={field: [code]} if field else None, status_code=status)
 
 
 def invalid(problems: dict[str, str]) -> BusinessRuleError:

@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 
-from xiaobao.core.api_errors import BusinessRuleError
+from xiaobao.core.api_errors import BusinessRuleError, refusal
 from xiaobao.core.models import Role, RoleAssignment
 from xiaobao.reviews import error_codes as codes
 from xiaobao.reviews.models import ConsumerRight, FormVersion, Opinion
@@ -24,10 +24,6 @@ REVIEWER_ROLE = "reviewer"  # 审查员
 LEAD_ROLE = "hq_admin"  # 总公司消保管理员 (消保部): assigns, and acts as review lead (审查负责人) for re-reviews
 COMMITTEE_ROLE = "committee_member"  # 消保委员会委员
 SEE_ALL_ROLES = ("hq_admin", "management")  # 消保部, and the read-only management role
-
-
-def refusal(code: str, detail: str, *, field: str = "", status: int = 400) -> BusinessRuleError:
-    return BusinessRuleError(code, detail, fields={field: [code]} if field else None, status_code=status)
 
 
 def role_codes(user) -> frozenset[str]:

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from xiaobao.core.api_errors import BusinessRuleError
+from xiaobao.core.api_errors import refusal
 from xiaobao.core.uploads import check_upload
 from xiaobao.training import error_codes as codes
 
@@ -45,10 +45,6 @@ class ImportResult:
     @property
     def ok(self) -> bool:
         return not self.errors
-
-
-def refusal(code: str, detail: str, *, field: str = "", status: int = 400) -> BusinessRuleError:
-    return BusinessRuleError(code, detail, fields={field: [code]} if field else None, status_code=status)
 
 
 def choice_lookup(choices) -> dict[str, str]:

@@ -24,15 +24,10 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.utils.translation import gettext as _
 
-from xiaobao.core.api_errors import BusinessRuleError
+from xiaobao.core.api_errors import refusal
 from xiaobao.workflow import selectors as workflow_selectors
 from xiaobao.workflow import services as workflow
 from xiaobao.workflow.models import HumanTask
-
-
-def refusal(code: str, detail: str, *, field: str = "", status: int = 400) -> BusinessRuleError:
-    """The API's refusal shape: the code, the message, and the field it concerns (if any)."""
-    return BusinessRuleError(code, detail, fields={field: [code]} if field else None, status_code=status)
 
 
 def required_text(value, *, field: str, code: str, message: str = "") -> str:

@@ -12,7 +12,7 @@ from datetime import date, datetime, time
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from xiaobao.core.api_errors import BusinessRuleError
+from xiaobao.core.api_errors import BusinessRuleError, refusal
 from xiaobao.core.models import OrgUnit, User
 from xiaobao.core.scope import scope_for
 from xiaobao.core.workdays import Calendar
@@ -28,10 +28,6 @@ MAX_DUE_DAYS = 365
 def may_handle(user) -> bool:
     """Whether the user may open a work order and act on its tasks (whom an order may name as its handler)."""
     return all(user.has_perm(p) for p in HANDLE_PERMISSIONS)
-
-
-def refusal(code: str, detail: str, *, field: str = "", status: int = 400) -> BusinessRuleError:
-    return BusinessRuleError(code, detail, fields={field: [code]} if field else None, status_code=status)
 
 
 @dataclass(frozen=True)
