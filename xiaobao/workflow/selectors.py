@@ -85,9 +85,14 @@ def history(user, instance: ProcessInstance) -> QuerySet[Transition]:
 def instances_for_object(user, business_object) -> QuerySet[ProcessInstance]:
     """The processes of a business object, if the user may see the object (its app's rule) and its org unit."""
     content_type = ContentType.objects.get_for_model(business_object)
+    rows = ProcessInstance.objects.visible_to(user)
+    seen = access.object_visible(user, business_object)
+    if seen is None:  # a type with no rule of its own: the definitions' view permission (access.visible_q)
+        rows = rows.filter(access.visible_q(user))
+    elif not seen:
+        rows = rows.none()
     return (
-        ProcessInstance.objects.visible_to(user)
-        .filter(access.visible_q(user), content_type=content_type, object_id=str(business_object.pk))
+        rows.filter(content_type=content_type, object_id=str(business_object.pk))
         .select_related("definition")
         .defer("state", "definition__xml")
     )
