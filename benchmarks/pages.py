@@ -8,7 +8,8 @@ Run: `.venv/bin/python benchmarks/pages.py [--quick] [--rows N] [--database sqli
   (benchmarks/pages_seed.py): a branch tree of 40 units, the complaints spread over it and over a year, the open
   ones (about one in five) each with its process instance and open task copied from complaints registered through
   the services (so the engine state is real), plus knowledge documents through the service (indexed) and the
-  indicator values of this year and quarter computed by the engine over those rows. Personal data is encrypted once and reused.
+  indicator values of this year and quarter computed by the engine over those rows. Personal data is encrypted
+  once and reused.
 - gunicorn (2 sync workers, the project's gunicorn.conf.py) serves `benchmarks.pages_settings`: the project's
   settings and URLs plus a bare view (`/bench/bare/`) that reads the signed-in user and returns a few bytes.
 - CLIENTS threads, each with its own http.client connection and its own session (signed in through the login
