@@ -118,3 +118,32 @@ def test_the_supervision_order_is_read_back(people, handling):
 def test_the_timeline_lists_the_steps(people, handling):
     actions = list(selectors.timeline(people.officer_a, handling).values_list("action", flat=True))
     assert actions[:2] == ["start", "complete"]
+
+
+def test_pages_read_ids_first_hold_the_same_rows_in_the_same_order_as_the_plain_slices(people, register):
+    """core/pagination.py: the list page and API read a page's ids first, then those rows; every page must be the
+    plain queryset's slice (order, scope, the only() columns), and a row outside the scope never comes back."""
+    from django.core.paginator import Paginator
+
+    from xiaobao.core.pagination import IdsFirstPaginator
+
+    for n in range(7):
+        unit = people.branch_b if n % 3 == 0 else people.sub_a
+        register(subject=f"S{n}", org_unit=unit, complainant_phone=f"1370000010{n}", policy_number=f"PP{n}")
+    for user in (people.hq_admin, people.officer_a):
+        rows = selectors.complaint_list_rows(user, {"now": NOW})
+        plain, first = Paginator(rows, 2), IdsFirstPaginator(rows, 2)
+        assert first.num_pages == plain.num_pages and first.count == plain.count
+        for number in plain.page_range:
+            expected = list(plain.page(number).object_list)
+            got = list(first.page(number).object_list)
+            assert [c.pk for c in got] == [c.pk for c in expected]
+            assert [c.subject for c in got] == [c.subject for c in expected]
+            # the page's columns only, as the plain slice (any other attribute would cost a query per row)
+            assert all(c.get_deferred_fields() == e.get_deferred_fields() for c, e in zip(got, expected, strict=True))
+    seen = [
+        c.subject
+        for n in IdsFirstPaginator(selectors.complaint_list_rows(people.officer_a), 50).page_range
+        for c in IdsFirstPaginator(selectors.complaint_list_rows(people.officer_a), 50).page(n).object_list
+    ]
+    assert seen and all(s not in {"S0", "S3", "S6"} for s in seen)  # 河北分公司's rows stay out of 北京's pages

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -468,3 +470,24 @@ def test_admin_instances_and_tasks_are_read_only(admin_client, approval):
     assert admin_client.post(f"/admin/workflow/humantask/{task.pk}/change/", {"name": "改"}).status_code == 403
     task.refresh_from_db()
     assert task.name == "经办提交"
+
+
+def test_a_tab_badge_past_the_cap_says_so_and_counts_exactly_below_it(cast, deploy, applicant, login, monkeypatch):
+    """The tab badges stop counting past TAB_COUNT_CAP (a badge says "a lot"); below it they are exact."""
+    from xiaobao.workflow import selectors
+
+    deploy("approval_xiaobao.bpmn")
+    for _ in range(3):
+        instance = services.start(process_key="test_approval", business_object=applicant, actor=cast.officer_a)
+        services.complete(task=open_task(instance, "submit"), user=cast.officer_a)
+    assert selectors.inbox_counts(cast.officer_a)["group"] == 3
+    assert selectors.inbox_counts(cast.officer_a, cap=2)["group"] == 3  # cap + 1: "more than 2"
+    assert selectors.inbox_counts(cast.officer_a, cap=None)["group"] == 3
+    client = login(cast.officer_a)
+    monkeypatch.setattr(selectors, "TAB_COUNT_CAP", 2)
+    html = client.get("/workflow/", {"box": "group"}).content.decode()
+    assert re.search(r'data-testid="tab-group">[^<]*<span class="badge">2\+</span>', html)
+    assert html.count('data-testid="inbox-row"') == 3  # the list itself is whole
+    monkeypatch.setattr(selectors, "TAB_COUNT_CAP", 3)
+    html = client.get("/workflow/", {"box": "group"}).content.decode()
+    assert re.search(r'data-testid="tab-group">[^<]*<span class="badge">3</span>', html)

@@ -67,6 +67,7 @@ from xiaobao.complaints.models import Complaint
 from xiaobao.core.api import HasModelPermission, answered_in_transaction
 from xiaobao.core.api_errors import BusinessRuleError
 from xiaobao.core.authentication import TokenAuthentication
+from xiaobao.core.pagination import IdsFirstPagination
 
 IDEMPOTENCY_KEY_MAX = 100
 PERSONAL_FIELDS = [
@@ -186,6 +187,8 @@ class ComplaintListApi(GenericAPIView):
 
     serializer_class = ComplaintOutput
     permission_classes = [IsAuthenticated, HasModelPermission]
+    # the page's ids from the list index, then its rows (core/pagination.py): the same rows as a plain slice
+    pagination_class = IdsFirstPagination
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     @property

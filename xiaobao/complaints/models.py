@@ -320,7 +320,23 @@ class Complaint(OrgScopedModel):
         indexes = [
             # the handler's list: open complaints of a subtree, soonest due first
             models.Index(fields=["status", "due_at"], name="complaint_status_due_idx"),
-            models.Index(fields=["org_unit", "status", "due_at"], name="complaint_unit_status_due_idx"),
+            # ... and every list of the visible complaints (pages, API): besides a subtree's open complaints by due
+            # date, the index holds what the data scope, the default order (action first: the clock, the deadline,
+            # the receipt) and the staged-import exclusion read, so the count and the page's ids are read from the
+            # index alone, not from the wide rows (issue 22: 1.2 s -> 0.06 s for a count at 200k rows on SQLite)
+            models.Index(
+                fields=[
+                    "org_unit",
+                    "status",
+                    "due_at",
+                    "clock_paused_since",
+                    "received_at",
+                    "import_state",
+                    "registered_by",
+                    "handler",
+                ],
+                name="complaint_unit_list_idx",
+            ),
             models.Index(fields=["received_at"], name="complaint_received_idx"),
             models.Index(fields=["channel", "received_at"], name="complaint_channel_idx"),
         ]

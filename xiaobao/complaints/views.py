@@ -14,7 +14,6 @@ import secrets
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -32,6 +31,7 @@ from xiaobao.complaints.rules import ADD_PERMISSION
 from xiaobao.core import selectors as core_selectors
 from xiaobao.core.api_errors import BusinessRuleError
 from xiaobao.core.masking import mask_text
+from xiaobao.core.pagination import IdsFirstPaginator
 from xiaobao.ui.messages import put_on_form
 
 PAGE_SIZE = 50
@@ -93,7 +93,10 @@ def complaint_list(request):
     if box == "overdue":
         query.update(box="all", overdue=True)
     rows = selectors.complaint_list_rows(request.user, {**query, "now": now})
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    # the page's ids from the list index, then its 50 rows (core/pagination.py)
+    page = IdsFirstPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    channel_labels = {value: str(label) for value, label in Complaint.Channel.choices}
+    status_labels = {value: str(label) for value, label in Complaint.Status.choices}
     return render(
         request,
         "complaints/list.html",
@@ -102,6 +105,11 @@ def complaint_list(request):
             "rows": [
                 {
                     "complaint": complaint,
+                    "url": complaint.get_absolute_url(),  # once a row: the row links it twice
+                    # the labels from one lookup a page: get_<field>_display translates every choice of the field
+                    # on each call (Django hashes the lazy labels), 1,200 translations a page of 50
+                    "channel": channel_labels.get(complaint.channel, complaint.channel),
+                    "status": status_labels.get(complaint.status, complaint.status),
                     "complainant": masked("complainant_name", complaint.complainant_name),
                     "subject": mask_text(complaint.subject),
                     "clock": clock(complaint, now),

@@ -10,11 +10,12 @@ so the tables are the charts' alternative (open by default in care mode).
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -32,7 +33,14 @@ def status_label(status: str | None, target=None) -> str:
 
 def detail_url(definition, unit, period) -> str:
     query = urlencode({"unit": unit.pk, "period": str(period)})
-    return reverse("indicators:detail", args=[definition.code]) + "?" + query
+    return _detail_path(definition.code, get_script_prefix()) + "?" + query
+
+
+@lru_cache(maxsize=1024)
+def _detail_path(code: str, prefix: str) -> str:
+    """The indicator page's path, resolved once per code (and script prefix): the cockpit links every tile, point
+    and unit to it, 150+ links a page, and reversing each one was a sixth of the page's time."""
+    return reverse("indicators:detail", args=[code])
 
 
 def _number(value: Decimal | None, places: int = 6) -> float | None:

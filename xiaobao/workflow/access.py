@@ -110,6 +110,16 @@ def visible_q(user, prefix: str = "") -> Q:
     return result
 
 
+def object_visible(user, business_object) -> bool | None:
+    """Whether the user may see this one business object by its app's registered rule; None when its type
+    registered none. For reads of one object's processes: there `visible_q`'s other branches (every other
+    registered type, each a subquery) can never match, and compiling them cost ~10 ms a page."""
+    visible = rule_for(type(business_object))
+    if visible is None or user is None or not user.is_authenticated or not user.is_active:
+        return None if visible is None else False
+    return visible(user).filter(pk=business_object.pk).exists()
+
+
 def may_see(user, instance) -> bool:
     """One instance: the same rule as `visible_q`, for code holding a row already."""
     from xiaobao.workflow.models import ProcessInstance

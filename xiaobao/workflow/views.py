@@ -46,10 +46,13 @@ def inbox(request):
     page = Paginator(selectors.inbox(request.user, {"box": box, "now": now}), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    counts = selectors.inbox_counts(request.user, now=now)
+    cap = selectors.TAB_COUNT_CAP
+    badges = {tab: f"{cap}+" if n > cap else str(n) for tab, n in counts.items()}
     return render(
         request,
         "workflow/inbox.html",
-        {"box": box, "page": page, "counts": selectors.inbox_counts(request.user, now=now), "now": now},
+        {"box": box, "page": page, "counts": counts, "badges": badges, "now": now},
     )
 
 
