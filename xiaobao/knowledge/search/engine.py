@@ -387,11 +387,12 @@ def _find(user, query, filters, limit, offset, include_history):
             rows, total, mode = rows + more, and_total + rest, ("filled" if and_total else "or")
     scores: dict[int, tuple[float, float]] = {}  # entry id -> (ranking score, key coverage)
     if windowed and rows:
+        definition_question = is_definition_question(query)
         ordered = rerank.rerank(
             _groups(engine, groups, corrected),
-            _candidates(rows),
+            _candidates(rows, heads=definition_question),
             rule_question=is_rule_question(query),
-            definition_question=is_definition_question(query),
+            definition_question=definition_question,
         )
         previous = None
         for candidate in ordered:
@@ -434,17 +435,23 @@ def _groups(engine, groups: list[tuple[str, ...]], corrected: set[str]) -> list[
     ]
 
 
-def _candidates(rows) -> list[rerank.Candidate]:
-    """The candidates with their entries' words (title + question, body) and what ranking needs."""
+def _candidates(rows, *, heads: bool = False) -> list[rerank.Candidate]:
+    """The candidates with their entries' words (title + question, body) and what ranking needs; with `heads`
+    (a definition question), each passage's first characters as written (rerank.defines)."""
     ids = [r[4] for r in rows]
-    # a passage's head as written (its first characters in the version's text, never past its end:
-    # definitions, rerank.defines)
-    head = int(rerank.DEFINITION_HEAD_CHARS)
+    head, join = "''", ""
+    if heads:
+        # never past the passage's end; read only for a definition question: reading into a long law's text
+        # costs more than the rest of this statement
+        size = int(rerank.DEFINITION_HEAD_CHARS)
+        head = (
+            f"CASE WHEN e.passage_anchor <> '' THEN SUBSTR(v.body, e.passage_start + 1, CASE WHEN "
+            f"e.passage_end - e.passage_start < {size} THEN e.passage_end - e.passage_start ELSE {size} END) "
+            "ELSE '' END"
+        )
+        join = "JOIN knowledge_documentversion v ON v.id = e.version_id "
     sql = (
-        f"SELECT e.id, e.kind, e.policy_status, e.title, e.question, e.body, CASE WHEN e.passage_anchor <> '' "  # noqa: S608
-        f"THEN SUBSTR(v.body, e.passage_start + 1, CASE WHEN e.passage_end - e.passage_start < {head} "
-        f"THEN e.passage_end - e.passage_start ELSE {head} END) ELSE '' END "
-        f"FROM {ENTRY} e JOIN knowledge_documentversion v ON v.id = e.version_id "
+        f"SELECT e.id, e.kind, e.policy_status, e.title, e.question, e.body, {head} FROM {ENTRY} e {join}"  # noqa: S608
         f"WHERE e.id IN ({', '.join(['%s'] * len(ids))})"
     )
     with connection.cursor() as cursor:
