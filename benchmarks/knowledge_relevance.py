@@ -6,7 +6,8 @@ Run: `.venv/bin/python benchmarks/knowledge_relevance.py [--misses]` (SQLite in 
 Set 1 is tests/knowledge/relevance_set.py (written with the engine, and it calibrates the no-answer
 threshold); set 2 is tests/knowledge/relevance_set_agents.py (written apart, agent language, articles of
 long laws; the development set of the third round); set 3 is tests/knowledge/relevance_set_heldout.py (held
-out: written before that round, never used to choose anything). Prints JSON with the goals beside the figures; `--misses` adds each question outside the top 5.
+out: written before that round, never used to choose anything); set 4 is tests/knowledge/relevance_set_fresh.py
+(held out too: written at stop 29 before that stop's changes, without running search on it). Prints JSON with the goals beside the figures; `--misses` adds each question outside the top 5.
 """
 
 from __future__ import annotations
@@ -58,7 +59,12 @@ def main() -> None:
         call_command("migrate", verbosity=0)
         old = None
     try:
-        from tests.knowledge import relevance_set, relevance_set_agents, relevance_set_heldout
+        from tests.knowledge import (
+            relevance_set,
+            relevance_set_agents,
+            relevance_set_fresh,
+            relevance_set_heldout,
+        )
         from tests.knowledge.relevance_eval import measure
         from xiaobao.core.models import User
         from xiaobao.demo import core as core_demo
@@ -76,6 +82,7 @@ def main() -> None:
             "set1_own": measure(agent, relevance_set.QUESTIONS, relevance_set.NO_ANSWER),
             "set2_agents": measure(agent, relevance_set_agents.QUESTIONS, relevance_set_agents.NO_ANSWER),
             "set3_heldout": measure(agent, relevance_set_heldout.QUESTIONS, relevance_set_heldout.NO_ANSWER),
+            "set4_fresh": measure(agent, relevance_set_fresh.QUESTIONS, relevance_set_fresh.NO_ANSWER),
         }
     finally:
         if old is not None:

@@ -31,7 +31,15 @@ from xiaobao.knowledge.models import Category, Document
 from xiaobao.knowledge.search import rerank, tolerance
 from xiaobao.knowledge.search.backends import ENTRY, backend, frequency
 from xiaobao.knowledge.search.highlight import SNIPPET_CHARS, highlight, snippet
-from xiaobao.knowledge.search.segmenter import dictionary, expand, is_rule_question, prepare_query, segment_query
+from xiaobao.knowledge.search.segmenter import (
+    dictionary,
+    expand,
+    is_definition_question,
+    is_rule_question,
+    prepare_query,
+    segment_query,
+)
+from xiaobao.knowledge.search.tolerance import fold
 from xiaobao.knowledge.selectors import VIEW_PERMISSION
 
 MAX_LIMIT = 100
@@ -48,6 +56,12 @@ ANSWER_MIN_COVERAGE_OUTSIDE = 0.6283  # set 1: precision 0.93, recall 0.88 of it
 # A long text shows at most this many of its articles among the results, each a hit of its own (one law's
 # articles do not fill a page; a question between two neighbouring articles finds both).
 PASSAGES_PER_DOCUMENT = 3
+# The window re-ranked on the first pages (rerank.py) also sees a long text's next passages up to this many:
+# the database's rank favours short articles that repeat a word, so the article a question asks about is
+# often the fourth or fifth of its law by rank and first by coverage. Re-ranking then keeps
+# PASSAGES_PER_DOCUMENT of each document, as the later pages do. At most rerank.EXTRA_PASSAGES such rows
+# join the window, so re-ranking stays bounded.
+CANDIDATE_PASSAGES_PER_DOCUMENT = 8
 PASSAGE_SNIPPET_CHARS = 240  # an article's snippet: most articles whole, long ones around the first match
 
 
@@ -247,10 +261,13 @@ def _filters(filters: dict | None) -> tuple[list[str], list]:
 ROW_COLUMNS = "version_id, is_current, score, total, id, passage_anchor, passage_label, passage_start, passage_end"
 
 
-def _query(match, where, params, limit, offset, include_history):
+def _query(match, where, params, limit, offset, include_history, *, extra=0):
     """(rows, total, capped) of one statement: the page's versions, each with its best-scoring entry (the
     document's own, or one of its passages), ranked, and how many versions matched in all — at most the
-    backend's cap, when it ranks only the first rows of a broad query (then `capped`)."""
+    backend's cap, when it ranks only the first rows of a broad query (then `capped`). With `extra`, up to
+    that many more passages of documents that already have PASSAGES_PER_DOCUMENT among the rows come
+    with them (up to CANDIDATE_PASSAGES_PER_DOCUMENT of one document, interleaved by score, never past
+    the last row of the page): candidates for re-ranking, not counted in `total`."""
     conditions = [c for c in (match.where_sql, *where) if c] or ["1 = 1"]
     if not include_history:
         conditions.append("e.is_current")
@@ -266,13 +283,25 @@ def _query(match, where, params, limit, offset, include_history):
         "(SELECT e.id, e.version_id, e.is_current, e.passage_anchor, e.passage_label, e.passage_start, "
         f"e.passage_end, {match.score_sql} AS score {found}) AS r"
     )
-    sql = (
-        f"SELECT {ROW_COLUMNS} FROM (SELECT s.*, COUNT(*) OVER () AS total FROM ({ranked}) AS s "  # noqa: S608
-        f"WHERE {kept}) AS t ORDER BY score DESC, id LIMIT %s OFFSET %s"
-    )
+    if extra:
+        wider = f"s.rn = 1 OR (s.rn <= {int(CANDIDATE_PASSAGES_PER_DOCUMENT)} AND s.passage_anchor <> '')"
+        sql = (
+            f"SELECT {ROW_COLUMNS}, is_kept FROM (SELECT s.*, CASE WHEN {kept} THEN 1 ELSE 0 END AS is_kept, "  # noqa: S608
+            f"SUM(CASE WHEN {kept} THEN 1 ELSE 0 END) OVER () AS total FROM ({ranked}) AS s WHERE {wider}) AS t "
+            "ORDER BY score DESC, id LIMIT %s OFFSET %s"
+        )
+        fetch = limit + int(extra)
+    else:
+        sql = (
+            f"SELECT {ROW_COLUMNS} FROM (SELECT s.*, COUNT(*) OVER () AS total FROM ({ranked}) AS s "  # noqa: S608
+            f"WHERE {kept}) AS t ORDER BY score DESC, id LIMIT %s OFFSET %s"
+        )
+        fetch = limit
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*match.score_params, *match.params, *params, limit, offset])
+        cursor.execute(sql, [*match.score_params, *match.params, *params, fetch, offset])
         rows = cursor.fetchall()
+        if extra:
+            rows = _page_with_extra(rows, limit, int(extra))
         if rows or not offset:
             total = rows[0][3] if rows else 0
         else:
@@ -282,6 +311,34 @@ def _query(match, where, params, limit, offset, include_history):
             )
             total = cursor.fetchone()[0]
     return rows, total, bool(match.cap and total >= match.cap)
+
+
+def _page_with_extra(rows, limit: int, extra: int) -> list[tuple]:
+    """The first `limit` counted rows and the extra passages ranked among them (at most `extra`), without
+    the marker column."""
+    page, counted, added = [], 0, 0
+    for row in rows:
+        if counted >= limit:
+            break
+        if row[-1]:
+            counted += 1
+        elif added >= extra:
+            continue
+        else:
+            added += 1
+        page.append(row[:-1])
+    return page
+
+
+def _one_document_at_most(rows, per_document: int) -> list[tuple]:
+    """Rows in their order, at most `per_document` of one version (the extra passages re-ranking saw)."""
+    seen: dict[int, int] = {}
+    kept = []
+    for row in rows:
+        seen[row[0]] = seen.get(row[0], 0) + 1
+        if seen[row[0]] <= per_document:
+            kept.append(row)
+    return kept
 
 
 def _find(user, query, filters, limit, offset, include_history):
@@ -305,27 +362,37 @@ def _find(user, query, filters, limit, offset, include_history):
     # the first pages are taken from one window of candidates, reordered (rerank.py); later pages as ranked
     windowed = offset + limit <= rerank.WINDOW
     fetch_limit, fetch_offset = (rerank.WINDOW, 0) if windowed else (limit, offset)
-    rows, total, capped = _query(engine.match(groups, "and"), where, params, fetch_limit, fetch_offset, include_history)
+    extra = rerank.EXTRA_PASSAGES if windowed else 0
+    rows, total, capped = _query(
+        engine.match(groups, "and"), where, params, fetch_limit, fetch_offset, include_history, extra=extra
+    )
     and_total, mode = total, "and"
     if len(groups) > 1 and and_total < limit:
         # fewer than a page has every word: the rows with only some of them follow, on later pages too
         # (decided on the first page's size, so every page of one query agrees on the total)
         exclude, exclude_params = engine.exclude_all(groups)
+        # the rows still needed (the extra passages among `rows` fill no place)
+        need = max(0, fetch_limit - (min(and_total, fetch_limit) if extra else len(rows)))
         more, rest, capped = _query(
             engine.match(groups, "or"),
             [*where, exclude],
             [*params, *exclude_params],
-            max(0, fetch_limit - len(rows)) or 1,
+            need or 1,
             max(0, fetch_offset - and_total),
             include_history,
+            extra=extra,
         )
-        more = more[: max(0, fetch_limit - len(rows))]
+        more = more if need else []
         if rest:
             rows, total, mode = rows + more, and_total + rest, ("filled" if and_total else "or")
     scores: dict[int, tuple[float, float]] = {}  # entry id -> (ranking score, key coverage)
     if windowed and rows:
+        definition_question = is_definition_question(query)
         ordered = rerank.rerank(
-            _groups(engine, groups, corrected), _candidates(rows), rule_question=is_rule_question(query)
+            _groups(engine, groups, corrected),
+            _candidates(rows, heads=definition_question),
+            rule_question=is_rule_question(query),
+            definition_question=definition_question,
         )
         previous = None
         for candidate in ordered:
@@ -333,7 +400,7 @@ def _find(user, query, filters, limit, offset, include_history):
             score = candidate.score if previous is None else min(candidate.score, previous)
             previous = score
             scores[candidate.row[4]] = (score, candidate.key_coverage)
-        rows = [c.row for c in ordered][offset : offset + limit]
+        rows = _one_document_at_most([c.row for c in ordered], PASSAGES_PER_DOCUMENT)[offset : offset + limit]
     return rows, total, capped, words, mode, and_total, _versions([r[0] for r in rows]), scores, in_domain
 
 
@@ -368,19 +435,31 @@ def _groups(engine, groups: list[tuple[str, ...]], corrected: set[str]) -> list[
     ]
 
 
-def _candidates(rows) -> list[rerank.Candidate]:
-    """The candidates with their entries' words (title + question, body) and what ranking needs."""
+def _candidates(rows, *, heads: bool = False) -> list[rerank.Candidate]:
+    """The candidates with their entries' words (title + question, body) and what ranking needs; with `heads`
+    (a definition question), each passage's first characters as written (rerank.defines)."""
     ids = [r[4] for r in rows]
+    head, join = "''", ""
+    if heads:
+        # never past the passage's end; read only for a definition question: reading into a long law's text
+        # costs more than the rest of this statement
+        size = int(rerank.DEFINITION_HEAD_CHARS)
+        head = (
+            f"CASE WHEN e.passage_anchor <> '' THEN SUBSTR(v.body, e.passage_start + 1, CASE WHEN "
+            f"e.passage_end - e.passage_start < {size} THEN e.passage_end - e.passage_start ELSE {size} END) "
+            "ELSE '' END"
+        )
+        join = "JOIN knowledge_documentversion v ON v.id = e.version_id "
     sql = (
-        f"SELECT id, kind, policy_status, title, question, body FROM {ENTRY} "  # noqa: S608
-        f"WHERE id IN ({', '.join(['%s'] * len(ids))})"
+        f"SELECT e.id, e.kind, e.policy_status, e.title, e.question, e.body, {head} FROM {ENTRY} e {join}"  # noqa: S608
+        f"WHERE e.id IN ({', '.join(['%s'] * len(ids))})"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, ids)
         entries = {row[0]: row[1:] for row in cursor.fetchall()}
     found = []
     for row in rows:
-        kind, status, title, question, body = entries.get(row[4], ("", "", "", "", ""))
+        kind, status, title, question, body, head = entries.get(row[4], ("", "", "", "", "", ""))
         found.append(
             rerank.Candidate(
                 row=row,
@@ -390,6 +469,7 @@ def _candidates(rows) -> list[rerank.Candidate]:
                 body_words=frozenset(body.split()),
                 rank=float(row[2] or 0.0),
                 passage=bool(row[5]),
+                head=fold(head or ""),
             )
         )
     return found

@@ -19,9 +19,13 @@ first pages does not change, only their order):
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 WINDOW = 30
+# Passages beyond a document's first few (engine.CANDIDATE_PASSAGES_PER_DOCUMENT) that join the window: at
+# most this many, so a question costs at most WINDOW + EXTRA_PASSAGES candidates
+EXTRA_PASSAGES = 20
 SYNONYM_WEIGHT = 0.6
 CORRECTION_WEIGHT = 0.8
 BODY_WEIGHT = 0.7
@@ -34,6 +38,16 @@ SOURCE_KINDS = frozenset({"law", "regulation", "policy"})
 KEY_POWER = 1.5
 RULE_BOOST = 1.5  # a rule question (segmenter.is_rule_question): sources' scores times this
 REPEALED = "repealed"
+# A definition question (segmenter.is_definition_question): an article that defines one of its words ("敏感个人
+# 信息是…", "投保人是指…", "本法所称…") scores its coverage times this, whatever its full-text rank — a law's
+# definition is where such a question is answered, and it shares its words with every article that uses the
+# term, most of them shorter.
+DEFINITION_BOOST = 1.5
+# a definition stands at an article's start, or early in it (第十条: 保险合同是…投保人是指…)
+DEFINITION_HEAD_CHARS = 200
+# A question naming a law ("消法怎么规定", "保险法里…", "个保法"): that law's articles score this much more than
+# other sources — an agent who names the law wants its text, not a regulation that shares its words.
+NAMED_LAW_BOOST = 1.5
 # A single Chinese character left standing in a question (钱, 说, 拿, 存, 赔) is a fragment the segmenter
 # found no word for. Its document frequency counts only the documents where it also stands alone, not the
 # words it is part of (钱 in 价钱, 赔 in 赔付), so its IDF says "rare" of a common sign: it weighs this share
@@ -64,6 +78,7 @@ class Candidate:
     body_words: frozenset
     rank: float  # the database's score
     passage: bool = False  # one article or section: its text is the unit itself, not a body around it
+    head: str = ""  # a passage's first DEFINITION_HEAD_CHARS characters, as written (definitions)
     coverage: float = 0.0
     key_coverage: float = 0.0  # coverage with the rarest words weighing most (IDF ** KEY_POWER): answers' test
     score: float = 0.0
@@ -90,7 +105,39 @@ def coverage(
     return got / total
 
 
-def rerank(groups: list[Group], candidates: list[Candidate], *, rule_question: bool = False) -> list[Candidate]:
+def names_law(groups: list[Group], title_words: frozenset) -> bool:
+    """Whether a word of the question, or a name it stands for (消法 → 消费者权益保护法), is a law's name
+    (a word ending in 法, three characters or more) in this entry's title."""
+    return any(
+        len(word) >= 3 and word.endswith("法") and word in title_words
+        for g in groups
+        for word in (g.typed, *g.synonyms)
+    )
+
+
+def defines(head: str, groups: list[Group]) -> bool:
+    """Whether a passage's first words define a word of the question (as typed or a synonym): "X是…" at its
+    start (after the article's number), "X是指" / "X，是指" or "所称X" in its head."""
+    if not head:
+        return False
+    body = re.sub(r"^\s*第[^条]{1,8}条\s*", "", head)
+    for g in groups:
+        for word in (g.typed, *g.synonyms):
+            if len(word) < 2:
+                continue
+            if (
+                body.startswith(word + "是")
+                or f"{word}是指" in body
+                or f"{word}，是指" in body
+                or f"所称{word}" in body
+            ):
+                return True
+    return False
+
+
+def rerank(
+    groups: list[Group], candidates: list[Candidate], *, rule_question: bool = False, definition_question: bool = False
+) -> list[Candidate]:
     """The candidates in their new order, each with its coverage and final score."""
     if not candidates:
         return candidates
@@ -103,9 +150,15 @@ def rerank(groups: list[Group], candidates: list[Candidate], *, rule_question: b
     for c in candidates:
         c.coverage = coverage(groups, c.title_words, c.body_words, passage=c.passage)
         c.key_coverage = coverage(groups, c.title_words, c.body_words, passage=c.passage, power=KEY_POWER)
-        c.score = c.coverage * ((1 - RANK_SHARE) + RANK_SHARE * max(c.rank, 0.0) / top[c.passage])
+        if definition_question and c.passage and defines(c.head, groups):
+            # its rank does not matter: a definition is often a long article that says the word once
+            c.score = c.coverage * DEFINITION_BOOST
+        else:
+            c.score = c.coverage * ((1 - RANK_SHARE) + RANK_SHARE * max(c.rank, 0.0) / top[c.passage])
         if rule_question and c.kind in SOURCE_KINDS:
             c.score *= RULE_BOOST
+        if c.kind in SOURCE_KINDS and names_law(groups, c.title_words):
+            c.score *= NAMED_LAW_BOOST
     ordered = sorted(candidates, key=lambda c: (c.policy_status == REPEALED, -c.score))
     head = ordered[:SOURCE_SLOT]
     if len(ordered) > SOURCE_SLOT and head and not any(c.kind in SOURCE_KINDS for c in head):

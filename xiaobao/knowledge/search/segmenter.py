@@ -52,6 +52,12 @@ DUTY_QUESTION = re.compile(
     r"(保险公司|保险人|公司|经营者|商家|银行|处理者)[^，。？！,.?!]{0,12}(要|应当|应该|必须|得|能|可以|有权|不能|不得)"
 )
 
+# A question asking what a word means or covers ("什么是现金价值", "哪些属于敏感个人信息", "投保人是指谁"): the
+# article that defines the word is its answer (rerank.DEFINITION_BOOST).
+DEFINITION_QUESTION = re.compile(
+    r"什么是|是什么|什么叫|啥是|是啥|是指|指什么|指的是|哪些属于|属于哪些|属于什么|怎么定义|定义|含义|概念"
+)
+
 _lock = threading.Lock()
 _state: dict = {"tokenizer": None, "terms": None, "groups": {}, "checked": 0.0, "sounds": {}, "dictionary": frozenset()}
 
@@ -153,6 +159,11 @@ def is_rule_question(text: str) -> bool:
     tokenizer, _ = _ensure()
     words = _state["dictionary"]
     return any(len(t) >= 2 and t.endswith("法") and t in words for t in tokenizer.cut(prepared, HMM=False))
+
+
+def is_definition_question(text: str) -> bool:
+    """Whether the question asks what a word means or what it covers (`DEFINITION_QUESTION`)."""
+    return bool(DEFINITION_QUESTION.search(prepare_query(text)))
 
 
 def segment_query(text: str) -> list[str]:
