@@ -245,12 +245,15 @@ def _filters(filters: dict | None) -> tuple[list[str], list]:
 # What a row of `_query` carries: the version, whether current, its score, the total, the entry's id and
 # which passage of the version matched best (empty for the document's own entry).
 ROW_COLUMNS = "version_id, is_current, score, total, id, passage_anchor, passage_label, passage_start, passage_end"
+# What re-ranking reads of each row's entry (`_candidates`), fetched by the same statement
+ENTRY_COLUMNS = "kind, policy_status, title, question, body"
 
 
 def _query(match, where, params, limit, offset, include_history):
-    """(rows, total, capped) of one statement: the page's versions, each with its best-scoring entry (the
-    document's own, or one of its passages), ranked, and how many versions matched in all — at most the
-    backend's cap, when it ranks only the first rows of a broad query (then `capped`)."""
+    """(rows, total, capped, entries) of one statement: the page's versions, each with its best-scoring entry
+    (the document's own, or one of its passages), ranked, and how many versions matched in all — at most the
+    backend's cap, when it ranks only the first rows of a broad query (then `capped`); `entries`: the
+    ENTRY_COLUMNS of each row's entry, by entry id."""
     conditions = [c for c in (match.where_sql, *where) if c] or ["1 = 1"]
     if not include_history:
         conditions.append("e.is_current")
@@ -259,20 +262,31 @@ def _query(match, where, params, limit, offset, include_history):
         found = f"FROM (SELECT e.* {found} LIMIT {int(match.cap)}) AS e"
     # the score is computed once per entry (inner), then each version keeps its best entry (rn = 1) and, of
     # a long text, its next best passages up to PASSAGES_PER_DOCUMENT (neighbouring articles share most of
-    # their words: the one asked about is often the second best of its law)
-    kept = f"s.rn = 1 OR (s.rn <= {int(PASSAGES_PER_DOCUMENT)} AND s.passage_anchor <> '')"
+    # their words: the one asked about is often the second best of its law). Every matching entry goes
+    # through the window sorts, so only what they need is carried (`p`: a passage); the passage's name and
+    # place are read for the page's rows alone, after the LIMIT.
+    kept = f"s.rn = 1 OR (s.rn <= {int(PASSAGES_PER_DOCUMENT)} AND s.p)"
     ranked = (
         "SELECT r.*, ROW_NUMBER() OVER (PARTITION BY r.version_id ORDER BY r.score DESC, r.id) AS rn FROM "  # noqa: S608
-        "(SELECT e.id, e.version_id, e.is_current, e.passage_anchor, e.passage_label, e.passage_start, "
-        f"e.passage_end, {match.score_sql} AS score {found}) AS r"
+        f"(SELECT e.id, e.version_id, e.is_current, e.passage_anchor <> '' AS p, {match.score_sql} AS score "
+        f"{found}) AS r"
     )
+    page = (
+        f"SELECT * FROM (SELECT s.*, COUNT(*) OVER () AS total FROM ({ranked}) AS s WHERE {kept}) AS k "  # noqa: S608
+        "ORDER BY score DESC, id LIMIT %s OFFSET %s"
+    )
+    extra = ", ".join(f"x.{column}" for column in ENTRY_COLUMNS.split(", "))
     sql = (
-        f"SELECT {ROW_COLUMNS} FROM (SELECT s.*, COUNT(*) OVER () AS total FROM ({ranked}) AS s "  # noqa: S608
-        f"WHERE {kept}) AS t ORDER BY score DESC, id LIMIT %s OFFSET %s"
+        "SELECT t.version_id, t.is_current, t.score, t.total, t.id, x.passage_anchor, x.passage_label, "  # noqa: S608
+        f"x.passage_start, x.passage_end, {extra} FROM ({page}) AS t JOIN {ENTRY} x ON x.id = t.id "
+        "ORDER BY t.score DESC, t.id"
     )
+    width = len(ROW_COLUMNS.split(", "))
     with connection.cursor() as cursor:
         cursor.execute(sql, [*match.score_params, *match.params, *params, limit, offset])
-        rows = cursor.fetchall()
+        found = cursor.fetchall()
+        rows = [row[:width] for row in found]
+        entries = {row[4]: row[width:] for row in found}
         if rows or not offset:
             total = rows[0][3] if rows else 0
         else:
@@ -281,7 +295,7 @@ def _query(match, where, params, limit, offset, include_history):
                 [*match.score_params, *match.params, *params],
             )
             total = cursor.fetchone()[0]
-    return rows, total, bool(match.cap and total >= match.cap)
+    return rows, total, bool(match.cap and total >= match.cap), entries
 
 
 def _find(user, query, filters, limit, offset, include_history):
@@ -305,13 +319,15 @@ def _find(user, query, filters, limit, offset, include_history):
     # the first pages are taken from one window of candidates, reordered (rerank.py); later pages as ranked
     windowed = offset + limit <= rerank.WINDOW
     fetch_limit, fetch_offset = (rerank.WINDOW, 0) if windowed else (limit, offset)
-    rows, total, capped = _query(engine.match(groups, "and"), where, params, fetch_limit, fetch_offset, include_history)
+    rows, total, capped, entries = _query(
+        engine.match(groups, "and"), where, params, fetch_limit, fetch_offset, include_history
+    )
     and_total, mode = total, "and"
     if len(groups) > 1 and and_total < limit:
         # fewer than a page has every word: the rows with only some of them follow, on later pages too
         # (decided on the first page's size, so every page of one query agrees on the total)
         exclude, exclude_params = engine.exclude_all(groups)
-        more, rest, capped = _query(
+        more, rest, capped, more_entries = _query(
             engine.match(groups, "or"),
             [*where, exclude],
             [*params, *exclude_params],
@@ -320,12 +336,13 @@ def _find(user, query, filters, limit, offset, include_history):
             include_history,
         )
         more = more[: max(0, fetch_limit - len(rows))]
+        entries.update(more_entries)
         if rest:
             rows, total, mode = rows + more, and_total + rest, ("filled" if and_total else "or")
     scores: dict[int, tuple[float, float]] = {}  # entry id -> (ranking score, key coverage)
     if windowed and rows:
         ordered = rerank.rerank(
-            _groups(engine, groups, corrected), _candidates(rows), rule_question=is_rule_question(query)
+            _groups(engine, groups, corrected), _candidates(rows, entries), rule_question=is_rule_question(query)
         )
         previous = None
         for candidate in ordered:
@@ -368,16 +385,9 @@ def _groups(engine, groups: list[tuple[str, ...]], corrected: set[str]) -> list[
     ]
 
 
-def _candidates(rows) -> list[rerank.Candidate]:
-    """The candidates with their entries' words (title + question, body) and what ranking needs."""
-    ids = [r[4] for r in rows]
-    sql = (
-        f"SELECT id, kind, policy_status, title, question, body FROM {ENTRY} "  # noqa: S608
-        f"WHERE id IN ({', '.join(['%s'] * len(ids))})"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, ids)
-        entries = {row[0]: row[1:] for row in cursor.fetchall()}
+def _candidates(rows, entries: dict) -> list[rerank.Candidate]:
+    """The candidates with their entries' words (title + question, body) and what ranking needs (`entries`:
+    read by the page statement, `_query`)."""
     found = []
     for row in rows:
         kind, status, title, question, body = entries.get(row[4], ("", "", "", "", ""))
