@@ -15,10 +15,15 @@ PostgreSQL). Then, per query, alternating rounds of:
           PG_RANK_CAP rows found ranked), total count, page of 10 with its versions, highlights and snippets;
   raw:    the backend's bare statement (MATCH / @@, rank, ORDER BY, LIMIT 10) with the same words, no filters,
           ranking every matching row.
+The raw side searches exactly the words search searched (checked: the run stops if they differ).
 Search and raw share one connection, set up by the backend's `prepare()` (SQLite: the database file
 memory-mapped); on SQLite raw is also timed on a second connection as the settings open it (raw_plain_ms),
-and each ratio is taken against the faster raw side.
-Prints JSON: p50/p95 ms per side and query, the p95 ratio (goal <= 2), the build time, the matching rows.
+and each ratio is taken against the faster raw side. The sides are timed one call each in turn (the order
+reversed every other turn), rounds x repeat calls per side, so a change in machine load reaches them alike.
+On SQLite the same calls' CPU time is reported too (`cpu_ms`, `cpu_ratio_*`: the database works in this
+process, so CPU time is what the statement costs, whatever else the machine runs).
+Prints JSON: p50/p95 ms per side and query, the p95 ratio (goal <= 2), the build time, the matching rows,
+the index size (SQLite: with the covering index of migration 0007 apart), the load average before and after.
 """
 
 from __future__ import annotations
@@ -358,6 +363,7 @@ def index_size() -> dict:
     about their title repeated, since a document's entry keeps only the text before its first passage."""
     from xiaobao.knowledge.search.backends import ENTRY
 
+    parts: dict = {}
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT passage_anchor <> '' AS passage, COUNT(*), SUM(LENGTH(title) + LENGTH(question) + LENGTH(body)) "
@@ -369,11 +375,15 @@ def index_size() -> dict:
             size = cursor.fetchone()[0]
         else:
             try:
-                cursor.execute("SELECT SUM(pgsize) FROM dbstat WHERE name LIKE 'knowledge_search%'")
-                size = cursor.fetchone()[0]
+                cursor.execute("SELECT name, SUM(pgsize) FROM dbstat WHERE name LIKE 'knowledge_search%' GROUP BY name")
+                parts = dict(cursor.fetchall())
+                size = sum(parts.values())
             except Exception:  # dbstat not compiled in: the whole database file
                 cursor.execute("SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()")
                 size = cursor.fetchone()[0]
+    from xiaobao.knowledge.search.backends import SQLITE_ENTRY_INDEX
+
+    covering = parts.get(SQLITE_ENTRY_INDEX, 0) if connection.vendor == "sqlite" else 0
     documents, document_text = counts.get(False, (0, 0))
     passages, passage_text = counts.get(True, (0, 0))
     return {
@@ -381,6 +391,7 @@ def index_size() -> dict:
         "passage_entries": passages,
         "index_text_bytes": document_text + passage_text,
         "index_bytes": int(size or 0),
+        "covering_index_bytes": int(covering or 0),  # SQLite: the entry columns search joins through (in index_bytes)
         "entries_growth": round((documents + passages) / max(documents, 1), 3),
     }
 
@@ -392,6 +403,22 @@ def timed(fn, repeat: int) -> list[float]:
         fn()
         samples.append((time.perf_counter() - started) * 1000)
     return samples
+
+
+def interleaved(sides: dict, samples: int) -> tuple[dict, dict]:
+    """(wall ms, CPU ms) per side: one call of each side in turn, the order reversed every other turn, so a
+    change in the machine's load reaches every side alike. CPU time is this process's (SQLite runs in it;
+    on PostgreSQL the server's work is not in it)."""
+    wall: dict[str, list[float]] = {name: [] for name in sides}
+    cpu: dict[str, list[float]] = {name: [] for name in sides}
+    order = list(sides)
+    for turn in range(samples):
+        for name in order if turn % 2 == 0 else reversed(order):
+            started, started_cpu = time.perf_counter(), time.process_time()
+            sides[name]()
+            cpu[name].append((time.process_time() - started_cpu) * 1000)
+            wall[name].append((time.perf_counter() - started) * 1000)
+    return wall, cpu
 
 
 def p95(samples: list[float]) -> float:
@@ -408,7 +435,12 @@ def sides(user, query: str):
     engine = backend()
     engine.prepare()  # search and raw share this connection and the settings search gives it (SQLite: mmap)
     page = search.search(user, query)
-    expression = engine.expression(expand(segment_query(query)), "and" if page.mode == "and" else "or")
+    groups = expand(segment_query(query))
+    # the bare statement must search what search searched: the same words (and synonyms), in the mode search
+    # ended with ("or" when no row had every word: then search ran its AND statement first, raw does not)
+    if tuple(w for group in groups for w in group) != page.words:
+        raise SystemExit(f"{query!r}: search searched {page.words}, the raw side would search {groups}")
+    expression = engine.expression(groups, "and" if page.mode == "and" else "or")
     sql = engine.raw_statement()
 
     def through_search():
@@ -449,6 +481,7 @@ def main() -> None:
         call_command("migrate", verbosity=0)
         old = None
     plain = None
+    load_before = os.getloadavg()
     try:
         from xiaobao.core.models import User
 
@@ -456,7 +489,8 @@ def main() -> None:
         if reused and reused["documents"] != args.docs:
             parser.error(f"--keep {args.keep} holds {reused['documents']} documents, not {args.docs}")
         if reused:
-            build = {**reused["build"], "index_reused_from": args.keep}
+            # the build times are the first run's; the sizes are measured again (a migration may add an index)
+            build = {**reused["build"], "index_reused_from": args.keep, **index_size()}
             officer = User.objects.get(username="bench_officer")
         else:
             units, officer = make_tree()
@@ -476,15 +510,12 @@ def main() -> None:
                 raw_sides["raw_plain_ms"] = functools.partial(raw, plain)
             for fn in (through_search, *raw_sides.values()):
                 timed(fn, 3)
-            search_ms: list[float] = []
-            raw_ms: dict[str, list[float]] = {key: [] for key in raw_sides}
-            for _ in range(args.rounds):  # alternating, so a change in machine load hits every side alike
-                search_ms += timed(through_search, args.repeat)
-                for key, fn in raw_sides.items():
-                    raw_ms[key] += timed(fn, args.repeat)
-            figures = {key: {"p50": round(stats.median(v), 3), "p95": round(p95(v), 3)} for key, v in raw_ms.items()}
-            fastest_p95 = min(p95(v) for v in raw_ms.values())
-            fastest_p50 = min(stats.median(v) for v in raw_ms.values())
+            wall, cpu = interleaved({"search_ms": through_search, **raw_sides}, args.rounds * args.repeat)
+            search_ms = wall.pop("search_ms")
+            search_cpu = cpu.pop("search_ms")
+            figures = {key: {"p50": round(stats.median(v), 3), "p95": round(p95(v), 3)} for key, v in wall.items()}
+            fastest_p95 = min(p95(v) for v in wall.values())
+            fastest_p50 = min(stats.median(v) for v in wall.values())
             queries[name] = {
                 "query": query,
                 **info,
@@ -493,6 +524,17 @@ def main() -> None:
                 "ratio_p95": round(p95(search_ms) / fastest_p95, 3),
                 "ratio_p50": round(stats.median(search_ms) / fastest_p50, 3),
             }
+            if connection.vendor == "sqlite":
+                # SQLite works in this process: its CPU time is the load-independent view of the same runs
+                raw_cpu = cpu["raw_ms"]
+                queries[name]["cpu_ms"] = {
+                    "search_p50": round(stats.median(search_cpu), 3),
+                    "search_p95": round(p95(search_cpu), 3),
+                    "raw_p50": round(stats.median(raw_cpu), 3),
+                    "raw_p95": round(p95(raw_cpu), 3),
+                }
+                queries[name]["cpu_ratio_p50"] = round(stats.median(search_cpu) / stats.median(raw_cpu), 3)
+                queries[name]["cpu_ratio_p95"] = round(p95(search_cpu) / p95(raw_cpu), 3)
     finally:
         if plain is not None:
             plain.close()
@@ -510,11 +552,19 @@ def main() -> None:
                 "queries": queries,
                 "ratio": max(q["ratio_p95"] for q in queries.values()),
                 "goal_ratio": 2.0,
+                **(
+                    {"cpu_ratio": max(q["cpu_ratio_p95"] for q in queries.values())}
+                    if connection.vendor == "sqlite"
+                    else {}
+                ),
+                "load_average_before": [round(x, 2) for x in load_before],
+                "load_average_after": [round(x, 2) for x in os.getloadavg()],
                 "note": (
                     "search: knowledge.search.search(branch officer, q) — segmentation, synonyms, visibility in SQL, "
                     "current versions, rank, total, the page's versions, highlights. raw: the backend's bare MATCH/@@ "
                     "statement with the same words, rank, ORDER BY, LIMIT 10 (SQLite: also on a connection without the memory "
-                    "map, raw_plain_ms; ratios use the faster raw side). ratio = the worst query's p95 ratio. "
+                    "map, raw_plain_ms; ratios use the faster raw side). Sides timed one call each in turn. ratio = the "
+                    "worst query's p95 ratio; cpu_ratio (SQLite) = the worst p95 ratio of CPU time against raw_ms. "
                     "index_build_seconds = jieba segmentation of every title and body + entry inserts (+ FTS5 "
                     "triggers and optimize / generated tsvector and GIN), documents_seconds = documents and versions."
                 ),

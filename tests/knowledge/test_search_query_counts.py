@@ -11,6 +11,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from tests.knowledge.conftest import create
+from xiaobao.knowledge.search import search
 
 pytestmark = pytest.mark.django_db
 
@@ -44,3 +45,18 @@ def test_the_search_query_count_does_not_grow_with_the_documents(cast, kb, surfa
     many = _queries(client, url)
     print(f"knowledge search {surface.__name__.strip('_')}: {few} queries with few documents, {many} with 10 more")
     assert many == few
+
+
+def test_a_search_reads_the_index_once_and_the_versions_once(cast, kb):
+    """The page statement finds, ranks, counts and pages the entries and also returns what re-ranking reads
+    of them (kind, status, words): one statement on the index, one for the page's versions (issue 18 point 9;
+    the candidates' entries were a third statement before)."""
+    search(cast.officer_a, "退保")  # warm: the dictionary, the corpus statistics, the user's roles
+    with CaptureQueriesContext(connection) as captured:
+        page = search(cast.officer_a, "退保")
+    assert page.hits
+    statements = [q["sql"] for q in captured.captured_queries]
+    on_index = [sql for sql in statements if "knowledge_searchentry" in sql]
+    on_versions = [sql for sql in statements if "knowledge_documentversion" in sql]
+    assert len(on_index) == 1, on_index
+    assert len(on_versions) == 1, on_versions

@@ -17,13 +17,15 @@ as one bound parameter — never as search syntax the user wrote, so no input ca
 Both can also exclude the rows that match every word (`exclude_all`): search fills a short AND page with
 rows matching only some of the words.
 
-SQLite reads the database memory-mapped (`prepare`): visibility is checked on the entry row of every match,
-and through SQLite's 2 MB default page cache each of those rows cost a read() call — on 100k documents the
-join doubled a broad query's time; mapped, search takes 1.1-1.4x the bare FTS statement
-(benchmarks/knowledge_search.py, one connection). The mapped pages are the OS page cache, shared by every
-connection; Django opens one per request here, and on a new connection a broad query still gains 12-18 %
-while a narrow one pays a few ms to set the mapping up (a bigger per-connection cache_size would start cold
-on every request, so it is not the fix).
+SQLite reads the database memory-mapped (`prepare`): visibility is checked for every match, and through
+SQLite's 2 MB default page cache each of those rows cost a read() call — on 100k documents the join doubled
+a broad query's time (benchmarks/knowledge_search.py, one connection). With passages the index has 2.5
+entries per document and that check, a seek per match into rows wide with text, cost as much as the bare
+statement's ranking: it goes through a covering index of the columns search reads (`SQLITE_ENTRY_INDEX`,
+migration 0007), and bm25() is computed only for the matches visibility and filters keep.
+The mapped pages are the OS page cache, shared by every connection; Django opens one per request here, and
+on a new connection a broad query still gains 12-18 % while a narrow one pays a few ms to set the mapping up
+(a bigger per-connection cache_size would start cold on every request, so it is not the fix).
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ PG_WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"  # D, C, B, A
 # Address space, not memory: SQLite maps at most this much of the database file (1 GiB: the 100k-document
 # benchmark database is about 350 MB); the pages are the OS page cache's, shared and evictable.
 SQLITE_MMAP_BYTES = 1 << 30
+# The entry columns search reads, without the text (migration 0007): SQLite joins matches to entries through it.
+SQLITE_ENTRY_INDEX = "knowledge_searchentry_visible"
 PG_SATURATION = 0.1  # K of r / (r + K): past about K, more of a word adds less and less
 # Ranking costs per matching row (the tsvector is read and ranked): a word in half of 100k documents took
 # a second. Past this many rows found, the rest are not ranked (the total says "at least").
@@ -89,15 +93,14 @@ class SQLiteBackend:
         return joiner.join("(" + " OR ".join(quote_fts5(w) for w in group) + ")" for group in groups)
 
     def match(self, groups: list[tuple[str, ...]], mode: str) -> Match:
-        # bm25() only works in the statement that scans the FTS table, so rank there and join outside.
+        # One SELECT scans the FTS table and joins each match to its entry through the covering index
+        # (migration 0007: the entry's own rows are wide with text, a seek into them cost as much as ranking);
+        # bm25() stays in that SELECT, so it is computed only for the rows visibility and filters keep.
         weights = ", ".join(str(w) for w in BM25_WEIGHTS)
         return Match(
-            from_sql=(
-                f"(SELECT rowid AS id, -bm25({FTS}, {weights}) AS score FROM {FTS} WHERE {FTS} MATCH %s) AS m "  # noqa: S608
-                f"JOIN {ENTRY} e ON e.id = m.id"
-            ),
-            where_sql="",
-            score_sql="m.score",
+            from_sql=f"{FTS} JOIN {ENTRY} e INDEXED BY {SQLITE_ENTRY_INDEX} ON e.id = {FTS}.rowid",
+            where_sql=f"{FTS} MATCH %s",
+            score_sql=f"-bm25({FTS}, {weights})",
             params=[self.expression(groups, mode)],
         )
 

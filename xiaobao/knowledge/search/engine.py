@@ -259,15 +259,18 @@ def _filters(filters: dict | None) -> tuple[list[str], list]:
 # What a row of `_query` carries: the version, whether current, its score, the total, the entry's id and
 # which passage of the version matched best (empty for the document's own entry).
 ROW_COLUMNS = "version_id, is_current, score, total, id, passage_anchor, passage_label, passage_start, passage_end"
+# What re-ranking reads of each row's entry (`_candidates`), fetched by the same statement
+ENTRY_COLUMNS = "kind, policy_status, title, question, body"
 
 
 def _query(match, where, params, limit, offset, include_history, *, extra=0):
-    """(rows, total, capped) of one statement: the page's versions, each with its best-scoring entry (the
-    document's own, or one of its passages), ranked, and how many versions matched in all — at most the
-    backend's cap, when it ranks only the first rows of a broad query (then `capped`). With `extra`, up to
-    that many more passages of documents that already have PASSAGES_PER_DOCUMENT among the rows come
-    with them (up to CANDIDATE_PASSAGES_PER_DOCUMENT of one document, interleaved by score, never past
-    the last row of the page): candidates for re-ranking, not counted in `total`."""
+    """(rows, total, capped, entries) of one statement: the page's versions, each with its best-scoring entry
+    (the document's own, or one of its passages), ranked, and how many versions matched in all — at most the
+    backend's cap, when it ranks only the first rows of a broad query (then `capped`); `entries`: the
+    ENTRY_COLUMNS of each row's entry, by entry id. With `extra`, up to that many more passages of documents
+    that already have PASSAGES_PER_DOCUMENT among the rows come with them (up to
+    CANDIDATE_PASSAGES_PER_DOCUMENT of one document, interleaved by score, never past the last row of the
+    page): candidates for re-ranking, not counted in `total`."""
     conditions = [c for c in (match.where_sql, *where) if c] or ["1 = 1"]
     if not include_history:
         conditions.append("e.is_current")
@@ -276,30 +279,42 @@ def _query(match, where, params, limit, offset, include_history, *, extra=0):
         found = f"FROM (SELECT e.* {found} LIMIT {int(match.cap)}) AS e"
     # the score is computed once per entry (inner), then each version keeps its best entry (rn = 1) and, of
     # a long text, its next best passages up to PASSAGES_PER_DOCUMENT (neighbouring articles share most of
-    # their words: the one asked about is often the second best of its law)
-    kept = f"s.rn = 1 OR (s.rn <= {int(PASSAGES_PER_DOCUMENT)} AND s.passage_anchor <> '')"
+    # their words: the one asked about is often the second best of its law). Every matching entry goes
+    # through the window sorts, so only what they need is carried (`p`: a passage); the passage's name and
+    # place are read for the page's rows alone, after the LIMIT.
+    kept = f"s.rn = 1 OR (s.rn <= {int(PASSAGES_PER_DOCUMENT)} AND s.p)"
     ranked = (
         "SELECT r.*, ROW_NUMBER() OVER (PARTITION BY r.version_id ORDER BY r.score DESC, r.id) AS rn FROM "  # noqa: S608
-        "(SELECT e.id, e.version_id, e.is_current, e.passage_anchor, e.passage_label, e.passage_start, "
-        f"e.passage_end, {match.score_sql} AS score {found}) AS r"
+        f"(SELECT e.id, e.version_id, e.is_current, e.passage_anchor <> '' AS p, {match.score_sql} AS score "
+        f"{found}) AS r"
     )
     if extra:
-        wider = f"s.rn = 1 OR (s.rn <= {int(CANDIDATE_PASSAGES_PER_DOCUMENT)} AND s.passage_anchor <> '')"
-        sql = (
-            f"SELECT {ROW_COLUMNS}, is_kept FROM (SELECT s.*, CASE WHEN {kept} THEN 1 ELSE 0 END AS is_kept, "  # noqa: S608
-            f"SUM(CASE WHEN {kept} THEN 1 ELSE 0 END) OVER () AS total FROM ({ranked}) AS s WHERE {wider}) AS t "
+        wider = f"s.rn = 1 OR (s.rn <= {int(CANDIDATE_PASSAGES_PER_DOCUMENT)} AND s.p)"
+        page = (
+            f"SELECT * FROM (SELECT s.*, CASE WHEN {kept} THEN 1 ELSE 0 END AS is_kept, "  # noqa: S608
+            f"SUM(CASE WHEN {kept} THEN 1 ELSE 0 END) OVER () AS total FROM ({ranked}) AS s WHERE {wider}) AS k "
             "ORDER BY score DESC, id LIMIT %s OFFSET %s"
         )
-        fetch = limit + int(extra)
+        fetch, marker = limit + int(extra), ", t.is_kept"
     else:
-        sql = (
-            f"SELECT {ROW_COLUMNS} FROM (SELECT s.*, COUNT(*) OVER () AS total FROM ({ranked}) AS s "  # noqa: S608
-            f"WHERE {kept}) AS t ORDER BY score DESC, id LIMIT %s OFFSET %s"
+        page = (
+            f"SELECT * FROM (SELECT s.*, COUNT(*) OVER () AS total FROM ({ranked}) AS s WHERE {kept}) AS k "  # noqa: S608
+            "ORDER BY score DESC, id LIMIT %s OFFSET %s"
         )
-        fetch = limit
+        fetch, marker = limit, ""
+    columns = ", ".join(f"x.{column}" for column in ENTRY_COLUMNS.split(", "))
+    sql = (
+        "SELECT t.version_id, t.is_current, t.score, t.total, t.id, x.passage_anchor, x.passage_label, "  # noqa: S608
+        f"x.passage_start, x.passage_end, {columns}{marker} FROM ({page}) AS t JOIN {ENTRY} x ON x.id = t.id "
+        "ORDER BY t.score DESC, t.id"
+    )
+    width = len(ROW_COLUMNS.split(", "))
+    entry_width = len(ENTRY_COLUMNS.split(", "))
     with connection.cursor() as cursor:
         cursor.execute(sql, [*match.score_params, *match.params, *params, fetch, offset])
-        rows = cursor.fetchall()
+        found = cursor.fetchall()
+        entries = {row[4]: row[width : width + entry_width] for row in found}
+        rows = [row[:width] + row[width + entry_width :] for row in found]  # the marker, if any, stays last
         if extra:
             rows = _page_with_extra(rows, limit, int(extra))
         if rows or not offset:
@@ -310,7 +325,7 @@ def _query(match, where, params, limit, offset, include_history, *, extra=0):
                 [*match.score_params, *match.params, *params],
             )
             total = cursor.fetchone()[0]
-    return rows, total, bool(match.cap and total >= match.cap)
+    return rows, total, bool(match.cap and total >= match.cap), entries
 
 
 def _page_with_extra(rows, limit: int, extra: int) -> list[tuple]:
@@ -363,7 +378,7 @@ def _find(user, query, filters, limit, offset, include_history):
     windowed = offset + limit <= rerank.WINDOW
     fetch_limit, fetch_offset = (rerank.WINDOW, 0) if windowed else (limit, offset)
     extra = rerank.EXTRA_PASSAGES if windowed else 0
-    rows, total, capped = _query(
+    rows, total, capped, entries = _query(
         engine.match(groups, "and"), where, params, fetch_limit, fetch_offset, include_history, extra=extra
     )
     and_total, mode = total, "and"
@@ -373,7 +388,7 @@ def _find(user, query, filters, limit, offset, include_history):
         exclude, exclude_params = engine.exclude_all(groups)
         # the rows still needed (the extra passages among `rows` fill no place)
         need = max(0, fetch_limit - (min(and_total, fetch_limit) if extra else len(rows)))
-        more, rest, capped = _query(
+        more, rest, capped, more_entries = _query(
             engine.match(groups, "or"),
             [*where, exclude],
             [*params, *exclude_params],
@@ -383,6 +398,7 @@ def _find(user, query, filters, limit, offset, include_history):
             extra=extra,
         )
         more = more if need else []
+        entries.update(more_entries)
         if rest:
             rows, total, mode = rows + more, and_total + rest, ("filled" if and_total else "or")
     scores: dict[int, tuple[float, float]] = {}  # entry id -> (ranking score, key coverage)
@@ -390,7 +406,7 @@ def _find(user, query, filters, limit, offset, include_history):
         definition_question = is_definition_question(query)
         ordered = rerank.rerank(
             _groups(engine, groups, corrected),
-            _candidates(rows, heads=definition_question),
+            _candidates(rows, entries, heads=definition_question),
             rule_question=is_rule_question(query),
             definition_question=definition_question,
         )
@@ -435,31 +451,29 @@ def _groups(engine, groups: list[tuple[str, ...]], corrected: set[str]) -> list[
     ]
 
 
-def _candidates(rows, *, heads: bool = False) -> list[rerank.Candidate]:
-    """The candidates with their entries' words (title + question, body) and what ranking needs; with `heads`
-    (a definition question), each passage's first characters as written (rerank.defines)."""
-    ids = [r[4] for r in rows]
-    head, join = "''", ""
-    if heads:
+def _candidates(rows, entries: dict, *, heads: bool = False) -> list[rerank.Candidate]:
+    """The candidates with their entries' words (title + question, body) and what ranking needs (`entries`:
+    read by the page statement, `_query`); with `heads` (a definition question), each passage's first
+    characters as written (rerank.defines), read by one more statement."""
+    head_of: dict[int, str] = {}
+    if heads and rows:
+        ids = [r[4] for r in rows]
         # never past the passage's end; read only for a definition question: reading into a long law's text
-        # costs more than the rest of this statement
+        # costs more than the page statement itself
         size = int(rerank.DEFINITION_HEAD_CHARS)
-        head = (
-            f"CASE WHEN e.passage_anchor <> '' THEN SUBSTR(v.body, e.passage_start + 1, CASE WHEN "
-            f"e.passage_end - e.passage_start < {size} THEN e.passage_end - e.passage_start ELSE {size} END) "
-            "ELSE '' END"
+        sql = (
+            "SELECT e.id, SUBSTR(v.body, e.passage_start + 1, CASE WHEN e.passage_end - e.passage_start < "  # noqa: S608
+            f"{size} THEN e.passage_end - e.passage_start ELSE {size} END) FROM {ENTRY} e "
+            "JOIN knowledge_documentversion v ON v.id = e.version_id "
+            f"WHERE e.passage_anchor <> '' AND e.id IN ({', '.join(['%s'] * len(ids))})"
         )
-        join = "JOIN knowledge_documentversion v ON v.id = e.version_id "
-    sql = (
-        f"SELECT e.id, e.kind, e.policy_status, e.title, e.question, e.body, {head} FROM {ENTRY} e {join}"  # noqa: S608
-        f"WHERE e.id IN ({', '.join(['%s'] * len(ids))})"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, ids)
-        entries = {row[0]: row[1:] for row in cursor.fetchall()}
+        with connection.cursor() as cursor:
+            cursor.execute(sql, ids)
+            head_of = {row[0]: row[1] or "" for row in cursor.fetchall()}
     found = []
     for row in rows:
-        kind, status, title, question, body, head = entries.get(row[4], ("", "", "", "", "", ""))
+        kind, status, title, question, body = entries.get(row[4], ("", "", "", "", ""))
+        head = head_of.get(row[4], "")
         found.append(
             rerank.Candidate(
                 row=row,
