@@ -35,6 +35,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from collections import deque
 from contextlib import contextmanager, nullcontext
 from datetime import timedelta
 from functools import partial
@@ -484,12 +485,17 @@ def _activate_and_finish(job: ImportJob, *, now=None) -> None:
         # machine): load it here, before any batch holds the write lock.
         reverse("complaints:detail", args=[pending[0]])
     calendar = Calendar.load()
-    position = 0
-    while position < len(pending):
+    units: dict = {}  # each unit's officers and 核查 flag, read once for the run
+    position, ready = 0, deque()
+    while position < len(pending) or ready:
+        if not ready:  # the next rows' reads happen here, before a batch's transaction: batches only write
+            chunk = pending[position : position + BATCH_ROWS]
+            ready.extend(services.prepare_starts(chunk, calendar=calendar, units=units))
+            position += len(chunk)
         with _batch() as more:
-            while position < len(pending) and more():
-                services.complaint_activate(complaint=Complaint(pk=pending[position]), now=now, calendar=calendar)
-                position += 1
+            while ready and more():
+                services.complaint_activate(complaint=ready[0].complaint, now=now, reads=ready[0])
+                ready.popleft()
         _beat(job)
     imported = Complaint.objects.filter(import_job=job).count()
     _set(
