@@ -21,8 +21,8 @@ and their processes are started in short batches (`services.complaint_activate`,
 The worker beats (`heartbeat_at`) as it goes. A job whose heartbeat stops (the worker died) is noticed by the
 sweep (`import_sweep.py`) within HEARTBEAT_STALE plus one sweep interval: its staged rows are removed and it is
 queued again, up to MAX_ATTEMPTS, then failed with a message its uploader sees. A job already published is only
-finished: the activation resumes where it stopped, starting only the processes not yet started. An error there (a database
-restart) queues the job again instead of failing it, up to MAX_ACTIVATION_ATTEMPTS.
+finished: the activation resumes where it stopped, starting only the processes not yet started. An error there
+(a database restart) queues the job again instead of failing it, up to MAX_ACTIVATION_ATTEMPTS.
 
 The uploaded workbook is deleted once the job finishes (it holds personal data in clear); the report keeps
 the rows with personal data masked.
