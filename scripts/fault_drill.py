@@ -19,11 +19,13 @@ next instance is tried, as a load balancer would. Meanwhile, one after another:
 4. PostgreSQL is restarted (`pg_ctl restart -m fast`);
 5. Redis is stopped for 20 s (a new API token is asked for while it is down).
 
-Then it checks what the clients were told against the database and prints JSON: acknowledged writes, lost
-ones (acknowledged but not in the database), duplicated ones, stuck jobs, 5xx and refused connections per
-fault, seconds to recover, the slowest writes while the import ran, and `audit_verify`. Goals (issue 15): lost
-0, duplicated 0, stuck 0, no write blocked longer than 2 s by another user's import, 5xx only while a server
-is actually down.
+Then it waits (up to SETTLE_SECONDS) for jobs still open to end, checks what the clients were told against the
+database and prints JSON: acknowledged writes, lost ones (acknowledged but not in the database), duplicated
+ones, stuck jobs (still open after that wait), 5xx and refused connections per fault, seconds to recover, the
+slowest writes while the import ran beside those before any fault, every lock wait PostgreSQL logged past 1 s
+(`log_lock_waits`), and `audit_verify`. Goals (issue 15): lost 0, duplicated 0, stuck 0, no write blocked
+longer than 2 s by another user's import (no lock wait over 2 s), 5xx only while a server is actually down;
+the exit status is 1 when one is missed.
 """
 
 from __future__ import annotations
