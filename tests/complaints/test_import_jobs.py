@@ -95,6 +95,44 @@ def test_a_refusal_in_a_late_batch_removes_every_staged_row(cast, monkeypatch):
     assert not AuditEntry.objects.filter(action="complaint.register").exists()
 
 
+def test_a_process_start_reads_before_its_batch_and_only_writes_inside_it(cast, monkeypatch):
+    """Starting an imported row's process reads the complaint, its unit's officers (who hear of it) and the
+    accepting deadline's rule before the batch's transaction; inside the transaction the start only writes (and
+    re-reads the row's own state under its lock). A read of the officers or of a rule inside an activation
+    fails the test: that is time every other user's write would wait for on SQLite."""
+    monkeypatch.setattr(imports, "BATCH_SECONDS", 3600)
+    outer = len(connection.atomic_blocks)  # the test's own transaction
+    activating = []
+    real_activate = services.complaint_activate
+
+    def activate(**kwargs):
+        activating.append(True)
+        try:
+            return real_activate(**kwargs)
+        finally:
+            activating.pop()
+
+    monkeypatch.setattr(services, "complaint_activate", activate)
+    inside, outside = [], []
+
+    def record(execute, sql, params, many, context):
+        if activating:
+            inside.append(sql)
+        elif len(connection.atomic_blocks) == outer:
+            outside.append(sql)
+        return execute(sql, params, many, context)
+
+    job = queued(cast.officer_a, [row(i) for i in range(6)])
+    with connection.execute_wrapper(record):
+        imports.import_job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == J.DONE and ProcessInstance.objects.count() == 6
+    reads_of = {"officers": '"core_user"', "rules": '"complaints_complaintrule"'}
+    for what, table in reads_of.items():
+        assert any(table in sql for sql in outside if sql.startswith("SELECT")), what  # read once, before
+        assert not [sql for sql in inside if sql.startswith("SELECT") and table in sql.split("WHERE")[0]], what
+
+
 @pytest.mark.django_db(transaction=True)
 def test_other_users_writes_go_through_while_an_import_runs(cast, monkeypatch):
     """A second connection writes (an audited write) in the middle of the import, while the import waits for

@@ -19,10 +19,10 @@ staged, ONE statement makes them visible (`published`, and the job's `published_
 and their processes are started in short batches (`services.complaint_activate`, idempotent).
 
 The worker beats (`heartbeat_at`) as it goes. A job whose heartbeat stops (the worker died) is noticed by the
-sweep within HEARTBEAT_STALE plus one sweep interval: its staged rows are removed and it is queued again, up to
-MAX_ATTEMPTS, then failed with a message its uploader sees. A job already published is only finished: the
-activation resumes where it stopped, starting only the processes not yet started. An error there (a database
-restart) queues the job again instead of failing it, up to MAX_ACTIVATION_ATTEMPTS.
+sweep (`import_sweep.py`) within HEARTBEAT_STALE plus one sweep interval: its staged rows are removed and it is
+queued again, up to MAX_ATTEMPTS, then failed with a message its uploader sees. A job already published is only
+finished: the activation resumes where it stopped, starting only the processes not yet started. An error there
+(a database restart) queues the job again instead of failing it, up to MAX_ACTIVATION_ATTEMPTS.
 
 The uploaded workbook is deleted once the job finishes (it holds personal data in clear); the report keeps
 the rows with personal data masked.
@@ -35,6 +35,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from collections import deque
 from contextlib import contextmanager, nullcontext
 from datetime import timedelta
 from functools import partial
@@ -43,7 +44,6 @@ from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import DatabaseError, IntegrityError, connection, models, transaction
 from django.db.models import QuerySet
-from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -287,9 +287,9 @@ def import_job_run(*, job_id: int, now=None) -> ImportJob:
         except Exception:  # whatever broke, the job must not stay "checking" for ever
             log.exception("complaint import %s failed", job.pk)
             if not _requeue_activation(job):
-                _fail(job, _("导入过程中发生系统错误，未导入任何数据。请稍后重新上传，或联系系统管理员。"))
+                fail_job(job, _("导入过程中发生系统错误，未导入任何数据。请稍后重新上传，或联系系统管理员。"))
         if job.status in FINISHED:
-            _discard_source(job)
+            discard_source(job)
     return job
 
 
@@ -319,7 +319,7 @@ def _requeue_activation(job: ImportJob) -> bool:
     return True
 
 
-def _fail(job: ImportJob, message: str) -> None:
+def fail_job(job: ImportJob, message: str) -> None:
     """Fail the job: staged rows go; rows already published stay, and the message says how many."""
     job.refresh_from_db(fields=["published_at"])
     if job.published_at is None:
@@ -347,7 +347,7 @@ def _discard_staged(job: ImportJob) -> int:
             removed += Complaint.with_staged.filter(pk__in=batch).delete()[1].get(Complaint._meta.label, 0)
 
 
-def _discard_source(job: ImportJob) -> None:
+def discard_source(job: ImportJob) -> None:
     """The uploaded workbook holds personal data in clear: once the job has finished, no copy is kept (PIPL).
 
     Its name, size and hash stay in the audit row written when it was stored; the complaints hold the data
@@ -484,12 +484,17 @@ def _activate_and_finish(job: ImportJob, *, now=None) -> None:
         # machine): load it here, before any batch holds the write lock.
         reverse("complaints:detail", args=[pending[0]])
     calendar = Calendar.load()
-    position = 0
-    while position < len(pending):
+    units: dict = {}  # each unit's officers and 核查 flag, read once for the run
+    position, ready = 0, deque()
+    while position < len(pending) or ready:
+        if not ready:  # the next rows' reads happen here, before a batch's transaction: batches only write
+            chunk = pending[position : position + BATCH_ROWS]
+            ready.extend(services.prepare_starts(chunk, calendar=calendar, units=units))
+            position += len(chunk)
         with _batch() as more:
-            while position < len(pending) and more():
-                services.complaint_activate(complaint=Complaint(pk=pending[position]), now=now, calendar=calendar)
-                position += 1
+            while ready and more():
+                services.complaint_activate(complaint=ready[0].complaint, now=now, reads=ready[0])
+                ready.popleft()
         _beat(job)
     imported = Complaint.objects.filter(import_job=job).count()
     _set(
@@ -555,47 +560,3 @@ def _reject_rows(job: ImportJob, headers: list[str], rows: list[Row], bad: list[
             obj=job,
             changes={"rows": len(rows), "error_rows": [row.number for row in bad][:100]},
         )
-
-
-# --- the sweep ------------------------------------------------------------------------------------
-
-
-def import_jobs_sweep(*, now=None) -> dict[str, int]:
-    """Retry or fail jobs whose worker died (no heartbeat for HEARTBEAT_STALE), then run queued jobs whose
-    message was lost (queued over a minute ago, or queued again after a dead attempt).
-
-    A dead job is queued again (its staged rows are removed when it next runs) until MAX_ATTEMPTS, then
-    failed with a message the uploader sees. Idempotent: a job is claimed before it runs, and a dead one is
-    taken over by a conditional UPDATE on its attempt, so the sweep, a second sweep and a late worker never
-    run the same attempt.
-    """
-    now = now or timezone.now()
-    result = {"ran": 0, "retried": 0, "failed": 0}
-    running = ImportJob.objects.filter(status__in=(ImportJob.Status.CHECKING, ImportJob.Status.IMPORTING))
-    stale = running.annotate(pulse=Coalesce("heartbeat_at", "started_at", "created_at")).filter(
-        pulse__lt=now - HEARTBEAT_STALE
-    )
-    for job in stale.select_related("created_by"):
-        taken = ImportJob.objects.filter(pk=job.pk, status=job.status, attempts=job.attempts)
-        # a published job only resumes its (idempotent) process starts: it is given more tries
-        limit = MAX_ACTIVATION_ATTEMPTS if job.published_at is not None else MAX_ATTEMPTS
-        with translation.override(getattr(job.created_by, "language", "") or None):
-            if job.attempts < limit:
-                message = _("处理中断（后台服务重启），已自动重新排队（已尝试 %(n)s 次）。") % {"n": job.attempts}
-                # back to queued: the claim moves `attempts` on, so the dead run can no longer write to the job
-                if taken.update(status=ImportJob.Status.QUEUED, message=message):
-                    result["retried"] += 1
-                continue
-            if taken.update(attempts=job.attempts + 1):
-                job.attempts += 1
-                _fail(job, _("导入多次中断，未导入任何数据。请重新上传，或联系系统管理员。"))
-                _discard_source(job)
-                result["failed"] += 1
-    # a retried job has waited long enough; a new one gets a minute for its own message to arrive
-    queued = ImportJob.objects.filter(status=ImportJob.Status.QUEUED).filter(
-        models.Q(attempts__gt=0) | models.Q(created_at__lt=now - timedelta(minutes=1))
-    )
-    for pk in list(queued.order_by("created_at").values_list("pk", flat=True)[:10]):
-        import_job_run(job_id=pk)
-        result["ran"] += 1
-    return result

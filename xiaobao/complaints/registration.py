@@ -13,6 +13,7 @@ complaint are written once (`DESCRIPTION`), not once per caller.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
@@ -153,7 +154,7 @@ def complaint_register(
     _mark_arrival(complaint)
     if import_job is not None:
         return complaint
-    _start(complaint, actor=actor, now=now, calendar=calendar)
+    _start(_start_reads(complaint, calendar=calendar), actor=actor, now=now)
     if files:
         core_services.attachments_add(owner=complaint, files=files, actor=actor, purpose="material")
     return complaint
@@ -243,26 +244,69 @@ def _mark_arrival(complaint: Complaint) -> None:
     )
 
 
-@transaction.atomic
-def complaint_activate(
-    *, complaint: Complaint, now: datetime | None = None, calendar: Calendar | None = None
-) -> Complaint:
-    """Start the process of a complaint an import staged and has since made visible (see complaint_register);
-    one already started is returned untouched, so a resumed import never starts a process twice."""
-    locked = Complaint.with_staged.select_for_update().get(pk=complaint.pk)
-    if locked.import_state != Complaint.ImportState.PUBLISHED:
-        return locked
-    _start(locked, actor=locked.registered_by, now=now or timezone.now(), calendar=calendar or calendar_cache.current())
-    locked.import_state = ""
-    locked.save(update_fields=["import_state"])
-    return locked
+@dataclass(frozen=True)
+class StartReads:
+    """What starting a complaint's process reads before it writes: the complaint with what it refers to, when
+    accepting is due, who does 核查 and which officers hear of it. An import reads these for a batch's rows
+    before the batch's transaction (`prepare_starts`), so its short write transactions hold the write lock
+    only for the writes; a registration reads them in its own transaction as before."""
+
+    complaint: Complaint
+    accept_by: datetime
+    superior_is_head_office: bool
+    officers: tuple[User, ...]
 
 
-def _start(complaint: Complaint, *, actor, now: datetime, calendar) -> None:
-    """The registration's second half: the process, the audit row, the notices, the escalation of a major one."""
-    org_unit, repeat_of = complaint.org_unit, complaint.repeat_of
+def _start_reads(complaint: Complaint, *, calendar, units: dict | None = None) -> StartReads:
+    """`units` (org unit id -> its officers and 核查 flag) spares an import the same reads for every row."""
+    known = units.get(complaint.org_unit_id) if units is not None else None
+    if known is None:
+        known = (tuple(notices.unit_officers(complaint)), rules.superior_is_head_office(complaint.org_unit))
+        if units is not None:
+            units[complaint.org_unit_id] = known
     # accepting is due from registration, whenever the process starts
     accept_by = min(complaint.due_at, rules.deadline("deadline.accept", complaint.registered_at, calendar=calendar).at)
+    return StartReads(complaint, accept_by, known[1], known[0])
+
+
+def prepare_starts(pks, *, calendar: Calendar, units: dict | None = None) -> list[StartReads]:
+    """The reads for starting the processes of an import's published complaints `pks`, in one query and outside
+    any transaction; `complaint_activate(reads=...)` then writes each start. Rows no longer waiting are left out."""
+    waiting = Complaint.with_staged.filter(pk__in=list(pks), import_state=Complaint.ImportState.PUBLISHED)
+    found = {c.pk: c for c in waiting.select_related("org_unit__parent", "registered_by", "repeat_of")}
+    return [_start_reads(found[pk], calendar=calendar, units=units) for pk in pks if pk in found]
+
+
+@transaction.atomic
+def complaint_activate(
+    *,
+    complaint: Complaint,
+    now: datetime | None = None,
+    calendar: Calendar | None = None,
+    reads: StartReads | None = None,
+) -> Complaint:
+    """Start the process of a complaint an import staged and has since made visible (see complaint_register);
+    one already started is returned untouched, so a resumed import never starts a process twice. With `reads`
+    (from `prepare_starts`, read before this transaction) only the writes happen here."""
+    state = (
+        Complaint.with_staged.select_for_update().filter(pk=complaint.pk).values_list("import_state", flat=True).first()
+    )
+    if state != Complaint.ImportState.PUBLISHED:
+        return Complaint.with_staged.get(pk=complaint.pk)
+    if reads is None:
+        found = Complaint.with_staged.select_related("org_unit__parent", "registered_by", "repeat_of")
+        reads = _start_reads(found.get(pk=complaint.pk), calendar=calendar or calendar_cache.current())
+    started = reads.complaint
+    _start(reads, actor=started.registered_by, now=now or timezone.now())
+    Complaint.with_staged.filter(pk=started.pk).update(import_state="")
+    started.import_state = ""
+    return started
+
+
+def _start(reads: StartReads, *, actor, now: datetime) -> None:
+    """The registration's second half: the process, the audit row, the notices, the escalation of a major one."""
+    complaint = reads.complaint
+    repeat_of = complaint.repeat_of
     workflow.start(
         process_key=selectors.PROCESS_KEY,
         business_object=complaint,
@@ -271,8 +315,8 @@ def _start(complaint: Complaint, *, actor, now: datetime, calendar) -> None:
             "complaint_id": complaint.pk,
             "due_at": complaint.due_at.isoformat(),
             "due_at_provisional": complaint.due_provisional,
-            "accept_due_at": accept_by.isoformat(),
-            "superior_is_head_office": rules.superior_is_head_office(org_unit),
+            "accept_due_at": reads.accept_by.isoformat(),
+            "superior_is_head_office": reads.superior_is_head_office,
         },
         now=now,
     )
@@ -293,7 +337,7 @@ def _start(complaint: Complaint, *, actor, now: datetime, calendar) -> None:
     )
     core_services.notify_about(
         complaint,
-        notices.unit_officers(complaint),
+        reads.officers,
         kind="registered",
         title=_("新投诉待受理：%(number)s %(subject)s") % {"number": complaint.number, "subject": complaint.subject},
         body=_("处理期限 %(due)s") % {"due": f"{timezone.localtime(complaint.due_at):%Y-%m-%d}"},

@@ -341,13 +341,17 @@ def find_repeat_of(complaint: Complaint) -> Complaint | None:
         earlier = Complaint.with_staged.filter(
             ~Q(import_state=Complaint.ImportState.STAGED) | Q(import_job_id=complaint.import_job_id)
         )
-    return (
+    # only the id: building the query for the whole row (some 75 columns) cost several times the lookup itself,
+    # on every registration and every imported row; the rare repeat found is loaded by its id
+    found = (
         earlier.filter(same)
         .filter(received_at__gte=complaint.received_at - window, received_at__lte=complaint.received_at)
         .exclude(pk=complaint.pk)
         .order_by("-received_at", "-pk")
+        .values_list("pk", flat=True)
         .first()
     )
+    return Complaint.with_staged.get(pk=found) if found is not None else None
 
 
 def major_reasons(complaint: Complaint) -> list[str]:

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from xiaobao.complaints import clock, notices, rules, selectors
 from xiaobao.complaints import error_codes as codes
 from xiaobao.complaints.models import Category, Complaint, Extension
-from xiaobao.complaints.registration import complaint_activate, complaint_register, register_from
+from xiaobao.complaints.registration import complaint_activate, complaint_register, prepare_starts, register_from
 from xiaobao.complaints.rules import refusal
 from xiaobao.complaints.supervision import handle_overdue, trace_root_cause
 from xiaobao.core import audit, hooks
@@ -47,6 +47,7 @@ __all__ = [
     "complaint_revisit",
     "complaint_withdraw",
     "handle_overdue",
+    "prepare_starts",
     "register_from",
 ]
 

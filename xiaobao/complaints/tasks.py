@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from xiaobao.complaints import imports
+from xiaobao.complaints import import_sweep, imports
 
 
 @shared_task(name="xiaobao.complaints.tasks.run_import")
@@ -14,4 +14,4 @@ def run_import(job_id: int) -> str:
 @shared_task(name="xiaobao.complaints.tasks.sweep_imports")
 def sweep_imports() -> dict:
     """Every sweep: run import jobs whose message was lost, fail those whose worker died."""
-    return imports.import_jobs_sweep()
+    return import_sweep.import_jobs_sweep()
