@@ -49,6 +49,18 @@ def insert(obj: models.Model) -> models.Model:
     return obj
 
 
+def insert_values(model: type[models.Model], values: dict) -> int:
+    """The insert of a row given as {attname: value} for every column but the primary key; returns its id.
+
+    For rows nobody reads back in the same step (a history row): no model object is built for them.
+    """
+    sql, fields = _insert_plan(model, connection.vendor)
+    params = [f.get_db_prep_save(values[f.attname], connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
+
+
 @cache
 def _update_plan(model: type[models.Model], names: tuple[str, ...], vendor: str) -> tuple[str, tuple]:
     meta = model._meta
@@ -86,6 +98,29 @@ def _columns(model: type[models.Model], exclude: tuple[str, ...], vendor: str) -
         for col in cols
     ]
     return fields, converters
+
+
+@cache
+def _where_plan(model: type[models.Model], exclude: tuple, names: tuple, vendor: str) -> str:
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    fields, _ = _columns(model, exclude, vendor)
+    where = " AND ".join(f"{table}.{quote(model._meta.get_field(n).column)} = %s" for n in names)
+    return "SELECT {} FROM {} WHERE {} ORDER BY {}.{} LIMIT 1".format(  # noqa: S608
+        ", ".join(f"{table}.{quote(f.column)}" for f in fields), table, where, table, quote(model._meta.pk.column)
+    )
+
+
+def first(model: type[models.Model], *, exclude: tuple[str, ...] = (), **equal):
+    """`model.objects.defer(*exclude).filter(**equal).order_by("pk").first()` for equality on plain columns."""
+    vendor = connection.vendor
+    names = tuple(equal)
+    sql = _where_plan(model, exclude, names, vendor)
+    fields = {n: model._meta.get_field(n) for n in names}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [fields[n].get_db_prep_value(v, connection) for n, v in equal.items()])
+        found = cursor.fetchone()
+    return None if found is None else _build(model, exclude, vendor, list(found))
 
 
 @cache

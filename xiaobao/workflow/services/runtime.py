@@ -41,7 +41,7 @@ def start(
     INVALID_DATA (data that cannot be stored as JSON).
     """
     now = now or timezone.now()
-    definition = ProcessDefinition.objects.defer("xml").filter(key=process_key, is_current=True).first()
+    definition = rows.first(ProcessDefinition, exclude=("xml",), key=process_key, is_current=True)
     if definition is None:
         raise WorkflowError(codes.UNKNOWN_PROCESS, _("没有已部署的流程“%(key)s”。") % {"key": process_key})
     org_unit = getattr(business_object, "org_unit", None)

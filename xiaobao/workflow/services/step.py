@@ -246,17 +246,16 @@ class Step:
         if self.workflow.is_completed() and instance.status == ProcessInstance.Status.RUNNING:
             instance.status = ProcessInstance.Status.COMPLETED
             instance.ended_at = self.now
+        # Only what a step changes is written: state and version always; status and end once it has ended
+        # (by the engine just now, or cancelled by the caller). A running instance was read running, under
+        # the lock, with no end, so writing those two again would change nothing.
+        changed = {"state": instance.state, "version": instance.version}
+        if instance.status != ProcessInstance.Status.RUNNING:
+            changed.update(status=instance.status, ended_at=instance.ended_at)
         if self.is_new:
             rows.insert(instance)
         else:
-            rows.update(
-                ProcessInstance,
-                instance.pk,
-                state=instance.state,
-                version=instance.version,
-                status=instance.status,
-                ended_at=instance.ended_at,
-            )
+            rows.update(ProcessInstance, instance.pk, **changed)
         self.write()
         key, workflow = (instance.uid, instance.version), self.workflow
         transaction.on_commit(lambda: engine.LIVE.put(key, workflow))
@@ -296,22 +295,26 @@ def record(
     changes: dict | None = None,
     comment: str = "",
     audit_changes: dict | None = None,
-) -> Transition:
+) -> None:
     """One history row and its audit row, against the business object the process serves."""
     actor_obj = actor if getattr(actor, "is_authenticated", False) else None
-    row = Transition(
-        instance=instance,
-        task=task,
-        at=now,
-        actor=actor_obj,
-        actor_name=str(actor_obj) if actor_obj else "system",
-        action=action,
-        element_id=element_id or (task.element_id if task else ""),
-        element_name=element_name or (task.name if task else ""),
-        changes=changes or {},
-        comment=comment,
+    element_id = element_id or (task.element_id if task else "")
+    # the history row as plain values: nothing reads it back in this step, so no model object is built
+    rows.insert_values(
+        Transition,
+        {
+            "instance_id": instance.pk,
+            "task_id": task.pk if task else None,
+            "at": now,
+            "actor_id": actor_obj.pk if actor_obj else None,
+            "actor_name": str(actor_obj) if actor_obj else "system",
+            "action": action,
+            "element_id": element_id,
+            "element_name": element_name or (task.name if task else ""),
+            "changes": changes or {},
+            "comment": comment,
+        },
     )
-    rows.insert(row)
     content_type = ContentType.objects.get_for_id(instance.content_type_id)
     audit.record(
         actor=actor_obj,
@@ -324,11 +327,10 @@ def record(
         changes={
             "process": instance.definition.key,
             "instance": instance.pk,
-            "task": row.element_id,
+            "task": element_id,
             "fields": sorted((changes or {}).keys()),
             **(audit_changes or {}),
         },
         reason=comment[:500],
         at=now,
     )
-    return row
