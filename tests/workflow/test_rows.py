@@ -206,3 +206,28 @@ def test_first_reads_what_filter_first_reads(cast, deploy, instance):
     assert ours.get_deferred_fields() == orms.get_deferred_fields() == {"xml"}
     assert concrete(ours) == concrete(orms)  # the deferred column loads on first access, on both
     assert rows.first(type(current), key="no_such_process", is_current=True) is None
+
+
+def test_get_joined_reads_what_select_related_reads(task):
+    related = (("org_unit", ()), ("instance", ("state",)), ("instance__definition", ("xml",)))
+    unit = concrete(task.org_unit)
+    with CaptureQueriesContext(connection) as queries:
+        ours = rows.get_joined(HumanTask, task.pk, related=related)
+        # every related row came in the one statement, converted as the ORM converts it
+        assert concrete(ours.org_unit) == unit
+        assert ours.instance.get_deferred_fields() == {"state"}
+        assert ours.instance.definition.get_deferred_fields() == {"xml"}
+    assert len(queries) == 1
+    orms = (
+        HumanTask.objects.select_related("org_unit", "instance__definition")
+        .defer("instance__state", "instance__definition__xml")
+        .get(pk=task.pk)
+    )
+    assert concrete(ours) == concrete(orms)
+    assert {k: v for k, v in concrete(ours.instance).items() if k != "state"} == {
+        k: v for k, v in concrete(orms.instance).items() if k != "state"
+    }
+    assert ours.instance.definition.meta == orms.instance.definition.meta
+    assert ours.instance.started_at.tzinfo is not None
+    with pytest.raises(HumanTask.DoesNotExist):
+        rows.get_joined(HumanTask, task.pk + 10_000, related=related)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -52,6 +52,22 @@ def lock_instance(instance_id: int) -> ProcessInstance:
     return rows.get(
         ProcessInstance, instance_id, exclude=("state",), related="definition", related_exclude=("xml",), lock=True
     )
+
+
+def lock_task(pk: int, instance_id: int | None = None) -> tuple[ProcessInstance, HumanTask]:
+    """A task's instance (locked first, as `lock_instance`) and the task row (locked, with its org unit, whose
+    path the candidate check needs). `instance_id` saves looking it up when the caller has it."""
+    if connection.features.has_select_for_update:
+        if instance_id is None:
+            instance_id = HumanTask.objects.values_list("instance_id", flat=True).get(pk=pk)
+        instance = lock_instance(instance_id)
+        return instance, rows.get(HumanTask, pk, related="org_unit", lock=True)
+    # SQLite: the transaction's BEGIN IMMEDIATE already holds the database's write lock, so the rows come in
+    # one statement, which locks nothing less than the two above
+    row = rows.get_joined(
+        HumanTask, pk, related=(("org_unit", ()), ("instance", ("state",)), ("instance__definition", ("xml",)))
+    )
+    return row.instance, row
 
 
 def task_pk(task) -> int:
