@@ -3,8 +3,11 @@
 Run: `.venv/bin/python benchmarks/workflow_throughput.py [--instances N]` (SQLite in a temp dir), or with
 `--database-url postgres://...` (or DATABASE_URL) for PostgreSQL: a throwaway test database is created and dropped.
 Prints JSON: services_tps (start + 6 completes of a 6-user-task process, each a stored transition),
-raw_tps (the same rows per transition written with the DB driver directly, one transaction each),
-and ratio = services_tps / raw_tps. The audit row is appended unsealed in the transition's own transaction on
+raw_tps (the same lifecycles with the DB driver directly: the same rows, and the reads a correct transition
+must make — the instance lock, the check of the task, the inbox lookup the services side is timed with —
+one transaction each), and ratio = services_tps / raw_tps. Until stop 29 the peer wrote the rows alone (no
+read, no lock, no start) while the services side was timed with its lookup; that figure is still printed
+(raw_writes_only_tps, ratio_to_writes_only). The audit row is appended unsealed in the transition's own transaction on
 both sides, as core.audit.record does (no shared chain head is locked by a writer); the chain is sealed
 afterwards by the sealer, timed on its own (seal_rows_per_second, over both sides' rows) since the worker runs
 it beside the writers, not inside them.
@@ -18,6 +21,7 @@ import os
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -113,10 +117,14 @@ def through_services(lifecycle, instances: int) -> float:
     return time.perf_counter() - started
 
 
-def through_driver(transitions: int, states: list[str], instance_id: int, user_id: int, org_id: int) -> float:
-    """The same rows per transition — task update, next task insert, instance update, history, audit — raw.
+def through_driver_writes_only(
+    transitions: int, states: list[str], instance_id: int, user_id: int, org_id: int
+) -> float:
+    """The writes alone, as this benchmark measured its peer until stop 29 (printed beside, for comparison).
 
-    Each transition writes the engine state the services path stored at the same point of the lifecycle
+    Per transition a task update, a task insert, an instance update, a history row and an audit row on one
+    instance, with no read at all: no lock of the instance, no check of the task, no inbox lookup (which the
+    services side has always been timed with) and no start. Each transition writes the engine state the services path stored at the same point of the lifecycle
     (same sizes), and appends its audit row unsealed (seq and hash NULL, prev_hash empty) as audit.record
     does: a plain INSERT, no shared row locked; the sealer chains the rows afterwards.
     """
@@ -172,6 +180,111 @@ def through_driver(transitions: int, states: list[str], instance_id: int, user_i
     return time.perf_counter() - started
 
 
+def through_driver(instances: int, states: list[str], instance_id: int, user_id: int, org_id: int) -> float:
+    """The same lifecycles as the services side, with the DB driver: the peer a transition is measured against.
+
+    Per instance, like `lifecycle()`: a start (find the current definition; insert the instance, its first
+    task, a history row and an audit row) and 6 completes, each preceded by the same inbox lookup of the open
+    task and made of what a correct transition must do in one transaction: lock the instance row first (FOR
+    UPDATE on PostgreSQL; on SQLite BEGIN IMMEDIATE has locked the database), read the task it completes (its
+    status and version, and the org unit path the candidate check needs), close that task, insert the next
+    one (none after the last step), store the engine state the services path stored at the same point of the
+    lifecycle (same sizes) with the version bumped, and append the history and audit rows (plus the end rows
+    after the last step). Audit rows go in unsealed (seq and hash NULL, prev_hash empty) as audit.record
+    appends them: a plain INSERT, no shared row locked; the sealer chains the rows afterwards.
+    """
+    vendor = connection.vendor
+    p = "%s" if vendor == "postgresql" else "?"
+    begin = "BEGIN IMMEDIATE" if vendor == "sqlite" else "BEGIN"
+    lock = " FOR UPDATE" if vendor == "postgresql" else ""
+    connection.ensure_connection()
+    raw = connection.connection
+    cursor = raw.cursor()
+    cursor.execute(
+        f"SELECT definition_id, content_type_id, object_id FROM workflow_processinstance WHERE id = {p}", [instance_id]
+    )
+    definition_id, content_type_id, object_id = cursor.fetchone()
+    raw.commit()
+
+    def new_task(instance: int, n: int, now) -> None:
+        cursor.execute(
+            "INSERT INTO workflow_humantask (instance_id, engine_task_id, element_id, name, org_unit_id, status, "
+            f"version, form, data, created_at, due_provisional) VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, "
+            f"{p}, {p})",
+            [instance, f"raw-{n}", f"step{n}", "步骤", org_id, "open", 1, "[]", "{}", now, False],
+        )
+
+    def history(instance: int, task: int | None, action: str, now, changes: str) -> None:
+        cursor.execute(
+            "INSERT INTO workflow_transition (instance_id, task_id, at, actor_id, actor_name, action, element_id, "
+            f"element_name, changes, comment) VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p})",
+            [instance, task, now, user_id, "bench", action, "step", "步骤", changes, ""],
+        )
+        cursor.execute(
+            "INSERT INTO core_auditentry (at, actor_id, actor_name, action, object_type, object_id, object_repr, "
+            f"org_unit_id, changes, reason, prev_hash) VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p})",
+            [now, user_id, "bench", f"workflow.{action}", "core.user", str(user_id), "bench", org_id, "{}", "", ""],
+        )
+
+    # Django keeps both drivers in autocommit mode, where each statement would be its own transaction:
+    # explicit BEGIN / COMMIT make each transition one transaction (BEGIN IMMEDIATE as Django does on SQLite).
+    started = time.perf_counter()
+    for _ in range(instances):
+        now = timezone.now()
+        uid = uuid.uuid4() if vendor == "postgresql" else uuid.uuid4().hex  # Django stores hex text on SQLite
+        cursor.execute(begin)
+        cursor.execute(
+            f"SELECT id FROM workflow_processdefinition WHERE key = {p} AND is_current ORDER BY id LIMIT 1",
+            ["bench_six_step"],
+        )
+        cursor.fetchone()
+        cursor.execute(
+            "INSERT INTO workflow_processinstance (org_unit_id, uid, definition_id, content_type_id, object_id, "
+            f"object_repr, status, state, version, started_by_id, started_at) VALUES ({p}, {p}, {p}, {p}, {p}, {p}, "
+            f"{p}, {p}, {p}, {p}, {p}) RETURNING id",
+            [org_id, uid, definition_id, content_type_id, object_id, "bench", "running", states[0], 1, user_id, now],
+        )
+        instance = cursor.fetchone()[0]
+        new_task(instance, 1, now)
+        history(instance, None, "start", now, "{}")
+        cursor.execute("COMMIT")
+        for step in range(1, STEPS + 1):
+            now = timezone.now()
+            last = step == STEPS
+            # the inbox lookup the services side makes before each complete
+            cursor.execute(
+                f"SELECT id, instance_id, version FROM workflow_humantask WHERE instance_id = {p} AND status = 'open'",
+                [instance],
+            )
+            task_id, _, version = cursor.fetchone()
+            cursor.execute(begin)
+            cursor.execute(f"SELECT id, status, version FROM workflow_processinstance WHERE id = {p}{lock}", [instance])
+            cursor.fetchone()
+            cursor.execute(
+                "SELECT t.status, t.version, t.assignee_id, t.candidate_role_id, o.path FROM workflow_humantask t "
+                f"JOIN core_orgunit o ON o.id = t.org_unit_id WHERE t.id = {p}" + (" FOR UPDATE OF t" if lock else ""),
+                [task_id],
+            )
+            cursor.fetchone()
+            cursor.execute(
+                f"UPDATE workflow_humantask SET assignee_id = {p}, status = {p}, completed_at = {p}, "
+                f"completed_by_id = {p}, data = {p}, version = {p} WHERE id = {p}",
+                [user_id, "completed", now, user_id, '{"ok": true}', version + 1, task_id],
+            )
+            if not last:
+                new_task(instance, step + 1, now)
+            cursor.execute(
+                f"UPDATE workflow_processinstance SET state = {p}, version = {p}, status = {p}, ended_at = {p} "
+                f"WHERE id = {p}",
+                [states[step], step + 1, "completed" if last else "running", now if last else None, instance],
+            )
+            history(instance, task_id, "complete", now, '{"ok": {"before": null, "after": true}}')
+            if last:
+                history(instance, None, "end", now, "{}")
+            cursor.execute("COMMIT")
+    return time.perf_counter() - started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--instances", type=int, default=150)
@@ -187,19 +300,21 @@ def main() -> None:
     try:
         lifecycle, states, statements, instance_id, user_id, org_id = prepare()
         # alternating rounds, so a change in machine load hits both sides alike
-        services_time = raw_time = seal_time = 0.0
+        services_time = raw_time = writes_only_time = seal_time = 0.0
         sealed = 0
         rounds = max(1, min(ROUNDS, args.instances))
         for r in range(rounds):
             batch = args.instances // rounds + (1 if r < args.instances % rounds else 0)
             services_time += through_services(lifecycle, batch)
-            raw_time += through_driver(batch * (STEPS + 1), states, instance_id, user_id, org_id)
+            raw_time += through_driver(batch, states, instance_id, user_id, org_id)
+            writes_only_time += through_driver_writes_only(batch * (STEPS + 1), states, instance_id, user_id, org_id)
             began = time.perf_counter()
             sealed += audit.seal()  # what the worker's sealer does after the writers, in its own transactions
             seal_time += time.perf_counter() - began
         report = audit.verify_chain()
         transitions = args.instances * (STEPS + 1)
         services_tps, raw_tps = transitions / services_time, transitions / raw_time
+        writes_only_tps = transitions / writes_only_time
     finally:
         if old is not None:
             connection.close()
@@ -214,6 +329,8 @@ def main() -> None:
                 "services_tps": round(services_tps, 1),
                 "raw_tps": round(raw_tps, 1),
                 "ratio": round(services_tps / raw_tps, 3),
+                "raw_writes_only_tps": round(writes_only_tps, 1),
+                "ratio_to_writes_only": round(services_tps / writes_only_tps, 3),
                 "statements_per_transition": round(statements, 2),
                 "seal_rows_per_second": round(sealed / seal_time, 1) if seal_time else None,
                 "audit_verify": {"ok": report.ok, "rows": report.rows, "unsealed": report.unsealed},
@@ -223,9 +340,12 @@ def main() -> None:
                 "note": (
                     f"services: start + {STEPS} completes of a {STEPS}-user-task process per instance, each a stored "
                     "transition, plus the inbox lookup of the open task before each complete; statements include "
-                    "BEGIN/COMMIT and that lookup. raw: per transition one task update, one task insert, the "
-                    "instance state update (the same state sizes), one history row and one unsealed audit row "
-                    "(a plain insert, as audit.record appends) in one transaction with the driver's cursor; "
+                    "BEGIN/COMMIT and that lookup. raw: the same lifecycles with the driver's cursor: the start "
+                    "(definition read, instance, task, history and audit inserts) and per complete the same "
+                    "lookup, then in one transaction the instance lock (FOR UPDATE on PostgreSQL), the task "
+                    "read, the task update, the next task insert, the instance state update (the same state "
+                    "sizes), one history row and one unsealed audit row (plus the end rows), as audit.record "
+                    "appends them; raw_writes_only: the writes of a transition alone (the peer before stop 29); "
                     "the sealer chains both sides' rows between rounds, timed apart (seal_rows_per_second)."
                 ),
             },

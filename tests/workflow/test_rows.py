@@ -175,3 +175,59 @@ def test_get_locks_the_row_where_the_database_can(task):
 def test_get_of_a_missing_row_raises_does_not_exist(task):
     with pytest.raises(HumanTask.DoesNotExist):
         rows.get(HumanTask, task.pk + 10_000)
+
+
+def test_insert_values_writes_what_save_writes(cast, task):
+    values = {
+        "instance_id": task.instance_id,
+        "task_id": task.pk,
+        "at": MONDAY,
+        "actor_id": cast.officer_a.pk,
+        "actor_name": str(cast.officer_a),
+        "action": Transition.Action.COMPLETE,
+        "element_id": "submit",
+        "element_name": "提交",
+        "changes": {"amount": [None, Decimal("3.10")], "due": [None, MONDAY]},
+        "comment": "同意",
+    }
+    ours = rows.insert_values(Transition, values)
+    orms = Transition(**values)
+    orms.save(force_insert=True)
+    assert stored(Transition, ours) == stored(Transition, orms.pk)
+    with pytest.raises(KeyError):  # every column must be given: none is left to a default by accident
+        rows.insert_values(Transition, {k: v for k, v in values.items() if k != "comment"})
+
+
+def test_first_reads_what_filter_first_reads(cast, deploy, instance):
+    current = instance.definition
+    ours = rows.first(type(current), exclude=("xml",), key=current.key, is_current=True)
+    orms = type(current).objects.defer("xml").filter(key=current.key, is_current=True).order_by("pk").first()
+    assert ours.pk == orms.pk == current.pk
+    assert ours.get_deferred_fields() == orms.get_deferred_fields() == {"xml"}
+    assert concrete(ours) == concrete(orms)  # the deferred column loads on first access, on both
+    assert rows.first(type(current), key="no_such_process", is_current=True) is None
+
+
+def test_get_joined_reads_what_select_related_reads(task):
+    related = (("org_unit", ()), ("instance", ("state",)), ("instance__definition", ("xml",)))
+    unit = concrete(task.org_unit)
+    with CaptureQueriesContext(connection) as queries:
+        ours = rows.get_joined(HumanTask, task.pk, related=related)
+        # every related row came in the one statement, converted as the ORM converts it
+        assert concrete(ours.org_unit) == unit
+        assert ours.instance.get_deferred_fields() == {"state"}
+        assert ours.instance.definition.get_deferred_fields() == {"xml"}
+    assert len(queries) == 1
+    orms = (
+        HumanTask.objects.select_related("org_unit", "instance__definition")
+        .defer("instance__state", "instance__definition__xml")
+        .get(pk=task.pk)
+    )
+    assert concrete(ours) == concrete(orms)
+    assert {k: v for k, v in concrete(ours.instance).items() if k != "state"} == {
+        k: v for k, v in concrete(orms.instance).items() if k != "state"
+    }
+    assert ours.instance.definition.meta == orms.instance.definition.meta
+    assert ours.instance.started_at.tzinfo is not None
+    with pytest.raises(HumanTask.DoesNotExist):
+        rows.get_joined(HumanTask, task.pk + 10_000, related=related)

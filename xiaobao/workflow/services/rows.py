@@ -49,6 +49,18 @@ def insert(obj: models.Model) -> models.Model:
     return obj
 
 
+def insert_values(model: type[models.Model], values: dict) -> int:
+    """The insert of a row given as {attname: value} for every column but the primary key; returns its id.
+
+    For rows nobody reads back in the same step (a history row): no model object is built for them.
+    """
+    sql, fields = _insert_plan(model, connection.vendor)
+    params = [f.get_db_prep_save(values[f.attname], connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
+
+
 @cache
 def _update_plan(model: type[models.Model], names: tuple[str, ...], vendor: str) -> tuple[str, tuple]:
     meta = model._meta
@@ -86,6 +98,29 @@ def _columns(model: type[models.Model], exclude: tuple[str, ...], vendor: str) -
         for col in cols
     ]
     return fields, converters
+
+
+@cache
+def _where_plan(model: type[models.Model], exclude: tuple, names: tuple, vendor: str) -> str:
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    fields, _ = _columns(model, exclude, vendor)
+    where = " AND ".join(f"{table}.{quote(model._meta.get_field(n).column)} = %s" for n in names)
+    return "SELECT {} FROM {} WHERE {} ORDER BY {}.{} LIMIT 1".format(  # noqa: S608
+        ", ".join(f"{table}.{quote(f.column)}" for f in fields), table, where, table, quote(model._meta.pk.column)
+    )
+
+
+def first(model: type[models.Model], *, exclude: tuple[str, ...] = (), **equal):
+    """`model.objects.defer(*exclude).filter(**equal).order_by("pk").first()` for equality on plain columns."""
+    vendor = connection.vendor
+    names = tuple(equal)
+    sql = _where_plan(model, exclude, names, vendor)
+    fields = {n: model._meta.get_field(n) for n in names}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [fields[n].get_db_prep_value(v, connection) for n, v in equal.items()])
+        found = cursor.fetchone()
+    return None if found is None else _build(model, exclude, vendor, list(found))
 
 
 @cache
@@ -143,4 +178,57 @@ def get(
     if related:
         link = model._meta.get_field(related)
         link.set_cached_value(obj, _build(link.related_model, related_exclude, vendor, values[count:]))
+    return obj
+
+
+@cache
+def _joined_plan(model: type[models.Model], exclude: tuple, related: tuple, vendor: str) -> tuple[str, tuple]:
+    """SELECT of a row and its related rows along `related` ((path, excluded fields), paths like "a__b")."""
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    columns = [f"{table}.{quote(f.column)}" for f in _columns(model, exclude, vendor)[0]]
+    joins, steps = [], []
+    aliases = {"": (model, table)}
+    for path, excluded in related:
+        parent_path, _, name = path.rpartition("__")
+        owner, parent_alias = aliases[parent_path]
+        link = owner._meta.get_field(name)
+        target, alias = link.related_model, quote(f"j_{path}")
+        aliases[path] = (target, alias)
+        joins.append(
+            f" INNER JOIN {quote(target._meta.db_table)} {alias}"
+            f" ON {parent_alias}.{quote(link.column)} = {alias}.{quote(target._meta.pk.column)}"
+        )
+        columns += [f"{alias}.{quote(f.column)}" for f in _columns(target, excluded, vendor)[0]]
+        steps.append((path, target, excluded))
+    where = f"{table}.{quote(model._meta.pk.column)} = %s"
+    return f"SELECT {', '.join(columns)} FROM {table}{''.join(joins)} WHERE {where}", tuple(steps)  # noqa: S608
+
+
+def get_joined(model: type[models.Model], pk: int, *, exclude: tuple[str, ...] = (), related: tuple = ()):
+    """`model.objects.select_related(*paths).defer(...).get(pk=pk)` in one statement, without a row lock.
+
+    `related` is ((path, excluded fields), ...) with paths like "instance" and "instance__definition", each
+    after its parent. For SQLite, where the transaction's BEGIN IMMEDIATE already holds the database's write
+    lock, so reading several rows in one statement locks nothing less than reading them one by one.
+    """
+    vendor = connection.vendor
+    sql, steps = _joined_plan(model, exclude, tuple(related), vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [pk])
+        found = cursor.fetchone()
+    if found is None:
+        raise model.DoesNotExist(f"{model.__name__} {pk} does not exist")
+    values = list(found)
+    count = len(_columns(model, exclude, vendor)[0])
+    obj = _build(model, exclude, vendor, values[:count])
+    built = {"": obj}
+    for path, target, excluded in steps:
+        width = len(_columns(target, excluded, vendor)[0])
+        related_obj = _build(target, excluded, vendor, values[count : count + width])
+        count += width
+        parent_path, _, name = path.rpartition("__")
+        parent = built[parent_path]
+        type(parent)._meta.get_field(name).set_cached_value(parent, related_obj)
+        built[path] = related_obj
     return obj

@@ -26,6 +26,7 @@ from xiaobao.workflow.services.step import (
     expected,
     live_workflow,
     lock_instance,
+    lock_task,
     record,
     task_pk,
 )
@@ -41,7 +42,7 @@ def start(
     INVALID_DATA (data that cannot be stored as JSON).
     """
     now = now or timezone.now()
-    definition = ProcessDefinition.objects.defer("xml").filter(key=process_key, is_current=True).first()
+    definition = rows.first(ProcessDefinition, exclude=("xml",), key=process_key, is_current=True)
     if definition is None:
         raise WorkflowError(codes.UNKNOWN_PROCESS, _("没有已部署的流程“%(key)s”。") % {"key": process_key})
     org_unit = getattr(business_object, "org_unit", None)
@@ -97,16 +98,9 @@ def complete(
     now = now or timezone.now()
     expected_version = expected(task, expected_version)
     pk = task_pk(task)
-    instance_id = (
-        task.instance_id
-        if isinstance(task, HumanTask)
-        else HumanTask.objects.values_list("instance_id", flat=True).get(pk=pk)
-    )
-    instance = lock_instance(instance_id)
+    instance, row = lock_task(pk, task.instance_id if isinstance(task, HumanTask) else None)
     if instance.definition.meta.get("complete_on_object") and not via_app:
         raise WorkflowError(codes.COMPLETE_ON_OBJECT, _("该任务须在其业务对象的页面上办理。"))
-    # the org unit comes in the same query: the candidate check needs its path
-    row = rows.get(HumanTask, pk, related="org_unit", lock=True)
     check_open(row, expected_version)
     if row.assignee_id is None:
         if not is_candidate(user, row):

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -52,6 +52,22 @@ def lock_instance(instance_id: int) -> ProcessInstance:
     return rows.get(
         ProcessInstance, instance_id, exclude=("state",), related="definition", related_exclude=("xml",), lock=True
     )
+
+
+def lock_task(pk: int, instance_id: int | None = None) -> tuple[ProcessInstance, HumanTask]:
+    """A task's instance (locked first, as `lock_instance`) and the task row (locked, with its org unit, whose
+    path the candidate check needs). `instance_id` saves looking it up when the caller has it."""
+    if connection.features.has_select_for_update:
+        if instance_id is None:
+            instance_id = HumanTask.objects.values_list("instance_id", flat=True).get(pk=pk)
+        instance = lock_instance(instance_id)
+        return instance, rows.get(HumanTask, pk, related="org_unit", lock=True)
+    # SQLite: the transaction's BEGIN IMMEDIATE already holds the database's write lock, so the rows come in
+    # one statement, which locks nothing less than the two above
+    row = rows.get_joined(
+        HumanTask, pk, related=(("org_unit", ()), ("instance", ("state",)), ("instance__definition", ("xml",)))
+    )
+    return row.instance, row
 
 
 def task_pk(task) -> int:
@@ -246,17 +262,16 @@ class Step:
         if self.workflow.is_completed() and instance.status == ProcessInstance.Status.RUNNING:
             instance.status = ProcessInstance.Status.COMPLETED
             instance.ended_at = self.now
+        # Only what a step changes is written: state and version always; status and end once it has ended
+        # (by the engine just now, or cancelled by the caller). A running instance was read running, under
+        # the lock, with no end, so writing those two again would change nothing.
+        changed = {"state": instance.state, "version": instance.version}
+        if instance.status != ProcessInstance.Status.RUNNING:
+            changed.update(status=instance.status, ended_at=instance.ended_at)
         if self.is_new:
             rows.insert(instance)
         else:
-            rows.update(
-                ProcessInstance,
-                instance.pk,
-                state=instance.state,
-                version=instance.version,
-                status=instance.status,
-                ended_at=instance.ended_at,
-            )
+            rows.update(ProcessInstance, instance.pk, **changed)
         self.write()
         key, workflow = (instance.uid, instance.version), self.workflow
         transaction.on_commit(lambda: engine.LIVE.put(key, workflow))
@@ -296,22 +311,26 @@ def record(
     changes: dict | None = None,
     comment: str = "",
     audit_changes: dict | None = None,
-) -> Transition:
+) -> None:
     """One history row and its audit row, against the business object the process serves."""
     actor_obj = actor if getattr(actor, "is_authenticated", False) else None
-    row = Transition(
-        instance=instance,
-        task=task,
-        at=now,
-        actor=actor_obj,
-        actor_name=str(actor_obj) if actor_obj else "system",
-        action=action,
-        element_id=element_id or (task.element_id if task else ""),
-        element_name=element_name or (task.name if task else ""),
-        changes=changes or {},
-        comment=comment,
+    element_id = element_id or (task.element_id if task else "")
+    # the history row as plain values: nothing reads it back in this step, so no model object is built
+    rows.insert_values(
+        Transition,
+        {
+            "instance_id": instance.pk,
+            "task_id": task.pk if task else None,
+            "at": now,
+            "actor_id": actor_obj.pk if actor_obj else None,
+            "actor_name": str(actor_obj) if actor_obj else "system",
+            "action": action,
+            "element_id": element_id,
+            "element_name": element_name or (task.name if task else ""),
+            "changes": changes or {},
+            "comment": comment,
+        },
     )
-    rows.insert(row)
     content_type = ContentType.objects.get_for_id(instance.content_type_id)
     audit.record(
         actor=actor_obj,
@@ -324,11 +343,10 @@ def record(
         changes={
             "process": instance.definition.key,
             "instance": instance.pk,
-            "task": row.element_id,
+            "task": element_id,
             "fields": sorted((changes or {}).keys()),
             **(audit_changes or {}),
         },
         reason=comment[:500],
         at=now,
     )
-    return row
