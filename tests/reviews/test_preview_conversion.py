@@ -193,7 +193,7 @@ def test_an_oversized_file_is_not_converted(monkeypatch):
 
 
 def test_a_pdf_can_be_read_as_text_and_a_hostile_one_is_refused_without_error(people, submit):
-    from tests.reviews.test_views import PDF
+    from tests.reviews.pages.conftest import PDF
 
     review, attachment = upload(submit, "条款.pdf", PDF, "application/pdf")
     response = client_for(people.hq_admin).get(f"/reviews/{review.pk}/files/{attachment.pk}/preview/?as=text")
