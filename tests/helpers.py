@@ -8,6 +8,7 @@ People:    hq_admin (总公司消保管理员, HQ), officer_a (分支机构消�
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from xiaobao.core.models import OrgUnit, User
@@ -64,3 +65,10 @@ def build_cast() -> Cast:
         manager=make_user("manager", hq, "management", "郑志强"),
         outsider=make_user("outsider", branch_a, None, "路人甲"),
     )
+
+
+def version_on(html: str, action: str) -> int:
+    """The hidden task version carried by the named action form of a page (the version a step's form posts)."""
+    form = re.search(rf'<form[^>]*data-testid="{action}-form".*?</form>', html, re.S)
+    assert form, f"no {action} form on the page"
+    return int(re.search(r'name="version" value="(\d+)"', form.group(0)).group(1))

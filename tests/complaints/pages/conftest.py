@@ -16,7 +16,10 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from tests.helpers import make_user
+from tests.helpers import (
+    make_user,
+    version_on,
+)
 from xiaobao.complaints import services
 from xiaobao.complaints.models import Category, Complaint, TaxonomyVersion
 
@@ -103,13 +106,6 @@ def register(cast, agent):
 def complaint_a(register):
     """A complaint for branch A, waiting to be accepted."""
     return register()
-
-
-def version_on(html: str, action: str) -> int:
-    """The hidden task version carried by the named action form of a detail page."""
-    form = re.search(rf'<form[^>]*data-testid="{action}-form".*?</form>', html, re.S)
-    assert form, f"no {action} form on the page"
-    return int(re.search(r'name="version" value="(\d+)"', form.group(0)).group(1))
 
 
 def options(html: str, name: str) -> set[str]:

@@ -8,12 +8,11 @@ branch_clerk (北京分公司), reviewer / reviewer2, member (消保委员会), 
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from tests.helpers import version_on  # noqa: F401 (the page modules import it from here)
 from tests.reviews.conftest import PRODUCT_DATA
 from xiaobao.core.models import Attachment
 from xiaobao.reviews import services
@@ -64,13 +63,6 @@ def submit_data(**overrides) -> dict:
     }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
-
-
-def version_on(html: str, action: str) -> int:
-    """The hidden task version carried by the named action form of a page."""
-    form = re.search(rf'<form[^>]*data-testid="{action}-form".*?</form>', html, re.S)
-    assert form, f"no {action} form on the page"
-    return int(re.search(r'name="version" value="(\d+)"', form.group(0)).group(1))
 
 
 def counts() -> tuple[int, ...]:

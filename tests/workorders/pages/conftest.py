@@ -7,13 +7,13 @@ manager (read-only, HQ), outsider (no role, branch A).
 
 from __future__ import annotations
 
-import re
 import struct
 import zlib
 
 import pytest
 from django.test import Client
 
+from tests.helpers import version_on  # noqa: F401 (the page modules import it from here)
 from xiaobao.workorders.models import WorkOrder
 
 # url name → a plausible POST body (each is a real route: reverse() fails loudly on a typo)
@@ -65,13 +65,6 @@ def as_user():
 def order_a(issue):
     """A single 自查 order from HQ to branch A, waiting to be accepted."""
     return issue()
-
-
-def version_on(html: str, action: str) -> int:
-    """The hidden task version carried by the named action form of a detail page."""
-    form = re.search(rf'<form[^>]*data-testid="{action}-form".*?</form>', html, re.S)
-    assert form, f"no {action} form on the page"
-    return int(re.search(r'name="version" value="(\d+)"', form.group(0)).group(1))
 
 
 def issue_data(cast, **overrides) -> dict:
